@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Module-boundary rules (HOUSE-STYLE.md §2), enforced on source imports:
+//   apps/trainer → rl-ppo → {varshare-core, controllers, envs, metrics}; apps/report → metrics.
+//   Leaf packages do not import each other. `@tensorflow/*` only in varshare-core and rl-ppo.
+// Exit code 1 with one line per violation.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Which @varshare/* packages each project may import. */
+const allowed = {
+  'packages/varshare-core': [],
+  'packages/controllers': [],
+  'packages/envs': [],
+  'packages/metrics': [],
+  'packages/rl-ppo': ['@varshare/core', '@varshare/controllers', '@varshare/envs', '@varshare/metrics'],
+  'apps/trainer': ['@varshare/rl-ppo', '@varshare/core', '@varshare/controllers', '@varshare/envs', '@varshare/metrics'],
+  'apps/report': ['@varshare/metrics'],
+};
+const tfAllowed = new Set(['packages/varshare-core', 'packages/rl-ppo']);
+
+function* tsFiles(dir) {
+  let entries = [];
+  try { entries = readdirSync(dir); } catch { return; }
+  for (const e of entries) {
+    if (e === 'node_modules' || e === 'dist') continue;
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) yield* tsFiles(p);
+    else if (/\.(ts|mts|js|mjs)$/.test(e)) yield p;
+  }
+}
+
+const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const violations = [];
+for (const [project, deps] of Object.entries(allowed)) {
+  for (const file of tsFiles(join(root, project))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(importRe)) {
+      const spec = m[1] ?? m[2];
+      const rel = relative(root, file);
+      if (spec.startsWith('@tensorflow/') && !tfAllowed.has(project)) {
+        violations.push(`${rel}: imports ${spec}, but @tensorflow/* is allowed only in varshare-core and rl-ppo`);
+      }
+      if (spec.startsWith('@varshare/')) {
+        const pkg = spec.split('/').slice(0, 2).join('/');
+        if (!deps.includes(pkg)) violations.push(`${rel}: imports ${pkg}, not allowed from ${project}`);
+      }
+      if (spec.startsWith('../') && relative(root, join(file, '..', spec)).split('/').slice(0, 2).join('/') !== project) {
+        violations.push(`${rel}: relative import ${spec} leaves its project`);
+      }
+    }
+  }
+}
+if (violations.length > 0) {
+  console.error(`module boundaries: ${violations.length} violation(s)\n${violations.join('\n')}`);
+  process.exit(1);
+}
+console.log('module boundaries: ok');

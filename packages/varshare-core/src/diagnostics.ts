@@ -1,0 +1,140 @@
+import type { SigmaPriorValue } from './gaussianKl';
+import { median } from './median';
+import type { SigmaPrior } from './sigmaPrior';
+import type { VarShareMLP } from './varShareMlp';
+
+/** Posterior statistics over a set of residual parameters (spec, "Metrics to log" B). */
+export interface PosteriorStats {
+  /** median |μ| */
+  readonly muAbsMedian: number;
+  /** median σ */
+  readonly sigmaMedian: number;
+  /** mean σ */
+  readonly sigmaMean: number;
+  /** mean log σ */
+  readonly logSigmaMean: number;
+}
+
+/** Statistics of one layer. */
+export interface LayerDiagnostics extends PosteriorStats {
+  readonly layer: string;
+  /** median |θ| over the layer's shared weight matrix (bias excluded). */
+  readonly thetaAbsMedian: number;
+  /** R = median σ / (median |θ| + ε) for this layer. */
+  readonly ratioR: number;
+  /** Per task, over this layer's residual parameters, `[numTasks]`. */
+  readonly perTask: readonly PosteriorStats[];
+}
+
+/** Diagnostics of one or more VarShare networks sharing the task set (e.g. actor and critic). */
+export interface ModelDiagnostics {
+  /** Per task over all layers of all networks, `[numTasks]`. */
+  readonly perTask: readonly PosteriorStats[];
+  /** Per layer with a residual. */
+  readonly perLayer: readonly LayerDiagnostics[];
+  /** median σ over (task, layer, param). */
+  readonly sigmaMedian: number;
+  /** median |θ| over (layer, param). */
+  readonly thetaAbsMedian: number;
+  /** Global noise-to-weight ratio R = median σ / (median |θ| + ε) (spec, Experiment 3). */
+  readonly ratioR: number;
+}
+
+function stats(mu: Float32Array, sigma: Float32Array): PosteriorStats {
+  const abs = new Float32Array(mu.length);
+  for (let i = 0; i < mu.length; i++) abs[i] = Math.abs(mu[i] as number);
+  let sum = 0;
+  let logSum = 0;
+  for (let i = 0; i < sigma.length; i++) {
+    sum += sigma[i] as number;
+    logSum += Math.log(sigma[i] as number);
+  }
+  return { muAbsMedian: median(abs), sigmaMedian: median(sigma), sigmaMean: sum / sigma.length, logSigmaMean: logSum / sigma.length };
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function absAll(x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i] as number);
+  return out;
+}
+
+/**
+ * Posterior diagnostics the spec asks for, per task, per layer and globally: median |μ|, median and
+ * mean σ, mean log σ, and R = median(σ)/(median|θ|+ε). Reads the variables to the CPU once.
+ * @param eps ε of R. Defaults to 1e-8.
+ */
+export function posteriorDiagnostics(nets: readonly VarShareMLP[], eps = 1e-8): ModelDiagnostics {
+  const numTasks = nets[0]?.numTasks ?? 0;
+  const taskMu: Float32Array[][] = Array.from({ length: numTasks }, () => []);
+  const taskSigma: Float32Array[][] = Array.from({ length: numTasks }, () => []);
+  const allSigma: Float32Array[] = [];
+  const allTheta: Float32Array[] = [];
+  const perLayer: LayerDiagnostics[] = [];
+  for (const net of nets) {
+    for (const layer of net.layers) {
+      const { mu, sigma, theta } = layer.readPosterior();
+      const thetaAbs = absAll(theta);
+      allTheta.push(thetaAbs);
+      if (layer.residualParamsPerTask === 0) continue;
+      const layerMu = concat(mu);
+      const layerSigma = concat(sigma);
+      allSigma.push(layerSigma);
+      mu.forEach((m, t) => (taskMu[t] as Float32Array[]).push(m));
+      sigma.forEach((s, t) => (taskSigma[t] as Float32Array[]).push(s));
+      const whole = stats(layerMu, layerSigma);
+      const thetaAbsMedian = median(thetaAbs);
+      perLayer.push({
+        layer: layer.name,
+        ...whole,
+        thetaAbsMedian,
+        ratioR: whole.sigmaMedian / (thetaAbsMedian + eps),
+        perTask: mu.map((m, t) => stats(m, sigma[t] as Float32Array)),
+      });
+    }
+  }
+  const sigmaMedian = allSigma.length ? median(concat(allSigma)) : Number.NaN;
+  const thetaAbsMedian = median(concat(allTheta));
+  return {
+    perTask: taskMu.map((parts, t) => (parts.length ? stats(concat(parts), concat(taskSigma[t] as Float32Array[])) : stats(new Float32Array(), new Float32Array()))),
+    perLayer,
+    sigmaMedian,
+    thetaAbsMedian,
+    ratioR: sigmaMedian / (thetaAbsMedian + eps),
+  };
+}
+
+/** KL values read to the CPU: per task (all layers) and per layer per task. */
+export interface KlBreakdown {
+  /** `[numTasks]` */
+  readonly perTask: number[];
+  /** layer name → `[numTasks]` */
+  readonly perLayer: Record<string, number[]>;
+}
+
+/** Per-task and per-layer KL of the networks under `sigmaPrior` (no gradients). */
+export function klBreakdown(nets: readonly VarShareMLP[], sigmaPrior: SigmaPriorValue | SigmaPrior): KlBreakdown {
+  const perLayer: Record<string, number[]> = {};
+  const numTasks = nets[0]?.numTasks ?? 0;
+  const perTask = new Array<number>(numTasks).fill(0);
+  for (const net of nets) {
+    for (const layer of net.layers) {
+      if (layer.residualParamsPerTask === 0) continue;
+      const kl = layer.kl(sigmaPrior);
+      const values = Array.from(kl.dataSync());
+      kl.dispose();
+      perLayer[layer.name] = values;
+      values.forEach((v, t) => (perTask[t] = (perTask[t] as number) + v));
+    }
+  }
+  return { perTask, perLayer };
+}

@@ -1,0 +1,29 @@
+/**
+ * @varshare/core — posterior, prior and KL math and VarShare layers on TensorFlow.js.
+ *
+ * ```ts
+ * import { tf, initBackend, gaussianKl, VarShareDense } from '@varshare/core';
+ * await initBackend();
+ * const layer = new VarShareDense({ inputDim: 4, outputDim: 8, numTasks: 3, seed: 1 });
+ * const y = layer.apply(x, taskIds, { weights: 'mean' });
+ * ```
+ */
+export { tf, initBackend, registerFastBatchMatMulGrad } from './backend';
+export type { BackendName } from './backend';
+export { Rng, deriveSeed } from './rng';
+export type { RngState } from './rng';
+export { orthogonalInit } from './orthogonal';
+export { gaussianKl, stopGradient } from './gaussianKl';
+export type { GaussianKlOptions, SigmaPriorValue } from './gaussianKl';
+export { SigmaPrior } from './sigmaPrior';
+export type { SigmaPriorState } from './sigmaPrior';
+export { TaskRouting } from './taskRouting';
+export { VarShareDense, inverseSoftplus } from './varShareDense';
+export type { ApplyOptions, NamedArrays, NoiseSpec, ResidualSpec, VarShareDenseOptions, WeightMode } from './varShareDense';
+export { VarShareMLP, createSharedMLP } from './varShareMlp';
+export type { Activation, MLPApplyOptions, SamplingScope, VarShareMLPOptions } from './varShareMlp';
+export { posteriorDiagnostics, klBreakdown } from './diagnostics';
+export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } from './diagnostics';
+export { median } from './median';
+export { networkConfigSchema, weightModesConfigSchema } from './config';
+export type { NetworkConfig, WeightModesConfig } from './config';

@@ -1,0 +1,305 @@
+import { tf } from './backend';
+import { gaussianKl, type SigmaPriorValue } from './gaussianKl';
+import { orthogonalInit } from './orthogonal';
+import { Rng, deriveSeed } from './rng';
+import { SigmaPrior, uniqueId } from './sigmaPrior';
+import { TaskRouting } from './taskRouting';
+
+/**
+ * Which weights a forward pass uses for task m:
+ * - `mean`: θ + μ_m (posterior mean; evaluation and deterministic acting);
+ * - `sample`: θ + μ_m + σ_m ⊙ ε (needs an explicit {@link NoiseSpec});
+ * - `shared`: θ only (ignores μ and σ; the loss-gap signal's shared-only model).
+ */
+export type WeightMode = 'mean' | 'sample' | 'shared';
+
+/**
+ * Where the weight noise of `sample` mode comes from. Both are explicit so the PPO ratio is never
+ * silently noise:
+ * - `local`: local reparameterisation — fresh noise on every forward, drawn from `seed`: for a
+ *   full-rank residual the pre-activation x(θ+μ_m) + sqrt(x² σ_m²) ⊙ ε, ε per row and output unit,
+ *   equal in distribution to sampling weights per row; for a low-rank residual, fresh factor noise
+ *   per task per forward.
+ * - `frozen`: one ε per task drawn from `seed` and reused for every forward with the same seed (one
+ *   seed per rollout segment, reused in that segment's update epochs).
+ */
+export type NoiseSpec = { readonly kind: 'local'; readonly seed: number } | { readonly kind: 'frozen'; readonly seed: number };
+
+/** Options of a forward pass. */
+export interface ApplyOptions {
+  readonly weights: WeightMode;
+  /** Required when `weights` is `sample`. */
+  readonly noise?: NoiseSpec;
+}
+
+/**
+ * The residual φ_m of a layer:
+ * - `full`: φ_m ∈ R^{in×out} with posterior N(μ_m, diag σ_m²);
+ * - `low-rank`: φ_m = A_m B_m, A_m ∈ R^{in×r}, B_m ∈ R^{r×out}, posterior and KL over the factors'
+ *   entries (μ_A starts small and random, μ_B at 0, so φ_m = 0 at init yet gradients are non-zero);
+ * - `none`: no residual (a plain shared layer; KL is 0) — the `shared-mlp` reference.
+ */
+export type ResidualSpec = { readonly kind: 'full' } | { readonly kind: 'low-rank'; readonly rank: number } | { readonly kind: 'none' };
+
+/** Options of {@link VarShareDense}. */
+export interface VarShareDenseOptions {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly numTasks: number;
+  /** Seeds θ's orthogonal init (and μ_A for low-rank). */
+  readonly seed: number;
+  /** Orthogonal-init gain of θ. Defaults to √2 (CleanRL hidden layers). */
+  readonly gain?: number;
+  /** Initial posterior std σ = softplus(ρ); ρ starts at softplus⁻¹(sigmaInit). Defaults to 1e-3. */
+  readonly sigmaInit?: number;
+  /** Defaults to `{ kind: 'full' }`. */
+  readonly residual?: ResidualSpec;
+  /** Layer name used in logs and by σ_prior (e.g. `actor.0`). Defaults to `dense`. */
+  readonly name?: string;
+}
+
+/** One posterior factor: μ and ρ, both `[numTasks, rows, cols]`. */
+interface PosteriorFactor {
+  readonly mu: tf.Variable;
+  readonly rho: tf.Variable;
+}
+
+/** Named arrays for checkpoints: variable name → shape and values. */
+export type NamedArrays = Record<string, { readonly shape: number[]; readonly data: Float32Array }>;
+
+/** softplus⁻¹(σ) = log(exp(σ) − 1), stable for small σ. */
+export function inverseSoftplus(sigma: number): number {
+  return sigma > 20 ? sigma : Math.log(Math.expm1(sigma));
+}
+
+/**
+ * A dense layer with shared weights θ (`[in, out]`, bias `[out]`) and a per-task variational
+ * residual: W_m = θ + φ_m, q_m(φ_m) = N(μ_m, diag σ_m²), σ_m = softplus(ρ_m), μ_m initialised to 0.
+ * Biases are shared only (no residual, no KL): the residual covers the weight matrix.
+ *
+ * θ is initialised exactly as a plain dense layer (orthogonal with `gain`, bias 0), so a VarShare
+ * net and a `residual: none` net built with the same seed start with identical θ.
+ */
+export class VarShareDense {
+  readonly name: string;
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly numTasks: number;
+  readonly residual: ResidualSpec;
+  /** Shared weights θ, `[in, out]`. */
+  readonly theta: tf.Variable;
+  /** Shared bias, `[out]`. */
+  readonly bias: tf.Variable;
+  private readonly factors: PosteriorFactor[];
+  private frozen: { seed: number; eps: tf.Tensor[] } | null = null;
+
+  constructor(options: VarShareDenseOptions) {
+    const { inputDim, outputDim, numTasks, seed } = options;
+    for (const [field, v] of [['inputDim', inputDim], ['outputDim', outputDim], ['numTasks', numTasks]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`VarShareDense: ${field} must be a positive integer, got ${v}`);
+    }
+    this.name = options.name ?? 'dense';
+    this.inputDim = inputDim;
+    this.outputDim = outputDim;
+    this.numTasks = numTasks;
+    this.residual = options.residual ?? { kind: 'full' };
+    const gain = options.gain ?? Math.SQRT2;
+    const sigmaInit = options.sigmaInit ?? 1e-3;
+    if (!(sigmaInit > 0)) throw new Error(`VarShareDense: sigmaInit must be > 0, got ${sigmaInit}`);
+    const id = uniqueId();
+    const thetaInit = orthogonalInit(inputDim, outputDim, gain, new Rng(deriveSeed(seed, 0)));
+    this.theta = tf.variable(tf.tensor2d(thetaInit, [inputDim, outputDim]), true, `${this.name}/theta/${id}`);
+    this.bias = tf.variable(tf.zeros([outputDim]), true, `${this.name}/bias/${id}`);
+    const rho0 = inverseSoftplus(sigmaInit);
+    const factor = (rows: number, cols: number, muInit: tf.Tensor | null, k: number): PosteriorFactor => ({
+      mu: tf.variable(muInit ?? tf.zeros([numTasks, rows, cols]), true, `${this.name}/mu${k}/${id}`),
+      rho: tf.variable(tf.fill([numTasks, rows, cols], rho0), true, `${this.name}/rho${k}/${id}`),
+    });
+    if (this.residual.kind === 'full') {
+      this.factors = [factor(inputDim, outputDim, null, 0)];
+    } else if (this.residual.kind === 'low-rank') {
+      const r = this.residual.rank;
+      if (!Number.isInteger(r) || r < 1) throw new Error(`VarShareDense: low-rank rank must be a positive integer, got ${r}`);
+      // μ_A ~ N(0, 1/in) from the seed so that dL/dμ_B ≠ 0 at φ = 0; μ_B = 0.
+      const rng = new Rng(deriveSeed(seed, 1));
+      const a = new Float32Array(numTasks * inputDim * r);
+      for (let i = 0; i < a.length; i++) a[i] = rng.normal() / Math.sqrt(inputDim);
+      this.factors = [factor(inputDim, r, tf.tensor3d(a, [numTasks, inputDim, r]), 0), factor(r, outputDim, null, 1)];
+    } else {
+      this.factors = [];
+    }
+  }
+
+  /** Number of residual parameters per task (the KL is a sum over this many terms per task). */
+  get residualParamsPerTask(): number {
+    return this.factors.reduce((n, f) => n + (f.mu.shape[1] as number) * (f.mu.shape[2] as number), 0);
+  }
+
+  /** θ and bias. */
+  sharedVariables(): tf.Variable[] {
+    return [this.theta, this.bias];
+  }
+
+  /** All μ and ρ variables. */
+  posteriorVariables(): tf.Variable[] {
+    return this.factors.flatMap((f) => [f.mu, f.rho]);
+  }
+
+  /**
+   * Forward pass on a mixed-task batch; each row uses its own task's parameters.
+   * @param x `[B, in]`
+   * @param taskIds int32 `[B]` (typed array, array or tensor)
+   * @returns `[B, out]`
+   */
+  apply(x: tf.Tensor2D, taskIds: ArrayLike<number> | tf.Tensor1D, options: ApplyOptions): tf.Tensor2D {
+    const ids = taskIds instanceof tf.Tensor ? (taskIds.dataSync() as Int32Array) : taskIds;
+    const routing = new TaskRouting(ids, this.numTasks);
+    try {
+      return tf.tidy(() => routing.ungroup(this.applyGrouped(routing.group(x), options)));
+    } finally {
+      routing.dispose();
+    }
+  }
+
+  /**
+   * Forward pass in the task-major layout of {@link TaskRouting}: slot m holds rows of task m.
+   * @param xg `[numTasks, n, in]`
+   * @returns `[numTasks, n, out]`
+   */
+  applyGrouped(xg: tf.Tensor3D, options: ApplyOptions): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [T, n] = [xg.shape[0], xg.shape[1]];
+      if (T !== this.numTasks) throw new Error(`${this.name}: grouped input has ${T} task slots, layer has ${this.numTasks}`);
+      const mode = this.factors.length === 0 ? 'shared' : options.weights;
+      if (mode === 'sample' && !options.noise) throw new Error(`${this.name}: weights 'sample' needs an explicit noise spec`);
+      let y: tf.Tensor3D;
+      if (mode === 'shared') {
+        y = this.sharedMatMul(xg);
+      } else if (this.residual.kind === 'full') {
+        const f = this.factors[0] as PosteriorFactor;
+        if (mode === 'mean') {
+          y = tf.matMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
+        } else if (options.noise?.kind === 'frozen') {
+          const [eps] = this.frozenEps(options.noise.seed);
+          const w = tf.add(tf.add(this.theta, f.mu), tf.mul(tf.softplus(f.rho), eps as tf.Tensor));
+          y = tf.matMul(xg, w as tf.Tensor3D);
+        } else {
+          const seed = (options.noise as NoiseSpec).seed;
+          const mean = tf.matMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
+          const variance = tf.matMul(tf.square(xg), tf.square(tf.softplus(f.rho)) as tf.Tensor3D);
+          const eps = tf.randomNormal([T, n, this.outputDim], 0, 1, 'float32', seed);
+          y = tf.add(mean, tf.mul(tf.sqrt(tf.add(variance, 1e-12)), eps));
+        }
+      } else {
+        const [fa, fb] = this.factors as [PosteriorFactor, PosteriorFactor];
+        let a: tf.Tensor = fa.mu;
+        let b: tf.Tensor = fb.mu;
+        if (mode === 'sample') {
+          const noise = options.noise as NoiseSpec;
+          const eps =
+            noise.kind === 'frozen'
+              ? this.frozenEps(noise.seed)
+              : this.factors.map((g, k) => tf.randomNormal(g.mu.shape, 0, 1, 'float32', deriveSeed(noise.seed, k)));
+          a = tf.add(fa.mu, tf.mul(tf.softplus(fa.rho), eps[0] as tf.Tensor));
+          b = tf.add(fb.mu, tf.mul(tf.softplus(fb.rho), eps[1] as tf.Tensor));
+        }
+        const adapter = tf.matMul(tf.matMul(xg, a as tf.Tensor3D), b as tf.Tensor3D);
+        y = tf.add(this.sharedMatMul(xg), adapter);
+      }
+      return tf.add(y, this.bias);
+    });
+  }
+
+  private sharedMatMul(xg: tf.Tensor3D): tf.Tensor3D {
+    const [T, n, d] = xg.shape;
+    const flat = tf.matMul(tf.reshape(xg, [T * n, d]) as tf.Tensor2D, this.theta as tf.Tensor2D);
+    return tf.reshape(flat, [T, n, this.outputDim]);
+  }
+
+  /** ε per factor for a frozen-noise seed, cached until a different seed is asked for. */
+  private frozenEps(seed: number): tf.Tensor[] {
+    if (this.frozen?.seed !== seed) {
+      this.frozen?.eps.forEach((e) => e.dispose());
+      const eps = this.factors.map((f, k) => tf.keep(tf.randomNormal(f.mu.shape, 0, 1, 'float32', deriveSeed(seed, k))));
+      this.frozen = { seed, eps };
+    }
+    return this.frozen.eps;
+  }
+
+  /**
+   * KL(q_m || p_m) summed over this layer's residual parameters, per task.
+   * @param sigmaPrior a number, a tensor broadcastable to `[numTasks, rows, cols]`, or the model's
+   *   {@link SigmaPrior} (which supplies this layer's value and the detach option).
+   * @returns `[numTasks]`
+   */
+  kl(sigmaPrior: SigmaPriorValue | SigmaPrior): tf.Tensor1D {
+    return tf.tidy(() => {
+      if (this.factors.length === 0) return tf.zeros([this.numTasks]) as tf.Tensor1D;
+      const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
+      const detach = sigmaPrior instanceof SigmaPrior && sigmaPrior.detachSigma;
+      const perFactor = this.factors.map((f) =>
+        tf.sum(gaussianKl(f.mu, tf.softplus(f.rho), sp, { detachSigmaForPrior: detach }), [1, 2]),
+      );
+      return (perFactor.length === 1 ? perFactor[0] : tf.addN(perFactor)) as tf.Tensor1D;
+    });
+  }
+
+  /** Posterior parameters as CPU arrays, per task: μ and σ over all residual entries, and |θ|. */
+  readPosterior(): { mu: Float32Array[]; sigma: Float32Array[]; theta: Float32Array } {
+    const mu: Float32Array[] = [];
+    const sigma: Float32Array[] = [];
+    const per = this.residualParamsPerTask;
+    for (let m = 0; m < this.numTasks; m++) {
+      mu.push(new Float32Array(per));
+      sigma.push(new Float32Array(per));
+    }
+    let offset = 0;
+    for (const f of this.factors) {
+      const size = (f.mu.shape[1] as number) * (f.mu.shape[2] as number);
+      const muData = f.mu.dataSync() as Float32Array;
+      const sigmaT = tf.softplus(f.rho);
+      const sigmaData = sigmaT.dataSync() as Float32Array;
+      sigmaT.dispose();
+      for (let m = 0; m < this.numTasks; m++) {
+        (mu[m] as Float32Array).set(muData.subarray(m * size, (m + 1) * size), offset);
+        (sigma[m] as Float32Array).set(sigmaData.subarray(m * size, (m + 1) * size), offset);
+      }
+      offset += size;
+    }
+    return { mu, sigma, theta: this.theta.dataSync() as Float32Array };
+  }
+
+  /** Every variable's values, by stable name (`theta`, `bias`, `mu0`, `rho0`, …). */
+  getState(): NamedArrays {
+    const out: NamedArrays = {};
+    for (const [key, v] of this.namedVariables()) out[key] = { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) };
+    return out;
+  }
+
+  /** Restores values saved by {@link getState}; shapes must match. */
+  setState(state: NamedArrays): void {
+    for (const [key, v] of this.namedVariables()) {
+      const saved = state[key];
+      if (!saved) throw new Error(`${this.name}: state has no '${key}'`);
+      if (saved.shape.join(',') !== v.shape.join(',')) {
+        throw new Error(`${this.name}: '${key}' has shape [${saved.shape}] in the state, [${v.shape}] in the layer`);
+      }
+      v.assign(tf.tensor(saved.data, v.shape));
+    }
+    this.frozen?.eps.forEach((e) => e.dispose());
+    this.frozen = null;
+  }
+
+  private namedVariables(): [string, tf.Variable][] {
+    const out: [string, tf.Variable][] = [['theta', this.theta], ['bias', this.bias]];
+    this.factors.forEach((f, k) => out.push([`mu${k}`, f.mu], [`rho${k}`, f.rho]));
+    return out;
+  }
+
+  /** Frees all variables and cached noise. */
+  dispose(): void {
+    this.frozen?.eps.forEach((e) => e.dispose());
+    this.frozen = null;
+    for (const [, v] of this.namedVariables()) v.dispose();
+  }
+}

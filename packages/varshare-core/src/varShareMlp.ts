@@ -1,0 +1,177 @@
+import { tf } from './backend';
+import type { SigmaPriorValue } from './gaussianKl';
+import { deriveSeed } from './rng';
+import type { SigmaPrior } from './sigmaPrior';
+import { TaskRouting } from './taskRouting';
+import { VarShareDense, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
+
+/** Hidden activation. CleanRL's PPO uses tanh. */
+export type Activation = 'tanh' | 'relu';
+
+/**
+ * Which residual layers draw noise when `weights` is `sample`:
+ * - `full-residual`: every layer with a residual;
+ * - `adapters-only`: only the low-rank adapter layers; full-rank residual layers act with μ.
+ */
+export type SamplingScope = 'full-residual' | 'adapters-only';
+
+/** Options of {@link VarShareMLP}. */
+export interface VarShareMLPOptions {
+  readonly inputDim: number;
+  /** Hidden layer widths, e.g. `[64, 64]`. */
+  readonly hiddenSizes: readonly number[];
+  readonly outputDim: number;
+  readonly numTasks: number;
+  readonly seed: number;
+  /** Defaults to `tanh`. */
+  readonly activation?: Activation;
+  /** Orthogonal gain of hidden layers. Defaults to √2. */
+  readonly hiddenGain?: number;
+  /** Orthogonal gain of the output layer (CleanRL: 0.01 actor, 1.0 critic). Defaults to 1. */
+  readonly outputGain?: number;
+  /** Initial posterior σ. Defaults to 1e-3 (well below every σ_prior the experiments use). */
+  readonly sigmaInit?: number;
+  /** Residual of every layer, or one spec per layer (hidden layers first). Defaults to full. */
+  readonly residual?: ResidualSpec | readonly ResidualSpec[];
+  /** Layer-name prefix: layers are `<prefix>.0`, `<prefix>.1`, …. Defaults to `net`. */
+  readonly name?: string;
+}
+
+/** Options of an MLP forward pass. */
+export interface MLPApplyOptions {
+  readonly weights: WeightMode;
+  /** Required when `weights` is `sample`; each layer uses a seed derived from it. */
+  readonly noise?: NoiseSpec;
+  /** Defaults to `full-residual`. */
+  readonly samplingScope?: SamplingScope;
+}
+
+/**
+ * A multi-layer perceptron of {@link VarShareDense} layers: every layer has a shared θ and a per-task
+ * variational residual. With `residual: { kind: 'none' }` it is the plain shared MLP (same code
+ * path, same θ init for the same seed), see {@link createSharedMLP}.
+ */
+export class VarShareMLP {
+  readonly layers: readonly VarShareDense[];
+  readonly numTasks: number;
+  readonly activation: Activation;
+  readonly name: string;
+
+  constructor(options: VarShareMLPOptions) {
+    const sizes = [options.inputDim, ...options.hiddenSizes, options.outputDim];
+    const name = options.name ?? 'net';
+    const layers: VarShareDense[] = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      const isOutput = i + 2 === sizes.length;
+      const residual = Array.isArray(options.residual)
+        ? (options.residual as readonly ResidualSpec[])[i]
+        : (options.residual as ResidualSpec | undefined);
+      if (Array.isArray(options.residual) && residual === undefined) {
+        throw new Error(`VarShareMLP: residual has ${options.residual.length} entries for ${sizes.length - 1} layers`);
+      }
+      layers.push(
+        new VarShareDense({
+          inputDim: sizes[i] as number,
+          outputDim: sizes[i + 1] as number,
+          numTasks: options.numTasks,
+          seed: deriveSeed(options.seed, i),
+          gain: isOutput ? (options.outputGain ?? 1) : (options.hiddenGain ?? Math.SQRT2),
+          sigmaInit: options.sigmaInit ?? 1e-3,
+          residual: residual ?? { kind: 'full' },
+          name: `${name}.${i}`,
+        }),
+      );
+    }
+    this.layers = layers;
+    this.numTasks = options.numTasks;
+    this.activation = options.activation ?? 'tanh';
+    this.name = name;
+  }
+
+  /** Layer names, e.g. `['actor.0', 'actor.1', 'actor.2']`. */
+  get layerNames(): string[] {
+    return this.layers.map((l) => l.name);
+  }
+
+  /** Residual parameters per task over all layers (the KL's number of terms per task). */
+  get residualParamsPerTask(): number {
+    return this.layers.reduce((n, l) => n + l.residualParamsPerTask, 0);
+  }
+
+  /**
+   * @param x `[B, inputDim]`
+   * @param taskIds int32 `[B]`
+   * @returns `[B, outputDim]`
+   */
+  apply(x: tf.Tensor2D, taskIds: ArrayLike<number> | tf.Tensor1D, options: MLPApplyOptions): tf.Tensor2D {
+    const ids = taskIds instanceof tf.Tensor ? (taskIds.dataSync() as Int32Array) : taskIds;
+    const routing = new TaskRouting(ids, this.numTasks);
+    try {
+      return this.applyRouted(x, routing, options);
+    } finally {
+      routing.dispose();
+    }
+  }
+
+  /** As {@link apply} with a routing built once and shared (e.g. by actor and critic). */
+  applyRouted(x: tf.Tensor2D, routing: TaskRouting, options: MLPApplyOptions): tf.Tensor2D {
+    return tf.tidy(() => routing.ungroup(this.applyGrouped(routing.group(x), options)));
+  }
+
+  /** Forward in the task-major layout `[numTasks, n, d]` (see {@link TaskRouting}). */
+  applyGrouped(xg: tf.Tensor3D, options: MLPApplyOptions): tf.Tensor3D {
+    return tf.tidy(() => {
+      const scope = options.samplingScope ?? 'full-residual';
+      let h: tf.Tensor3D = xg;
+      this.layers.forEach((layer, i) => {
+        let weights = options.weights;
+        if (weights === 'sample' && scope === 'adapters-only' && layer.residual.kind !== 'low-rank') weights = 'mean';
+        const noise = weights === 'sample' && options.noise ? { kind: options.noise.kind, seed: deriveSeed(options.noise.seed, i) } : undefined;
+        h = layer.applyGrouped(h, noise ? { weights, noise } : { weights });
+        if (i + 1 < this.layers.length) h = this.activation === 'tanh' ? tf.tanh(h) : tf.relu(h);
+      });
+      return h;
+    });
+  }
+
+  /** Per-task KL summed over all layers, `[numTasks]`. */
+  kl(sigmaPrior: SigmaPriorValue | SigmaPrior): tf.Tensor1D {
+    return tf.tidy(() => tf.addN(this.layers.map((l) => l.kl(sigmaPrior))) as tf.Tensor1D);
+  }
+
+  /** θ and biases of every layer. */
+  sharedVariables(): tf.Variable[] {
+    return this.layers.flatMap((l) => l.sharedVariables());
+  }
+
+  /** μ and ρ of every layer. */
+  posteriorVariables(): tf.Variable[] {
+    return this.layers.flatMap((l) => l.posteriorVariables());
+  }
+
+  /** All variables' values, keyed `<layer>/<var>`. */
+  getState(): NamedArrays {
+    const out: NamedArrays = {};
+    for (const l of this.layers) for (const [k, v] of Object.entries(l.getState())) out[`${l.name}/${k}`] = v;
+    return out;
+  }
+
+  /** Restores {@link getState} output. */
+  setState(state: NamedArrays): void {
+    for (const l of this.layers) {
+      const prefix = `${l.name}/`;
+      const sub: NamedArrays = {};
+      for (const [k, v] of Object.entries(state)) if (k.startsWith(prefix)) sub[k.slice(prefix.length)] = v;
+      l.setState(sub);
+    }
+  }
+
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+  }
+}
+
+/** The plain shared MLP: a {@link VarShareMLP} without residuals (identical θ init and forward code). */
+export function createSharedMLP(options: Omit<VarShareMLPOptions, 'residual' | 'sigmaInit'>): VarShareMLP {
+  return new VarShareMLP({ ...options, residual: { kind: 'none' } });
+}

@@ -12,16 +12,29 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 let batchMatMulGradPatched = false;
 
-/** Swaps the last two axes of a rank-3 tensor without a transposed matmul. */
+/** Swaps the last two axes (an explicit transpose, so the following matmul is a plain one). */
 function swapInner(t: tf.Tensor): tf.Tensor {
-  return tf.transpose(t, [0, 2, 1]);
+  const perm = t.shape.map((_, i) => i);
+  const r = perm.length;
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1] as number, perm[r - 2] as number];
+  return tf.transpose(t, perm);
+}
+
+/** Sums a broadcast gradient back to the shape of the input it belongs to. */
+function reduceTo(grad: tf.Tensor, like: tf.Tensor): tf.Tensor {
+  if (grad.shape.join(',') === like.shape.join(',')) return grad;
+  let g = grad;
+  while (g.rank > like.rank) g = tf.sum(g, 0);
+  const axes = like.shape.slice(0, -2).flatMap((d, i) => (d === 1 && g.shape[i] !== 1 ? [i] : []));
+  if (axes.length > 0) g = tf.sum(g, axes, true);
+  return tf.reshape(g, like.shape);
 }
 
 /**
  * Re-registers the BatchMatMul gradient so that it never asks the backend for a matmul with
  * `transposeA`/`transposeB`: on wasm those run ~15x slower than an explicit transpose followed by a
  * plain matmul (TOOLCHAIN-NOTES.md: 56–63 ms vs 3.8 ms at 256x400x400). Mathematically identical to
- * the stock gradient; tested against the cpu backend.
+ * the stock gradient, including batch broadcasting; tested against the cpu backend.
  */
 export function registerFastBatchMatMulGrad(): void {
   if (batchMatMulGradPatched) return;
@@ -32,24 +45,12 @@ export function registerFastBatchMatMulGrad(): void {
       const [a, b] = saved as [tf.Tensor, tf.Tensor];
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
       const g = Array.isArray(dy) ? (dy[0] as tf.Tensor) : dy;
-      // Inputs to the kernel are rank 3 with equal batch sizes in every use inside this project; the
-      // stock broadcasting case (batch 1 vs batch n) reduces over the batch axis below.
-      const reduceTo = (grad: tf.Tensor, like: tf.Tensor): tf.Tensor =>
-        grad.shape[0] === like.shape[0] ? grad : tf.sum(grad, 0, true);
       const mm = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D);
-      if (!transposeA && !transposeB) {
-        return { a: () => reduceTo(mm(g, swapInner(b)), a), b: () => reduceTo(mm(swapInner(a), g), b) };
-      }
-      if (!transposeA && transposeB) {
-        return { a: () => reduceTo(mm(g, b), a), b: () => reduceTo(mm(swapInner(g), a), b) };
-      }
-      if (transposeA && !transposeB) {
-        return { a: () => reduceTo(mm(b, swapInner(g)), a), b: () => reduceTo(mm(a, g), b) };
-      }
-      return {
-        a: () => reduceTo(mm(swapInner(b), swapInner(g)), a),
-        b: () => reduceTo(mm(swapInner(g), swapInner(a)), b),
-      };
+      const t = swapInner;
+      if (!transposeA && !transposeB) return { a: () => reduceTo(mm(g, t(b)), a), b: () => reduceTo(mm(t(a), g), b) };
+      if (!transposeA && transposeB) return { a: () => reduceTo(mm(g, b), a), b: () => reduceTo(mm(t(g), a), b) };
+      if (transposeA && !transposeB) return { a: () => reduceTo(mm(b, t(g)), a), b: () => reduceTo(mm(a, g), b) };
+      return { a: () => reduceTo(mm(t(b), t(g)), a), b: () => reduceTo(mm(t(g), t(a)), b) };
     },
   });
   batchMatMulGradPatched = true;

@@ -10,7 +10,7 @@
  */
 export { tf, initBackend, registerFastBatchMatMulGrad } from './backend';
 export type { BackendName } from './backend';
-export { Rng, deriveSeed } from './rng';
+export { Rng, deriveSeed, tfSeed } from './rng';
 export type { RngState } from './rng';
 export { orthogonalInit } from './orthogonal';
 export { gaussianKl, stopGradient } from './gaussianKl';

@@ -103,3 +103,12 @@ export function deriveSeed(seed: number, index: number): number {
   z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
   return (z ^ (z >>> 16)) >>> 0;
 }
+
+/**
+ * A seed that is safe to hand to tf random ops: tfjs treats a falsy seed (0) as "no seed" and then
+ * draws from Math.random, silently breaking determinism. 0 is mapped to a fixed non-zero value.
+ */
+export function tfSeed(seed: number): number {
+  const s = seed >>> 0;
+  return s === 0 ? 0x9e3779b9 : s;
+}

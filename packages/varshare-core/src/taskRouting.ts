@@ -9,6 +9,11 @@ import { tf } from './backend';
  * its `[numTasks, in, out]` weights, and {@link TaskRouting.ungroup} restores the original row order.
  * A batch that is already task-major with equal groups (the vector env's round-robin layout) is
  * reshaped without any gather.
+ *
+ * Both directions are gathers, and each has the other as its exact gradient (every real row sits in
+ * exactly one slot), so no scatter-add kernel is needed — wasm has no UnsortedSegmentSum, which the
+ * stock gather gradient uses. Index tensors are made per op from the typed arrays held here, so a
+ * gradient taken after the forward pass never depends on this object's lifetime.
  */
 export class TaskRouting {
   /** Task index per row, `[B]`. */
@@ -17,8 +22,14 @@ export class TaskRouting {
   readonly groupSize: number;
   /** Number of rows in the batch. */
   readonly batchSize: number;
-  private readonly gatherIdx: tf.Tensor1D | null;
-  private readonly scatterIdx: tf.Tensor1D | null;
+  /** Whether the batch is already task-major with equal groups (no gather needed). */
+  readonly isTaskMajor: boolean;
+  /** Slot → source row (pads → row 0), `[numTasks·groupSize]`. */
+  private readonly gatherIdx: Int32Array;
+  /** Row → slot, `[B]`. */
+  private readonly scatterIdx: Int32Array;
+  /** Slot → row, pads → B (an appended zero row): ungroup's gradient. */
+  private readonly gatherZeroPadIdx: Int32Array;
 
   constructor(taskIds: ArrayLike<number>, readonly numTasks: number) {
     const ids = Int32Array.from(taskIds);
@@ -38,29 +49,25 @@ export class TaskRouting {
 
     let taskMajor = groupSize * numTasks === B;
     for (let i = 0; taskMajor && i < B; i++) if (ids[i] !== Math.floor(i / groupSize)) taskMajor = false;
-    if (taskMajor) {
-      this.gatherIdx = null;
-      this.scatterIdx = null;
-      return;
-    }
-    const gather = new Int32Array(numTasks * groupSize); // pads point at row 0
-    const scatter = new Int32Array(B);
+    this.isTaskMajor = taskMajor;
+    this.gatherIdx = new Int32Array(numTasks * groupSize);
+    this.gatherZeroPadIdx = new Int32Array(numTasks * groupSize).fill(B);
+    this.scatterIdx = new Int32Array(B);
     const fill = new Int32Array(numTasks);
     for (let i = 0; i < B; i++) {
       const t = ids[i] as number;
       const slot = t * groupSize + (fill[t] as number);
       fill[t] = (fill[t] as number) + 1;
-      gather[slot] = i;
-      scatter[i] = slot;
+      this.gatherIdx[slot] = i;
+      this.gatherZeroPadIdx[slot] = i;
+      this.scatterIdx[i] = slot;
     }
-    this.gatherIdx = tf.keep(tf.tensor1d(gather, 'int32'));
-    this.scatterIdx = tf.keep(tf.tensor1d(scatter, 'int32'));
   }
 
   /** `[B, d]` → `[numTasks, groupSize, d]`. */
   group(x: tf.Tensor2D): tf.Tensor3D {
     const d = x.shape[1];
-    const rows = this.gatherIdx ? tf.gather(x, this.gatherIdx) : x;
+    const rows = this.isTaskMajor ? x : permuteRows(x, this.gatherIdx, this.scatterIdx, false);
     return tf.reshape(rows, [this.numTasks, this.groupSize, d]);
   }
 
@@ -68,12 +75,25 @@ export class TaskRouting {
   ungroup(y: tf.Tensor3D): tf.Tensor2D {
     const d = y.shape[2];
     const flat = tf.reshape(y, [this.numTasks * this.groupSize, d]) as tf.Tensor2D;
-    return this.scatterIdx ? tf.gather(flat, this.scatterIdx) : flat;
+    return this.isTaskMajor ? flat : permuteRows(flat, this.scatterIdx, this.gatherZeroPadIdx, true);
   }
 
-  /** Frees the index tensors. */
-  dispose(): void {
-    this.gatherIdx?.dispose();
-    this.scatterIdx?.dispose();
-  }
+  /** Kept for API symmetry with tensor-holding helpers; the routing holds no tensors. */
+  dispose(): void {}
+}
+
+/** Gathers rows of `x` by `forward`; the gradient gathers dy's rows by `backward` (with a zero row appended when `padBackward`). */
+function permuteRows(x: tf.Tensor2D, forward: Int32Array, backward: Int32Array, padBackward: boolean): tf.Tensor2D {
+  const op = tf.customGrad(((input: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.tidy(() => tf.gather(input, tf.tensor1d(forward, 'int32'))),
+      gradFunc: (dy: tf.Tensor2D) =>
+        tf.tidy(() => {
+          const src = padBackward ? tf.concat([dy, tf.zeros([1, dy.shape[1]])], 0) : dy;
+          return tf.gather(src, tf.tensor1d(backward, 'int32'));
+        }),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x) as tf.Tensor2D;
 }

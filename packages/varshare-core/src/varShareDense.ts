@@ -1,7 +1,7 @@
 import { tf } from './backend';
 import { gaussianKl, type SigmaPriorValue } from './gaussianKl';
 import { orthogonalInit } from './orthogonal';
-import { Rng, deriveSeed } from './rng';
+import { Rng, deriveSeed, tfSeed } from './rng';
 import { SigmaPrior, uniqueId } from './sigmaPrior';
 import { TaskRouting } from './taskRouting';
 
@@ -187,7 +187,7 @@ export class VarShareDense {
           const seed = (options.noise as NoiseSpec).seed;
           const mean = tf.matMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
           const variance = tf.matMul(tf.square(xg), tf.square(tf.softplus(f.rho)) as tf.Tensor3D);
-          const eps = tf.randomNormal([T, n, this.outputDim], 0, 1, 'float32', seed);
+          const eps = tf.randomNormal([T, n, this.outputDim], 0, 1, 'float32', tfSeed(seed));
           y = tf.add(mean, tf.mul(tf.sqrt(tf.add(variance, 1e-12)), eps));
         }
       } else {
@@ -199,7 +199,7 @@ export class VarShareDense {
           const eps =
             noise.kind === 'frozen'
               ? this.frozenEps(noise.seed)
-              : this.factors.map((g, k) => tf.randomNormal(g.mu.shape, 0, 1, 'float32', deriveSeed(noise.seed, k)));
+              : this.factors.map((g, k) => tf.randomNormal(g.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(noise.seed, k))));
           a = tf.add(fa.mu, tf.mul(tf.softplus(fa.rho), eps[0] as tf.Tensor));
           b = tf.add(fb.mu, tf.mul(tf.softplus(fb.rho), eps[1] as tf.Tensor));
         }
@@ -220,7 +220,7 @@ export class VarShareDense {
   private frozenEps(seed: number): tf.Tensor[] {
     if (this.frozen?.seed !== seed) {
       this.frozen?.eps.forEach((e) => e.dispose());
-      const eps = this.factors.map((f, k) => tf.keep(tf.randomNormal(f.mu.shape, 0, 1, 'float32', deriveSeed(seed, k))));
+      const eps = this.factors.map((f, k) => tf.keep(tf.randomNormal(f.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(seed, k)))));
       this.frozen = { seed, eps };
     }
     return this.frozen.eps;

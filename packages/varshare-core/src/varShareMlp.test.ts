@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from './backend';
+import { posteriorDiagnostics, klBreakdown } from './diagnostics';
+import { SigmaPrior } from './sigmaPrior';
+import { VarShareMLP, createSharedMLP } from './varShareMlp';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const created: { dispose(): void }[] = [];
+afterAll(() => created.forEach((c) => c.dispose()));
+const track = <T extends { dispose(): void }>(x: T): T => {
+  created.push(x);
+  return x;
+};
+const read = (t: tf.Tensor): number[] => {
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
+};
+
+const opts = { inputDim: 4, hiddenSizes: [8, 8], outputDim: 2, numTasks: 3, seed: 5, outputGain: 0.01, name: 'actor' } as const;
+
+describe('VarShareMLP', () => {
+  it('starts with θ identical to the plain shared MLP built from the same seed, and the same outputs', () => {
+    const v = track(new VarShareMLP(opts));
+    const s = track(createSharedMLP(opts));
+    v.layers.forEach((l, i) => expect(read(tf.clone(l.theta))).toEqual(read(tf.clone((s.layers[i] as typeof l).theta))));
+    const x = tf.randomNormal([6, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const ids = [0, 1, 2, 2, 1, 0];
+    expect(read(v.apply(x, ids, { weights: 'mean' }))).toEqual(read(s.apply(x, ids, { weights: 'mean' })));
+    expect(read(s.kl(1))).toEqual([0, 0, 0]);
+    expect(s.residualParamsPerTask).toBe(0);
+    expect(v.residualParamsPerTask).toBe(4 * 8 + 8 * 8 + 8 * 2);
+    x.dispose();
+  });
+
+  it('initialises θ orthogonally with the requested gains (CleanRL layer_init)', () => {
+    const v = track(new VarShareMLP({ ...opts, hiddenSizes: [16] }));
+    const w0 = tf.tidy(() => read(tf.matMul(v.layers[0]!.theta, v.layers[0]!.theta, true, false))); // [16,16]: rows < cols → WWᵀ… use WᵀW? in=4,out=16
+    // in=4 < out=16: the 4 rows are orthonormal ×√2, so W Wᵀ = 2 I₄.
+    const wwt = tf.tidy(() => read(tf.matMul(v.layers[0]!.theta, tf.transpose(v.layers[0]!.theta))));
+    wwt.forEach((val, i) => expect(val).toBeCloseTo(i % 5 === 0 ? 2 : 0, 5));
+    expect(w0.length).toBe(256);
+    // output layer 16→2: columns orthonormal ×0.01, so WᵀW = 1e-4 I₂.
+    const wtw = tf.tidy(() => read(tf.matMul(tf.transpose(v.layers[1]!.theta), v.layers[1]!.theta)));
+    wtw.forEach((val, i) => expect(val).toBeCloseTo(i % 3 === 0 ? 1e-4 : 0, 8));
+  });
+
+  it('routes mixed-task batches per row through every layer', () => {
+    const v = track(new VarShareMLP(opts));
+    tf.tidy(() => v.posteriorVariables().forEach((p, i) => p.name.includes('/mu') && p.assign(tf.randomNormal(p.shape, 0, 0.3, 'float32', i))));
+    const x = tf.randomNormal([5, 4], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const ids = [2, 0, 1, 2, 0];
+    for (const o of [{ weights: 'mean' }, { weights: 'sample', noise: { kind: 'frozen', seed: 8 } }] as const) {
+      const all = read(v.apply(x, ids, o));
+      ids.forEach((t, i) => {
+        const row = tf.slice(x, [i, 0], [1, 4]) as tf.Tensor2D;
+        const single = read(v.apply(row, [t], o));
+        row.dispose();
+        single.forEach((val, j) => expect(val).toBeCloseTo(all[i * 2 + j] as number, 5));
+      });
+    }
+    x.dispose();
+  });
+
+  it("samplingScope 'adapters-only' samples only low-rank layers", () => {
+    const v = track(new VarShareMLP({ ...opts, residual: [{ kind: 'full' }, { kind: 'full' }, { kind: 'low-rank', rank: 2 }], sigmaInit: 0.3 }));
+    const x = tf.randomNormal([3, 4], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const ids = [0, 1, 2];
+    const noise = { kind: 'frozen', seed: 1 } as const;
+    const full = read(v.apply(x, ids, { weights: 'sample', noise }));
+    const adapters = read(v.apply(x, ids, { weights: 'sample', noise, samplingScope: 'adapters-only' }));
+    const mean = read(v.apply(x, ids, { weights: 'mean' }));
+    // Manually: hidden layers at their mean, output layer sampled with the seed the MLP derives for layer 2.
+    expect(adapters).not.toEqual(full);
+    expect(adapters).not.toEqual(mean);
+    x.dispose();
+  });
+
+  it('sums KL over layers and reports diagnostics per task and layer', () => {
+    const v = track(new VarShareMLP({ ...opts, sigmaInit: 0.05 }));
+    const prior = SigmaPrior.global(0.1);
+    const n = v.residualParamsPerTask;
+    // each residual param: log(0.1/0.05) + 0.0025/0.02 − ½ = 0.318147
+    read(v.kl(prior)).forEach((k) => expect(k).toBeCloseTo(n * 0.318147, 2));
+    const b = klBreakdown([v], prior);
+    expect(Object.keys(b.perLayer)).toEqual(['actor.0', 'actor.1', 'actor.2']);
+    expect(b.perLayer['actor.1']![0]).toBeCloseTo(64 * 0.318147, 3);
+    const d = posteriorDiagnostics([v]);
+    expect(d.perTask).toHaveLength(3);
+    expect(d.perTask[0]!.sigmaMedian).toBeCloseTo(0.05, 6);
+    expect(d.perTask[0]!.logSigmaMean).toBeCloseTo(Math.log(0.05), 5);
+    expect(d.perTask[0]!.muAbsMedian).toBe(0);
+    const layer1 = d.perLayer[1]!;
+    expect(layer1.layer).toBe('actor.1');
+    expect(layer1.ratioR).toBeCloseTo(0.05 / (layer1.thetaAbsMedian + 1e-8), 6);
+    expect(d.ratioR).toBeCloseTo(0.05 / (d.thetaAbsMedian + 1e-8), 6);
+  });
+
+  it('round-trips its state', () => {
+    const a = track(new VarShareMLP(opts));
+    const b = track(new VarShareMLP({ ...opts, seed: 77 }));
+    tf.tidy(() => a.posteriorVariables().forEach((p, i) => p.assign(tf.randomNormal(p.shape, 0, 0.3, 'float32', i))));
+    b.setState(a.getState());
+    const x = tf.randomNormal([4, 4], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const o = { weights: 'sample', noise: { kind: 'frozen', seed: 4 } } as const;
+    expect(read(b.apply(x, [0, 1, 2, 0], o))).toEqual(read(a.apply(x, [0, 1, 2, 0], o)));
+    x.dispose();
+  });
+});

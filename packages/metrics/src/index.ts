@@ -1,0 +1,164 @@
+/**
+ * `@varshare/metrics` — run directories (config/metrics/eval/summary/TensorBoard files), metric key
+ * names, crash-safe JSONL and atomic writes, and rliable-style statistics for the report.
+ * A leaf package: no other `@varshare/*` import, no TensorFlow.
+ */
+
+// Options
+export { MetricsConfigSchema } from './config';
+export type { MetricsConfig } from './config';
+
+// Metric keys (CONTRACTS.md "Metric keys")
+export {
+  UPDATE,
+  ENV_STEPS,
+  WALL_S,
+  TRAIN_RETURN_MEAN,
+  TRAIN_SUCCESS_RATE,
+  trainReturnTask,
+  trainSuccessTask,
+  EVAL_RETURN_MEAN,
+  EVAL_SUCCESS_RATE,
+  evalReturnTask,
+  evalSuccessTask,
+  LOSSES_POLICY_LOSS,
+  LOSSES_VALUE_LOSS,
+  LOSSES_ENTROPY,
+  LOSSES_APPROX_KL,
+  LOSSES_CLIPFRAC,
+  LOSSES_EXPLAINED_VARIANCE,
+  CHARTS_LEARNING_RATE,
+  CHARTS_SPS,
+  VARSHARE_KL_TOTAL,
+  VARSHARE_RATIO_R,
+  varshareKlTask,
+  varshareMuAbsMedianTask,
+  varshareSigmaMedianTask,
+  varshareSigmaMeanTask,
+  varshareLogSigmaMeanTask,
+  varshareRatioRLayer,
+  varshareMuAbsMedianLayer,
+  varshareSigmaMedianLayer,
+  CONTROLLER_BETA,
+  CONTROLLER_TRIGGER_UP_COUNT,
+  CONTROLLER_TRIGGER_DOWN_COUNT,
+  CONTROLLER_R_RAW,
+  CONTROLLER_R_EMA,
+  PRIOR_SIGMA,
+  PRIOR_HYPER_PENALTY,
+  priorSigmaTask,
+  priorDeltaTask,
+  priorDeltaEmaTask,
+  priorZTask,
+  priorSigmaLayer,
+  priorLogSigmaLayer,
+  TIMING_KEYS,
+  isTimingKey,
+  metricFamily,
+  QUALIFIED_PREFIXES,
+  splitMetricKey,
+  looksLikeLayerName,
+} from './metricNames';
+export type { MetricFamily, MetricKeyParts } from './metricNames';
+
+// JSONL
+export {
+  JsonlWriter,
+  JsonlCorruptError,
+  readJsonl,
+  truncateTornTail,
+  truncateAfter,
+  truncateAfterUpdate,
+  serializeRecord,
+  stringifyJson,
+  parseJson,
+} from './jsonl';
+export type { JsonValue, JsonRecord, JsonlWriterOptions, JsonlReadResult, JsonlTruncateResult } from './jsonl';
+
+// Atomic writes
+export { writeFileAtomic, writeJsonAtomic, atomicTempPath, isAtomicTempFile, ATOMIC_TEMP_MARKER } from './atomicWrite';
+export type { AtomicWriteOptions } from './atomicWrite';
+
+// Run directory
+export {
+  CONFIG_FILE,
+  METRICS_FILE,
+  EVAL_FILE,
+  SUMMARY_FILE,
+  CHECKPOINTS_DIR,
+  TFEVENTS_PREFIX,
+  runDirPath,
+  runFiles,
+  seedDirName,
+  encodeSuiteDirName,
+  decodeSuiteDirName,
+  RunMetaSchema,
+  RunConfigSchema,
+  RunStatusSchema,
+  RunSummarySchema,
+  writeSummary,
+  readRunDir,
+  findRunDirs,
+  readRunDirs,
+} from './runDir';
+export type {
+  RunFiles,
+  RunMeta,
+  RunConfig,
+  RunStatus,
+  RunSummary,
+  MetricRecord,
+  RunData,
+  RunDirResult,
+  ReadRunDirOptions,
+  RunDirEntry,
+  RunDirsResult,
+} from './runDir';
+
+// TensorBoard
+export {
+  TensorBoardWriter,
+  crc32c,
+  maskedCrc32c,
+  frameRecord,
+  encodeFileVersionEvent,
+  encodeScalarsEvent,
+  encodeSessionStartEvent,
+  EVENT_FILE_VERSION,
+} from './tensorboard';
+export type { TensorBoardWriterOptions } from './tensorboard';
+
+// Randomness
+export { createRng, createRngFromState } from './rng';
+export type { Rng } from './rng';
+
+// Statistics
+export {
+  mean,
+  median,
+  quantile,
+  trimMean,
+  iqm,
+  aggregateMean,
+  aggregateMedian,
+  aggregateIqm,
+  aggregateOptimalityGap,
+  stratifiedBootstrapCI,
+  bootstrapCI,
+  probabilityOfImprovement,
+  probabilityOfImprovementCI,
+  pairedProbabilityOfImprovement,
+  pairedProbabilityOfImprovementCI,
+  scoreFractionAbove,
+  performanceProfile,
+  pairedDeltas,
+} from './stats';
+export type {
+  ScoreMatrix,
+  AggregateStatistic,
+  ConfidenceInterval,
+  BootstrapOptions,
+  ProfilePoint,
+  PairedDelta,
+  PairedDeltas,
+} from './stats';

@@ -210,6 +210,28 @@ export class VarShareDense {
     });
   }
 
+  /**
+   * The effective weight matrix for a non-local weights mode, for acting without gradients:
+   * `[numTasks, in, out]` (θ + μ_m, or θ + μ_m + σ_m⊙ε with frozen noise; low-rank: θ + A_m B_m),
+   * or θ `[in, out]` for `shared`. The caller owns (and disposes) the returned tensor.
+   */
+  effectiveWeight(options: ApplyOptions): tf.Tensor {
+    return tf.tidy(() => {
+      const mode = this.factors.length === 0 ? 'shared' : options.weights;
+      if (mode === 'shared') return tf.clone(this.theta);
+      if (mode === 'sample' && options.noise?.kind !== 'frozen') {
+        throw new Error(`${this.name}: effectiveWeight needs 'mean', 'shared' or frozen noise (local noise is per forward)`);
+      }
+      const eps = mode === 'sample' ? this.frozenEps((options.noise as NoiseSpec).seed) : null;
+      const param = (f: PosteriorFactor, k: number): tf.Tensor => (eps ? tf.add(f.mu, tf.mul(tf.softplus(f.rho), eps[k] as tf.Tensor)) : f.mu);
+      const residual =
+        this.residual.kind === 'full'
+          ? param(this.factors[0] as PosteriorFactor, 0)
+          : tf.matMul(param(this.factors[0] as PosteriorFactor, 0) as tf.Tensor3D, param(this.factors[1] as PosteriorFactor, 1) as tf.Tensor3D);
+      return tf.add(this.theta, residual);
+    });
+  }
+
   private sharedMatMul(xg: tf.Tensor3D): tf.Tensor3D {
     const [T, n, d] = xg.shape;
     const flat = tf.matMul(tf.reshape(xg, [T * n, d]) as tf.Tensor2D, this.theta as tf.Tensor2D);

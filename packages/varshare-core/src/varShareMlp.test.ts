@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from './backend';
 import { posteriorDiagnostics, klBreakdown } from './diagnostics';
 import { SigmaPrior } from './sigmaPrior';
+import { TaskRouting } from './taskRouting';
 import { VarShareMLP, createSharedMLP } from './varShareMlp';
 
 beforeAll(async () => {
@@ -97,6 +98,26 @@ describe('VarShareMLP', () => {
     expect(layer1.layer).toBe('actor.1');
     expect(layer1.ratioR).toBeCloseTo(0.05 / (layer1.thetaAbsMedian + 1e-8), 6);
     expect(d.ratioR).toBeCloseTo(0.05 / (d.thetaAbsMedian + 1e-8), 6);
+  });
+
+  it('snapshot gives the same outputs as apply for mean, shared and frozen-sample modes', () => {
+    for (const residual of [{ kind: 'full' }, { kind: 'low-rank', rank: 2 }, { kind: 'none' }] as const) {
+      const v = track(new VarShareMLP({ ...opts, residual, sigmaInit: 0.2 }));
+      tf.tidy(() => v.posteriorVariables().forEach((p, i) => p.name.includes('/mu') && p.assign(tf.randomNormal(p.shape, 0, 0.3, 'float32', i + 1))));
+      const x = tf.randomNormal([7, 4], 0, 1, 'float32', 2) as tf.Tensor2D;
+      const ids = [2, 0, 1, 2, 0, 1, 1];
+      for (const o of [{ weights: 'mean' }, { weights: 'shared' }, { weights: 'sample', noise: { kind: 'frozen', seed: 8 } }] as const) {
+        const snap = v.snapshot(o);
+        const routing = new TaskRouting(ids, 3);
+        const a = read(snap.applyRouted(x, routing));
+        const b = read(v.apply(x, ids, o));
+        a.forEach((val, i) => expect(val).toBeCloseTo(b[i] as number, 5));
+        snap.dispose();
+      }
+      if (residual.kind === 'none') v.snapshot({ weights: 'sample', noise: { kind: 'local', seed: 1 } }).dispose(); // no residual: θ only
+      else expect(() => v.snapshot({ weights: 'sample', noise: { kind: 'local', seed: 1 } })).toThrow(/local noise is per forward/);
+      x.dispose();
+    }
   });
 
   it('round-trips its state', () => {

@@ -134,6 +134,23 @@ export class VarShareMLP {
     });
   }
 
+  /**
+   * Precomputes every layer's effective weights for one weights mode (`mean`, `shared`, or `sample`
+   * with frozen noise) so that repeated forwards within a rollout segment cost one batched matmul
+   * per layer and nothing else. Values equal {@link applyGrouped} with the same options; no
+   * gradients. Dispose the snapshot when the segment ends (or the parameters change).
+   */
+  snapshot(options: MLPApplyOptions): MLPSnapshot {
+    const scope = options.samplingScope ?? 'full-residual';
+    const weights = this.layers.map((layer, i) => {
+      let mode = options.weights;
+      if (mode === 'sample' && scope === 'adapters-only' && layer.residual.kind !== 'low-rank') mode = 'mean';
+      const noise = mode === 'sample' && options.noise ? { kind: options.noise.kind, seed: deriveSeed(options.noise.seed, i) } : undefined;
+      return { w: layer.effectiveWeight(noise ? { weights: mode, noise } : { weights: mode }), b: layer.bias };
+    });
+    return new MLPSnapshot(weights, this.numTasks, this.activation);
+  }
+
   /** Per-task KL summed over all layers, `[numTasks]`. */
   kl(sigmaPrior: SigmaPriorValue | SigmaPrior): tf.Tensor1D {
     return tf.tidy(() => tf.addN(this.layers.map((l) => l.kl(sigmaPrior))) as tf.Tensor1D);
@@ -174,4 +191,41 @@ export class VarShareMLP {
 /** The plain shared MLP: a {@link VarShareMLP} without residuals (identical θ init and forward code). */
 export function createSharedMLP(options: Omit<VarShareMLPOptions, 'residual' | 'sigmaInit'>): VarShareMLP {
   return new VarShareMLP({ ...options, residual: { kind: 'none' } });
+}
+
+/** Frozen effective weights of a {@link VarShareMLP} (see {@link VarShareMLP.snapshot}). */
+export class MLPSnapshot {
+  constructor(
+    private readonly weights: readonly { readonly w: tf.Tensor; readonly b: tf.Variable }[],
+    readonly numTasks: number,
+    readonly activation: Activation,
+  ) {}
+
+  /** `[numTasks, n, in]` → `[numTasks, n, out]`. */
+  applyGrouped(xg: tf.Tensor3D): tf.Tensor3D {
+    return tf.tidy(() => {
+      let h: tf.Tensor3D = xg;
+      this.weights.forEach(({ w, b }, i) => {
+        let y: tf.Tensor3D;
+        if (w.rank === 2) {
+          const [T, n, d] = h.shape;
+          y = tf.reshape(tf.matMul(tf.reshape(h, [T * n, d]) as tf.Tensor2D, w as tf.Tensor2D), [T, n, w.shape[1] as number]);
+        } else {
+          y = tf.matMul(h, w as tf.Tensor3D);
+        }
+        h = tf.add(y, b);
+        if (i + 1 < this.weights.length) h = this.activation === 'tanh' ? tf.tanh(h) : tf.relu(h);
+      });
+      return h;
+    });
+  }
+
+  /** `[B, in]` → `[B, out]` with a routing for the batch. */
+  applyRouted(x: tf.Tensor2D, routing: TaskRouting): tf.Tensor2D {
+    return tf.tidy(() => routing.ungroup(this.applyGrouped(routing.group(x))));
+  }
+
+  dispose(): void {
+    for (const { w } of this.weights) w.dispose();
+  }
 }

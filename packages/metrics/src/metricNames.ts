@@ -5,7 +5,7 @@
  */
 
 // ── run bookkeeping fields (first keys of every metrics.jsonl / eval.jsonl record) ──────────────
-/** PPO update index (1-based count of completed updates). */
+/** PPO update index (the x axis of metrics.jsonl; resume truncates by it). */
 export const UPDATE = 'update';
 /** Environment steps consumed so far (all envs). */
 export const ENV_STEPS = 'env_steps';
@@ -13,7 +13,9 @@ export const ENV_STEPS = 'env_steps';
 export const WALL_S = 'wall_s';
 
 // ── training ────────────────────────────────────────────────────────────────────────────────────
+/** `train/return_mean` */
 export const TRAIN_RETURN_MEAN = 'train/return_mean';
+/** `train/success_rate` */
 export const TRAIN_SUCCESS_RATE = 'train/success_rate';
 /** `train/return/<task>` */
 export const trainReturnTask = (task: string): string => `train/return/${task}`;
@@ -21,7 +23,9 @@ export const trainReturnTask = (task: string): string => `train/return/${task}`;
 export const trainSuccessTask = (task: string): string => `train/success/${task}`;
 
 // ── evaluation ──────────────────────────────────────────────────────────────────────────────────
+/** `eval/return_mean` */
 export const EVAL_RETURN_MEAN = 'eval/return_mean';
+/** `eval/success_rate` */
 export const EVAL_SUCCESS_RATE = 'eval/success_rate';
 /** `eval/return/<task>` */
 export const evalReturnTask = (task: string): string => `eval/return/${task}`;
@@ -29,17 +33,25 @@ export const evalReturnTask = (task: string): string => `eval/return/${task}`;
 export const evalSuccessTask = (task: string): string => `eval/success/${task}`;
 
 // ── PPO (CleanRL names) ─────────────────────────────────────────────────────────────────────────
+/** `losses/policy_loss` */
 export const LOSSES_POLICY_LOSS = 'losses/policy_loss';
+/** `losses/value_loss` */
 export const LOSSES_VALUE_LOSS = 'losses/value_loss';
+/** `losses/entropy` */
 export const LOSSES_ENTROPY = 'losses/entropy';
+/** `losses/approx_kl` */
 export const LOSSES_APPROX_KL = 'losses/approx_kl';
+/** `losses/clipfrac` */
 export const LOSSES_CLIPFRAC = 'losses/clipfrac';
+/** `losses/explained_variance` */
 export const LOSSES_EXPLAINED_VARIANCE = 'losses/explained_variance';
+/** `charts/learning_rate` */
 export const CHARTS_LEARNING_RATE = 'charts/learning_rate';
 /** Env steps per second (timing: excluded from determinism comparisons). */
 export const CHARTS_SPS = 'charts/SPS';
 
 // ── VarShare diagnostics (spec "Metrics to log" B) ──────────────────────────────────────────────
+/** `varshare/kl_total` */
 export const VARSHARE_KL_TOTAL = 'varshare/kl_total';
 /** Global noise-to-weight ratio R = median(σ) / (median(|θ|) + ε). */
 export const VARSHARE_RATIO_R = 'varshare/ratio_R';
@@ -63,9 +75,13 @@ export const varshareSigmaMedianLayer = (layer: string): string => `varshare/sig
 // ── controllers ─────────────────────────────────────────────────────────────────────────────────
 /** β(t), logged by all variants. */
 export const CONTROLLER_BETA = 'controller/beta';
+/** `controller/trigger_up_count` */
 export const CONTROLLER_TRIGGER_UP_COUNT = 'controller/trigger_up_count';
+/** `controller/trigger_down_count` */
 export const CONTROLLER_TRIGGER_DOWN_COUNT = 'controller/trigger_down_count';
+/** `controller/R_raw` */
 export const CONTROLLER_R_RAW = 'controller/R_raw';
+/** `controller/R_ema` */
 export const CONTROLLER_R_EMA = 'controller/R_ema';
 
 // ── priors ──────────────────────────────────────────────────────────────────────────────────────

@@ -143,8 +143,9 @@ export function encodeScalarsEvent(wallTime: number, step: number, record: Reado
 }
 
 /**
- * Event `{ wall_time, step, session_log: { status: START } }`. TensorBoard treats it as a restart:
- * it drops events of earlier files with step >= `step` ("orphaned" data of an interrupted run).
+ * Event `{ wall_time, step, session_log: { status: START } }`. TensorBoard's event accumulator
+ * treats it as a restart and drops already-loaded points with step >= `step` ("orphaned" data of an
+ * interrupted run), so pass the FIRST step the resumed run will write (checkpoint update + 1).
  */
 export function encodeSessionStartEvent(wallTime: number, step: number): Uint8Array {
   checkStep(step);
@@ -194,7 +195,7 @@ export class TensorBoardWriter {
     this.pending.push(frameRecord(encodeScalarsEvent(wallTime, step, record)));
   }
 
-  /** Queues a SessionLog START at `step` (call on resume so TensorBoard hides the interrupted run's later points). */
+  /** Queues a SessionLog START at `step` = first step written after a resume (checkpoint update + 1), so TensorBoard hides the interrupted run's points from `step` on. */
   addSessionStart(step: number, wallTime: number): void {
     this.assertOpen();
     this.pending.push(frameRecord(encodeSessionStartEvent(wallTime, step)));

@@ -1,0 +1,160 @@
+/**
+ * Suite registry: suites by name (`cartpole-mt`, `lunarlander-mt`, …), extensible with
+ * {@link registerSuite} so other packages can add e.g. `arm-mt10` or a `gym:*` prefix.
+ */
+import { CARTPOLE_TASKS, CartPoleEnv } from './cartPole';
+import { SuiteOptionsSchema, TaskEnvOptionsSchema } from './config';
+import type { SuiteOptionsInput, TaskEnvOptions, TaskEnvOptionsInput } from './config';
+import { LUNARLANDER_TASKS, LunarLanderEnv } from './lunarLander';
+import { MultiTaskVectorEnv } from './multiTaskVectorEnv';
+import type { ActionKind } from './spaces';
+import type { TaskEnv } from './taskEnv';
+
+/**
+ * How a suite is built. `suiteName` is the name the caller used (useful for prefix registrations
+ * such as `gym:*`, where it carries the env id).
+ */
+export interface SuiteFactory {
+  /** One line for `listSuites` / `varshare list`. */
+  readonly description: string;
+  /** Options this suite name fixes (e.g. `lunarlander-mt-continuous` fixes `continuous: true`). */
+  readonly fixedOptions?: Partial<TaskEnvOptions>;
+  /** Task names, in task-index order. */
+  taskNames(suiteName: string): readonly string[];
+  /** Action kind under the given options; throws for options the suite does not support. */
+  actionKind(options: TaskEnvOptions, suiteName: string): ActionKind;
+  /** One env initially running `taskIndex` (able to switch to any task of the suite via `setTask`). */
+  createEnv(taskIndex: number, options: TaskEnvOptions, suiteName: string): TaskEnv;
+}
+
+/** One entry of {@link listSuites}. */
+export interface SuiteSummary {
+  readonly name: string;
+  readonly tasks: readonly string[];
+  /** Action kind under default options. */
+  readonly actionKind: ActionKind;
+  readonly description: string;
+}
+
+const registry = new Map<string, SuiteFactory>();
+
+/**
+ * Registers a suite. A name ending in `*` (e.g. `gym:*`) registers a prefix: any name starting with
+ * the part before `*` resolves to it (and is passed to the factory). Prefix entries are not listed
+ * by {@link listSuites} (their task lists depend on the full name).
+ * @throws Error when the name is already registered
+ */
+export function registerSuite(name: string, factory: SuiteFactory): void {
+  if (name.length === 0 || (name.endsWith('*') && name.length === 1)) throw new RangeError('registerSuite: empty suite name');
+  if (registry.has(name)) throw new Error(`registerSuite: suite "${name}" is already registered`);
+  registry.set(name, factory);
+}
+
+/** Names of all registered suites (prefix registrations shown with their `*`). */
+export function suiteNames(): string[] {
+  return [...registry.keys()];
+}
+
+function resolve(name: string): SuiteFactory {
+  const exact = registry.get(name);
+  if (exact !== undefined) return exact;
+  for (const [key, factory] of registry) {
+    if (key.endsWith('*') && name.startsWith(key.slice(0, -1)) && name.length >= key.length) return factory;
+  }
+  throw new Error(`Unknown suite "${name}". Known suites: ${suiteNames().join(', ')}`);
+}
+
+function resolveOptions(name: string, factory: SuiteFactory, input: TaskEnvOptionsInput): TaskEnvOptions {
+  const parsed = TaskEnvOptionsSchema.parse(input);
+  const fixed = factory.fixedOptions ?? {};
+  for (const key of Object.keys(fixed) as (keyof TaskEnvOptions)[]) {
+    if (input[key] !== undefined && input[key] !== fixed[key]) {
+      throw new RangeError(`suite "${name}" fixes ${key} = ${String(fixed[key])}, but options set ${key} = ${String(input[key])}`);
+    }
+  }
+  return { ...parsed, ...fixed };
+}
+
+/** Every non-prefix suite with its tasks, default action kind and description. */
+export function listSuites(): SuiteSummary[] {
+  const out: SuiteSummary[] = [];
+  for (const [name, factory] of registry) {
+    if (name.endsWith('*')) continue;
+    out.push({
+      name,
+      tasks: factory.taskNames(name),
+      actionKind: factory.actionKind(resolveOptions(name, factory, {}), name),
+      description: factory.description,
+    });
+  }
+  return out;
+}
+
+/**
+ * Builds the multi-task vector env of a suite.
+ * @param name    suite name, e.g. `'cartpole-mt'`, `'lunarlander-mt'` (+ `{ continuous: true }`)
+ * @param options seed (default 0), rowsPerTask (default 4), taskSampling (default 'round-robin'),
+ *                continuous (default false), maxEpisodeSteps (default: the suite's)
+ * @throws Error naming the suite and listing the known ones when the name is unknown
+ */
+export function createSuite(name: string, options: SuiteOptionsInput = {}): MultiTaskVectorEnv {
+  const factory = resolve(name);
+  const parsed = SuiteOptionsSchema.parse(options);
+  const envOptions = resolveOptions(name, factory, { continuous: options.continuous, maxEpisodeSteps: options.maxEpisodeSteps, seed: parsed.seed });
+  factory.actionKind(envOptions, name);
+  return new MultiTaskVectorEnv((taskIndex) => factory.createEnv(taskIndex, envOptions, name), {
+    seed: parsed.seed,
+    rowsPerTask: parsed.rowsPerTask,
+    taskSampling: parsed.taskSampling,
+  });
+}
+
+/**
+ * Builds one env of a suite running `taskIndex`.
+ * @param options seed (default 0, used until `reset({ seed })`), continuous, maxEpisodeSteps
+ */
+export function createTaskEnv(name: string, taskIndex: number, options: TaskEnvOptionsInput = {}): TaskEnv {
+  const factory = resolve(name);
+  const envOptions = resolveOptions(name, factory, options);
+  factory.actionKind(envOptions, name);
+  const tasks = factory.taskNames(name);
+  if (!Number.isInteger(taskIndex) || taskIndex < 0 || taskIndex >= tasks.length) {
+    throw new RangeError(`suite "${name}": task index must be an integer in [0, ${tasks.length}), got ${String(taskIndex)}`);
+  }
+  return factory.createEnv(taskIndex, envOptions, name);
+}
+
+// ---- built-in suites -----------------------------------------------------------------------------
+
+const cartPoleFactory: SuiteFactory = {
+  description: 'CartPole-v1 physics, 10 tasks varying pole length/mass, cart mass, gravity, force and limits; Discrete(2); success = reaching the time limit (500)',
+  taskNames: () => CARTPOLE_TASKS.map((t) => t.name),
+  actionKind(options) {
+    if (options.continuous) throw new RangeError('suite "cartpole-mt" has no continuous variant (continuous must be false)');
+    return 'discrete';
+  },
+  createEnv: (taskIndex, options) =>
+    new CartPoleEnv({ taskIndex, seed: options.seed, ...(options.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: options.maxEpisodeSteps } : {}) }),
+};
+
+function lunarLanderFactory(fixed: boolean | undefined): SuiteFactory {
+  const variant = fixed === undefined ? 'Discrete(4), or 2-d continuous with { continuous: true }' : fixed ? '2-d continuous in [-1, 1]' : 'Discrete(4)';
+  return {
+    description: `Box2D (planck) lunar lander, 10 tasks varying gravity, wind/turbulence, engine power and pad position; ${variant}; success = at rest on the pad`,
+    ...(fixed !== undefined ? { fixedOptions: { continuous: fixed } } : {}),
+    taskNames: () => LUNARLANDER_TASKS.map((t) => t.name),
+    actionKind: (options) => (options.continuous ? 'continuous' : 'discrete'),
+    createEnv: (taskIndex, options) =>
+      new LunarLanderEnv({
+        taskIndex,
+        seed: options.seed,
+        continuous: options.continuous,
+        ...(options.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: options.maxEpisodeSteps } : {}),
+      }),
+  };
+}
+
+registerSuite('cartpole-mt', cartPoleFactory);
+registerSuite('lunarlander-mt', lunarLanderFactory(undefined));
+registerSuite('lunarlander-mt-discrete', lunarLanderFactory(false));
+registerSuite('lunarlander-mt-continuous', lunarLanderFactory(true));

@@ -267,15 +267,23 @@ export const KlPriorControllerConfigSchema = z
   })
   .describe('KL weight β and prior scale σ_prior controllers (spec experiments 1–5 and baseline).');
 
-/** Resolved (parsed) configs: every default filled in. */
+/** Resolved fixed-β config (defaults filled in). */
 export type FixedBetaConfig = z.output<typeof FixedBetaSchema>;
+/** Resolved exp2 schedule config; `beta2` is always set (2·beta1 when omitted). */
 export type AnnealBetaConfig = z.output<typeof AnnealBetaSchema>;
+/** Resolved exp3 controller config; `betaMin`/`betaMax` are always set (derived from beta1 when omitted). */
 export type RatioBetaConfig = z.output<typeof RatioBetaSchema>;
+/** Resolved β source (one of the three kinds). */
 export type BetaSourceConfig = z.output<typeof BetaSourceSchema>;
+/** Resolved fixed global σ_prior config. */
 export type FixedPriorConfig = z.output<typeof FixedPriorSchema>;
+/** Resolved exp4 loss-gap prior config. */
 export type LossGapPriorConfig = z.output<typeof LossGapPriorSchema>;
+/** Resolved exp5 learned-prior config. */
 export type LearnedPriorConfig = z.output<typeof LearnedPriorSchema>;
+/** Resolved σ_prior source (one of the three kinds). */
 export type PriorSourceConfig = z.output<typeof PriorSourceSchema>;
+/** Resolved controller config: `{ beta, prior }` with every default filled in. */
 export type KlPriorControllerConfig = z.output<typeof KlPriorControllerConfigSchema>;
 /** What a user may write (defaults omitted). */
 export type KlPriorControllerConfigInput = z.input<typeof KlPriorControllerConfigSchema>;

@@ -87,7 +87,7 @@ export const LUNARLANDER_TASKS: readonly LunarLanderTaskSpec[] = Object.freeze([
   { ...BASE, name: 'high-gravity', description: 'g = −11.5 m/s²', gravity: -11.5 },
   { ...BASE, name: 'windy', description: 'wind 15 N, turbulence 1.5 N·m (Gymnasium enable_wind defaults)', windPower: 15, turbulencePower: 1.5 },
   { ...BASE, name: 'turbulent', description: 'wind 5 N, turbulence 3 N·m', windPower: 5, turbulencePower: 3 },
-  { ...BASE, name: 'weak-engines', description: 'main 9.75, side 0.45 (75 %)', mainEnginePower: 9.75, sideEnginePower: 0.45 },
+  { ...BASE, name: 'weak-engines', description: 'main 11, side 0.5 (≈85 %)', mainEnginePower: 11, sideEnginePower: 0.5 },
   { ...BASE, name: 'strong-engines', description: 'main 17, side 0.8 (≈130 %)', mainEnginePower: 17, sideEnginePower: 0.8 },
   { ...BASE, name: 'pad-left', description: 'pad centred at x = 6 m (chunk 3)', padChunk: 3 },
   { ...BASE, name: 'pad-right', description: 'pad centred at x = 14 m (chunk 7)', padChunk: 7 },

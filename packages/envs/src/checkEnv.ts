@@ -81,6 +81,15 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   const fail = (check: string, message: string): never => {
     throw new EnvCheckError(check, message);
   };
+  /** Runs an env call; an unexpected exception becomes a failure of `check`. */
+  const guarded = <T>(check: string, call: () => T): T => {
+    try {
+      return call();
+    } catch (e) {
+      if (e instanceof EnvCheckError) throw e;
+      return fail(check, `env threw: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
 
   // ---- spaces ----
   const obsProblem = describeSpaceProblem(env.observationSpace);
@@ -118,7 +127,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   };
 
   // ---- reset ----
-  const first = env.reset({ seed });
+  const first = guarded('reset', () => env.reset({ seed }));
   if (first === null || typeof first !== 'object' || first.info === null || typeof first.info !== 'object') fail('reset', 'reset must return { observation, info }');
   const firstObs = Float32Array.from(checkObservation('reset', first.observation, 'reset'));
   checks.push('reset');
@@ -127,7 +136,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   const actionRng = new Rng(deriveSeed(seed, 0));
   const action0 = sampleSpace(env.actionSpace, actionRng);
   if (!spaceContains(env.actionSpace, action0)) fail('step', 'a sampled action is not contained in actionSpace');
-  checkStep('step', env.step(action0), 'step 1');
+  checkStep('step', guarded('step', () => env.step(action0)), 'step 1');
   checks.push('step');
 
   // ---- seeding ----
@@ -135,13 +144,14 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   const seqRng = new Rng(deriveSeed(seed, 1));
   for (let t = 0; t < trajectorySteps; t++) fixedActions.push(sampleSpace(env.actionSpace, seqRng));
   const rollout = (s: number): { first: Float32Array; steps: Transition[] } => {
-    const r0 = env.reset({ seed: s });
+    const r0 = guarded('seeding', () => env.reset({ seed: s }));
     const firstObservation = Float32Array.from(checkObservation('seeding', r0.observation, `reset(seed=${s})`));
     const steps: Transition[] = [];
     for (const a of fixedActions) {
-      const tr = checkStep('seeding', env.step(a), `seed ${s} step ${steps.length + 1}`);
+      const tr = checkStep('seeding', guarded('seeding', () => env.step(a)), `seed ${s} step ${steps.length + 1}`);
       steps.push(tr);
       if (tr.terminated || tr.truncated) break;
+      if (limit !== undefined && steps.length >= limit) fail('contract', `step ${steps.length} reached maxEpisodeSteps = ${limit} but truncated is false`);
     }
     return { first: firstObservation, steps };
   };
@@ -173,7 +183,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   // ---- episode contract ----
   const policyRng = new Rng(deriveSeed(seed, 2));
   const policy = options.policy ?? ((_obs: Float32Array, rng: Rng) => sampleSpace(env.actionSpace, rng));
-  let obs: Float32Array = Float32Array.from(env.reset({ seed: seed + 3 }).observation);
+  let obs: Float32Array = Float32Array.from(guarded('contract', () => env.reset({ seed: seed + 3 })).observation);
   let t = 0;
   let episodes = 0;
   let truncatedEpisodes = 0;
@@ -181,7 +191,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   let steps = 0;
   let stepAfterEndChecked = false;
   while (steps < contractSteps) {
-    const tr = checkStep('contract', env.step(policy(obs, policyRng)), `episode ${episodes + 1} step ${t + 1}`);
+    const tr = checkStep('contract', guarded('contract', () => env.step(policy(obs, policyRng))), `episode ${episodes + 1} step ${t + 1}`);
     steps += 1;
     t += 1;
     obs = tr.observation;
@@ -202,7 +212,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
         if (!threw) fail('contract', 'step() after the episode ended must throw (call reset first)');
         stepAfterEndChecked = true;
       }
-      obs = Float32Array.from(checkObservation('contract', env.reset().observation, `reset after episode ${episodes}`));
+      obs = Float32Array.from(checkObservation('contract', guarded('contract', () => env.reset()).observation, `reset after episode ${episodes}`));
       t = 0;
     }
   }
@@ -213,7 +223,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
 
   // ---- invalid actions ----
   if (env.actionSpace.kind === 'discrete') {
-    env.reset({ seed });
+    guarded('action-validation', () => env.reset({ seed }));
     for (const bad of [-1, env.actionSpace.n, 0.5, Number.NaN]) {
       let threw = false;
       try {
@@ -227,30 +237,30 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   }
 
   // ---- state save/restore ----
-  env.reset({ seed: seed + 4 });
+  guarded('state', () => env.reset({ seed: seed + 4 }));
   const stateRng = new Rng(deriveSeed(seed, 5));
   const stateActions: Action[] = [];
   for (let k = 0; k < 2 * trajectorySteps; k++) stateActions.push(sampleSpace(env.actionSpace, stateRng));
   let k = 0;
   const warmup = Math.floor(trajectorySteps / 2);
   for (; k < warmup; k++) {
-    const tr = env.step(stateActions[k] as Action);
-    if (tr.terminated || tr.truncated) env.reset();
+    const tr = guarded('state', () => env.step(stateActions[k] as Action));
+    if (tr.terminated || tr.truncated) guarded('state', () => env.reset());
   }
-  const saved = env.getState();
+  const saved = guarded('state', () => env.getState());
   const json = JSON.stringify(saved);
   if (JSON.stringify(JSON.parse(json)) !== json) fail('state', 'getState() is not plain JSON (does not survive a JSON round trip)');
   const continueRun = (): Transition[] => {
     const out: Transition[] = [];
     for (let j = warmup; j < stateActions.length; j++) {
-      const tr = checkStep('state', env.step(stateActions[j] as Action), `after restore step ${j - warmup + 1}`);
+      const tr = checkStep('state', guarded('state', () => env.step(stateActions[j] as Action)), `after restore step ${j - warmup + 1}`);
       out.push(tr);
       if (tr.terminated || tr.truncated) break;
     }
     return out;
   };
   const before = continueRun();
-  env.setState(JSON.parse(json));
+  guarded('state', () => env.setState(JSON.parse(json)));
   const after = continueRun();
   const stateMismatch = sameRollout({ first: firstObs, steps: before }, { first: firstObs, steps: after });
   if (stateMismatch !== null) fail('state', `continuation after setState(getState()) differs: ${stateMismatch}`);

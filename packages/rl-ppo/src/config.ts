@@ -1,0 +1,93 @@
+import { networkConfigSchema, weightModesConfigSchema } from '@varshare/core';
+import { z } from 'zod';
+
+/**
+ * PPO hyperparameters, named as CleanRL's `ppo.py` / `ppo_continuous_action.py` names them
+ * (camelCase of `learning_rate`, `num_steps`, `gae_lambda`, …) with CleanRL's defaults.
+ */
+export const ppoHyperparamsSchema = z
+  .object({
+    learningRate: z.number().positive().default(2.5e-4).describe('Adam learning rate (CleanRL learning_rate).'),
+    annealLr: z.boolean().default(true).describe('Linearly anneal the learning rate to 0 over the run (anneal_lr).'),
+    numSteps: z.number().int().positive().default(128).describe('Rollout steps per env per update (num_steps).'),
+    gamma: z.number().min(0).max(1).default(0.99).describe('Discount factor γ (gamma).'),
+    gaeLambda: z.number().min(0).max(1).default(0.95).describe('GAE λ (gae_lambda).'),
+    numMinibatches: z.number().int().positive().default(4).describe('Minibatches per epoch (num_minibatches).'),
+    updateEpochs: z.number().int().positive().default(4).describe('Epochs over each rollout batch (update_epochs).'),
+    normAdv: z.boolean().default(true).describe('Normalise advantages per minibatch (norm_adv).'),
+    clipCoef: z.number().positive().default(0.2).describe('PPO ratio clip ε (clip_coef).'),
+    clipVloss: z.boolean().default(true).describe('Clipped value loss (clip_vloss).'),
+    entCoef: z.number().min(0).default(0.01).describe('Entropy bonus coefficient (ent_coef).'),
+    vfCoef: z.number().min(0).default(0.5).describe('Value loss coefficient (vf_coef).'),
+    maxGradNorm: z.number().positive().default(0.5).describe('Global gradient-norm clip over all parameters (max_grad_norm).'),
+    targetKl: z.number().positive().nullable().default(null).describe('Stop the epochs early when approx_kl exceeds this (target_kl); null = off.'),
+    adamEps: z.number().positive().default(1e-5).describe('Adam ε (CleanRL: 1e-5).'),
+  })
+  .strict();
+
+/**
+ * How KL_total enters the loss: loss = PPO + β · KL_total / normaliser + hyperprior.
+ * - `per-weight` (default): KL_total / (numTasks × residual weights per task over actor and critic),
+ *   the mean KL per residual weight. β then weighs an O(1) quantity against an O(1) PPO loss, and
+ *   does not depend on network width or task count.
+ * - `per-sample`: KL_total / (samples per rollout batch), the ELBO scaling for one pass over the batch.
+ * - `sum`: the raw sum over all ~10⁵ weights per task (what the public code did; it swamps PPO
+ *   unless β is tiny).
+ */
+export const klConfigSchema = z
+  .object({
+    normalisation: z.enum(['per-weight', 'per-sample', 'sum']).default('per-weight').describe('Divisor of KL_total in the loss (see README).'),
+  })
+  .strict();
+
+/** Optimizer parameter groups: one Adam per group, each with its own learning-rate scale. */
+export const optimizerConfigSchema = z
+  .object({
+    thetaLrScale: z.number().positive().default(1).describe('Learning-rate multiplier of the shared weights θ, biases and log-std.'),
+    posteriorLrScale: z.number().positive().default(1).describe('Learning-rate multiplier of the posterior parameters μ and ρ.'),
+  })
+  .strict();
+
+/**
+ * Running normalisation (CleanRL's NormalizeObservation / NormalizeReward wrappers). Default
+ * `per-task`: each task keeps its own statistics, since task dynamics differ in scale (a long heavy
+ * pole swings differently from a short light one); `shared` pools all tasks; `none` turns it off.
+ */
+export const normalisationConfigSchema = z
+  .object({
+    observation: z.enum(['per-task', 'shared', 'none']).default('per-task').describe('Running observation normalisation.'),
+    reward: z.enum(['per-task', 'shared', 'none']).default('per-task').describe('Reward scaling by the running std of the discounted return.'),
+    clipObservation: z.number().positive().default(10).describe('Clip normalised observations to ±this.'),
+    clipReward: z.number().positive().default(10).describe('Clip scaled rewards to ±this.'),
+  })
+  .strict();
+
+/** Periodic deterministic evaluation. */
+export const evalConfigSchema = z
+  .object({
+    interval: z.number().int().positive().default(10).describe('Evaluate every this many PPO updates (and after the last).'),
+    episodes: z.number().int().min(1).default(10).describe('Episodes per task per evaluation (spec: enough episodes; ≥ 10 by default).'),
+    deterministic: z.boolean().default(true).describe('Greedy actions (argmax / Gaussian mean) in evaluation.'),
+  })
+  .strict();
+
+/** Everything rl-ppo needs besides the suite, the controller config and the seed. */
+export const trainingConfigSchema = z
+  .object({
+    ppo: ppoHyperparamsSchema.default(ppoHyperparamsSchema.parse({})),
+    kl: klConfigSchema.default(klConfigSchema.parse({})),
+    optimizer: optimizerConfigSchema.default(optimizerConfigSchema.parse({})),
+    normalisation: normalisationConfigSchema.default(normalisationConfigSchema.parse({})),
+    network: networkConfigSchema.default(networkConfigSchema.parse({})),
+    weights: weightModesConfigSchema.default(weightModesConfigSchema.parse({})),
+    eval: evalConfigSchema.default(evalConfigSchema.parse({})),
+    envsPerTask: z.number().int().positive().default(4).describe('Env copies per task in the training vector env (num_envs = tasks × this).'),
+  })
+  .strict();
+
+export type PpoHyperparams = z.infer<typeof ppoHyperparamsSchema>;
+export type KlConfig = z.infer<typeof klConfigSchema>;
+export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;
+export type NormalisationConfig = z.infer<typeof normalisationConfigSchema>;
+export type EvalConfig = z.infer<typeof evalConfigSchema>;
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>;

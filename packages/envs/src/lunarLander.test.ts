@@ -56,9 +56,9 @@ describe('LunarLanderEnv', () => {
       env.setTask(i);
       env.reset({ seed: 4 });
       expect(env.physicsWorld?.getGravity().y).toBe(tasks[i]?.gravity);
-      let o = new Float32Array(8);
+      let o: Float32Array = new Float32Array(8);
       for (let t = 0; t < 30; t++) o = env.step(0).observation;
-      expect(o[6] + o[7]).toBe(0); // still airborne
+      expect((o[6] ?? 1) + (o[7] ?? 1)).toBe(0); // still airborne
       vy.push(o[3] ?? 0);
     });
     for (let i = 1; i < vy.length; i++) expect(vy[i]).toBeLessThan((vy[i - 1] ?? 0) - 0.1);
@@ -67,7 +67,7 @@ describe('LunarLanderEnv', () => {
     const fall = (task: number): number => {
       suite.setTask(task);
       suite.reset({ seed: 4 });
-      let o = new Float32Array(8);
+      let o: Float32Array = new Float32Array(8);
       for (let t = 0; t < 30; t++) o = suite.step(0).observation;
       return o[3] ?? 0;
     };
@@ -84,7 +84,7 @@ describe('LunarLanderEnv', () => {
     const drift = (task: number): { x: number; vx: number; vy: number } => {
       env.setTask(task);
       env.reset({ seed: 9 });
-      let o = new Float32Array(8);
+      let o: Float32Array = new Float32Array(8);
       for (let t = 0; t < 40; t++) o = env.step(0).observation;
       return { x: o[0] ?? 0, vx: o[2] ?? 0, vy: o[3] ?? 0 };
     };
@@ -99,7 +99,7 @@ describe('LunarLanderEnv', () => {
     const xs = [0, 3].map((task) => {
       suite.setTask(task);
       suite.reset({ seed: 9 });
-      let o = new Float32Array(8);
+      let o: Float32Array = new Float32Array(8);
       for (let t = 0; t < 40; t++) o = suite.step(0).observation;
       return o[0] ?? 0;
     });

@@ -76,7 +76,7 @@ describe('computeGae', () => {
     const N = 5;
     const gamma = 0.97;
     const lambda = 0.9;
-    const mk = (f: () => number) => Array.from({ length: T }, () => Array.from({ length: N }, f));
+    const mk = <V>(f: () => V): V[][] => Array.from({ length: T }, () => Array.from({ length: N }, f));
     const rewards = mk(() => rng.normal());
     const values = mk(() => rng.normal());
     const terminated = mk(() => rng.nextFloat() < 0.1);

@@ -454,8 +454,10 @@ export class PPOTrainer {
     if (this.action.kind === 'discrete') {
       ({ logProb, entropy } = categoricalLogProbEntropy(head, tf.cast(mb.actions, 'int32') as tf.Tensor1D));
     } else {
-      const logStd = tf.gather(this.agent.logStd as tf.Variable, tf.tensor1d(mb.routing.taskIds, 'int32')) as tf.Tensor2D;
-      ({ logProb, entropy } = gaussianLogProbEntropy(head, logStd, mb.actions as tf.Tensor2D));
+      // One-hot matmul rather than gather: the gather gradient needs UnsortedSegmentSum, absent on wasm.
+      const oneHot = tf.cast(tf.oneHot(tf.tensor1d(mb.routing.taskIds, 'int32'), this.agent.numTasks), 'float32') as tf.Tensor2D;
+      const logStd = tf.matMul(oneHot, this.agent.logStd as unknown as tf.Tensor2D);
+      ({ logProb, entropy } = gaussianLogProbEntropy(head, logStd as tf.Tensor2D, mb.actions as tf.Tensor2D));
     }
     const logRatio = tf.sub(logProb, mb.oldLogProbs);
     const ratio = tf.exp(logRatio);

@@ -106,7 +106,7 @@ export const priorLogSigmaLayer = (layer: string): string => `prior/log_sigma/${
  * Keys whose values depend on the clock, not on the computation. CONTRACTS.md: identical runs give
  * byte-identical metrics.jsonl/eval.jsonl "ignoring `wall_s` and timing keys".
  */
-export const TIMING_KEYS: readonly string[] = [WALL_S, CHARTS_SPS];
+export const TIMING_KEYS: readonly string[] = [WALL_S, CHARTS_SPS, 'charts/rollout_s', 'charts/update_s'];
 
 /** True for keys listed in `TIMING_KEYS`. */
 export function isTimingKey(key: string): boolean {

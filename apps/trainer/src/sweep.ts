@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runDirPath, runFiles, writeFileAtomic, writeJsonAtomic } from '@varshare/metrics';
+import { resolveRunConfig } from './config';
+import { UsageError } from './errors';
+import { CHECKPOINT_FILE } from './runTraining';
+
+/** One run of a sweep. */
+export interface ManifestEntry {
+  readonly index: number;
+  readonly suite: string;
+  readonly variant: string;
+  readonly seed: number;
+  readonly runDir: string;
+  /** The `train` arguments that reproduce this run. */
+  readonly args: string[];
+}
+
+/** `sweep-manifest.json`: variants × seeds, paired (every variant gets the same seeds). */
+export interface Manifest {
+  readonly suite: string;
+  readonly variants: string[];
+  readonly seeds: number[];
+  readonly out: string;
+  readonly entries: ManifestEntry[];
+}
+
+/** Options of a sweep. */
+export interface SweepOptions {
+  readonly suite: string;
+  readonly variants: string[];
+  readonly seeds: number[];
+  readonly steps?: number;
+  readonly out: string;
+  readonly configFile?: string;
+  readonly sets: string[];
+  readonly jobs?: number;
+  readonly executor: 'local' | 'slurm';
+  readonly dryRun: boolean;
+}
+
+export const MANIFEST_FILE = 'sweep-manifest.json';
+
+/** Expands variants × seeds and validates every run's config before anything is written. */
+export function buildManifest(o: SweepOptions): Manifest {
+  const out = resolve(o.out);
+  const entries: ManifestEntry[] = [];
+  for (const variant of o.variants) {
+    for (const seed of o.seeds) {
+      resolveRunConfig({ suite: o.suite, variant, seed, ...(o.steps !== undefined ? { steps: o.steps } : {}), ...(o.configFile ? { configFile: o.configFile } : {}), sets: o.sets });
+      const args = ['--suite', o.suite, '--variant', variant, '--seed', String(seed), '--out', out];
+      if (o.steps !== undefined) args.push('--steps', String(o.steps));
+      if (o.configFile) args.push('--config', resolve(o.configFile));
+      for (const s of o.sets) args.push('--set', s);
+      entries.push({ index: entries.length, suite: o.suite, variant, seed, runDir: runDirPath(out, o.suite, variant, seed), args });
+    }
+  }
+  return { suite: o.suite, variants: o.variants, seeds: o.seeds, out, entries };
+}
+
+/** `completed` runs are skipped, runs with a checkpoint resumed, the rest (re)started. */
+export function entryState(e: ManifestEntry): 'completed' | 'resume' | 'start' {
+  const files = runFiles(e.runDir);
+  if (existsSync(files.summary)) {
+    try {
+      if ((JSON.parse(readFileSync(files.summary, 'utf8')) as { status?: string }).status === 'completed') return 'completed';
+    } catch {
+      // a torn summary: fall through to resume/start
+    }
+  }
+  return existsSync(join(e.runDir, CHECKPOINT_FILE)) ? 'resume' : 'start';
+}
+
+/** Command line that runs the trainer from source (no build needed) for one manifest entry. */
+export function trainerCommand(e: ManifestEntry): { command: string; args: string[] } {
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const state = entryState(e);
+  const sub = state === 'resume' ? ['resume', e.runDir] : ['train', ...e.args, '--restart-if-partial'];
+  return { command: process.execPath, args: ['--conditions=source', '--import', 'tsx', main, ...sub, '--no-progress'] };
+}
+
+/** Runs the manifest on this machine with up to `jobs` worker processes. Returns failed runs. */
+export async function runLocal(manifest: Manifest, jobs: number, log: (s: string) => void): Promise<ManifestEntry[]> {
+  const pending = manifest.entries.filter((e) => {
+    const s = entryState(e);
+    if (s === 'completed') log(`skip   ${e.variant} seed ${e.seed} (completed)`);
+    return s !== 'completed';
+  });
+  const failed: ManifestEntry[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const e = pending[next++] as ManifestEntry;
+      const { command, args } = trainerCommand(e);
+      log(`${entryState(e) === 'resume' ? 'resume' : 'start '} ${e.variant} seed ${e.seed}`);
+      const code = await new Promise<number>((res) => {
+        const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+        child.on('close', (c, signal) => {
+          if (c !== 0) log(`failed ${e.variant} seed ${e.seed} (${signal ?? `exit ${c}`}): ${err.trim().split('\n').at(-1) ?? ''}`);
+          res(c ?? 1);
+        });
+      });
+      if (code === 0) log(`done   ${e.variant} seed ${e.seed}`);
+      else failed.push(e);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, pending.length)) }, worker));
+  return failed;
+}
+
+/** Writes the `sbatch --array` script whose task i runs manifest entry i. */
+export function writeSlurmScript(manifest: Manifest, manifestPath: string): string {
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const n = manifest.entries.length;
+  const script = [
+    '#!/bin/bash',
+    `#SBATCH --job-name=varshare-${manifest.suite.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+    `#SBATCH --array=0-${n - 1}`,
+    '#SBATCH --cpus-per-task=1',
+    `#SBATCH --output=${join(manifest.out, 'slurm-%A_%a.out')}`,
+    'set -euo pipefail',
+    `exec "${process.execPath}" --conditions=source --import tsx "${main}" sweep-task "${manifestPath}" "$SLURM_ARRAY_TASK_ID"`,
+    '',
+  ].join('\n');
+  const path = join(manifest.out, 'sweep.sbatch');
+  writeFileAtomic(path, script);
+  return path;
+}
+
+/** Expands, writes the manifest, and runs it locally or submits it to Slurm. */
+export async function sweep(o: SweepOptions, log: (s: string) => void): Promise<number> {
+  const manifest = buildManifest(o);
+  mkdirSync(manifest.out, { recursive: true });
+  const manifestPath = join(manifest.out, MANIFEST_FILE);
+  writeJsonAtomic(manifestPath, manifest);
+  log(`manifest: ${manifestPath} (${manifest.entries.length} runs: ${o.variants.length} variants × ${o.seeds.length} seeds)`);
+  if (o.executor === 'slurm') {
+    const script = writeSlurmScript(manifest, manifestPath);
+    log(`slurm script: ${script}`);
+    if (o.dryRun) return 0;
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('sbatch', [script], { encoding: 'utf8' });
+    if (r.error) throw new UsageError(`--executor slurm: cannot run sbatch (${(r.error as NodeJS.ErrnoException).code}); use --dry-run to only write ${script}`);
+    if (r.status !== 0) throw new Error(`sbatch failed: ${r.stderr.trim()}`);
+    log(r.stdout.trim());
+    return 0;
+  }
+  if (o.dryRun) return 0;
+  const failed = await runLocal(manifest, o.jobs ?? cpus().length, log);
+  if (failed.length > 0) {
+    log(`${failed.length} run(s) failed; re-run the same sweep command to resume them`);
+    return 1;
+  }
+  return 0;
+}
+
+/** `sweep-task MANIFEST I`: what one Slurm array task runs. */
+export function readManifestEntry(path: string, index: number): ManifestEntry {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (err) {
+    throw new UsageError(`sweep-task: cannot read manifest ${path}: ${(err as Error).message}`);
+  }
+  const e = manifest.entries[index];
+  if (!e) throw new UsageError(`sweep-task: manifest has no entry ${index} (it has ${manifest.entries.length})`);
+  return e;
+}
+

@@ -151,6 +151,8 @@ export async function runTraining(config: ResolvedRunConfig, options: RunTrainin
       if (trainer.completedUpdates % config.checkpoint.interval === 0 || trainer.done) lastCheckpoint = checkpoint();
       progress?.update(trainer.completedUpdates, trainer.envStepCount, metrics['charts/SPS'], lastEval?.['eval/return_mean']);
       options.onUpdate?.(trainer.completedUpdates);
+      // Updates are synchronous: yield once so SIGINT/SIGTERM handlers get to run.
+      await new Promise((r) => setImmediate(r));
       if (stopRequested && !trainer.done) {
         lastCheckpoint = checkpoint();
         summary('running', { message: `interrupted at update ${trainer.completedUpdates}; resume with 'varshare resume ${dir}'`, last_checkpoint_update: lastCheckpoint });

@@ -76,7 +76,7 @@ export function entryState(e: ManifestEntry): 'completed' | 'resume' | 'start' {
 
 /** Command line that runs the trainer from source (no build needed) for one manifest entry. */
 export function trainerCommand(e: ManifestEntry): { command: string; args: string[] } {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
   const state = entryState(e);
   const sub = state === 'resume' ? ['resume', e.runDir] : ['train', ...e.args, '--restart-if-partial'];
   return { command: process.execPath, args: ['--conditions=source', '--import', 'tsx', main, ...sub, '--no-progress'] };
@@ -115,7 +115,7 @@ export async function runLocal(manifest: Manifest, jobs: number, log: (s: string
 
 /** Writes the `sbatch --array` script whose task i runs manifest entry i. */
 export function writeSlurmScript(manifest: Manifest, manifestPath: string): string {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
   const n = manifest.entries.length;
   const script = [
     '#!/bin/bash',

@@ -1,0 +1,270 @@
+/**
+ * `varshare` — train, resume, evaluate and sweep the VarShare KL/prior experiments
+ * (CLI contract: shared/design/CONTRACTS.md). Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { listVariants } from '@varshare/controllers';
+import { initBackend, type BackendName } from '@varshare/core';
+import { listSuites } from '@varshare/envs';
+import { writeJsonAtomic } from '@varshare/metrics';
+import { PPOTrainer, loadCheckpoint } from '@varshare/rl-ppo';
+import { resolveRunConfig, trainingPart, userConfigSchema } from './config';
+import { UsageError } from './errors';
+import { CHECKPOINT_FILE, VERSION, readResolvedConfig, removeRunDir, runTraining, type TrainOutcome } from './runTraining';
+import { readManifestEntry, sweep } from './sweep';
+
+const HELP: Record<string, string> = {
+  main: `varshare ${VERSION} — VarShare KL/prior experiments
+
+Usage: varshare <command> [options]
+
+Commands:
+  list                         suites (with task names) and variants
+  train --suite S --variant V --seed N [--steps N] [--out DIR] [--config FILE] [--set key.path=value ...]
+  resume RUN_DIR               continue a run from its last checkpoint
+  eval RUN_DIR [--episodes N]  deterministic evaluation (posterior means) of the last checkpoint
+  sweep --suite S --variants V1,V2 --seeds 1,2,3 [--steps N] [--out DIR] [--jobs J] [--executor local|slurm] [--dry-run]
+
+Run 'varshare <command> --help' for a command's options.`,
+  train: `Usage: varshare train --suite S --variant V --seed N [options]
+
+  --suite S            suite: see 'varshare list' (cartpole-mt, lunarlander-mt, arm-mt10, gym:<ENV_ID>)
+  --variant V          baseline | exp1-fixed-prior | exp2-beta-anneal | exp3-ratio-controller |
+                       exp4-loss-gap-prior | exp5-empirical-bayes | a user preset | a+b compositions
+  --seed N             run seed (paired across variants)
+  --steps N            total environment steps (default: experiments/<suite>.yaml, else 200000)
+  --out DIR            output root; the run directory is DIR/S/V/seed-N (default: runs)
+  --config FILE        YAML or JSON config (same keys as --set)
+  --set key.path=val   override one key, e.g. --set ppo.learningRate=1e-3 --set network.hiddenSizes=[64,64]
+  --no-progress        no progress display
+
+Config keys (defaults in brackets; per-suite defaults in experiments/<suite>.yaml):
+${describeKeys()}`,
+  resume: 'Usage: varshare resume RUN_DIR [--no-progress]\n\nContinues the run from RUN_DIR/checkpoints/latest.ckpt; the logs after that update are replaced.',
+  eval: 'Usage: varshare eval RUN_DIR [--episodes N]\n\nDeterministic evaluation (posterior means) of the last checkpoint; prints JSON and writes RUN_DIR/evaluations/update-<U>.json.',
+  sweep: `Usage: varshare sweep --suite S --variants V1,V2,... --seeds 1,2,3 [options]
+
+  --steps N, --out DIR, --config FILE, --set k=v   as for train (applied to every run)
+  --jobs J             parallel worker processes for --executor local (default: number of cores)
+  --executor E         local | slurm (slurm writes an sbatch --array script and submits it)
+  --dry-run            write the manifest (and the Slurm script) only
+
+Every variant gets the same seeds (paired). Completed runs are skipped; partial ones resumed.`,
+  list: 'Usage: varshare list\n\nPrints the suites with their tasks and the variants.',
+};
+
+function describeKeys(): string {
+  const lines: string[] = [];
+  const walk = (schema: unknown, prefix: string) => {
+    const s = schema as { def?: { type?: string; innerType?: unknown; shape?: Record<string, unknown> }; description?: string };
+    let inner: unknown = s;
+    while ((inner as { def?: { type?: string } }).def?.type === 'default' || (inner as { def?: { type?: string } }).def?.type === 'optional') {
+      inner = (inner as { def: { innerType: unknown } }).def.innerType;
+    }
+    const shape = (inner as { def?: { shape?: Record<string, unknown> } }).def?.shape;
+    if (shape && prefix.split('.').length < 3) {
+      for (const [k, v] of Object.entries(shape)) walk(v, prefix ? `${prefix}.${k}` : k);
+      return;
+    }
+    const desc = (schema as { description?: string }).description ?? (inner as { description?: string }).description ?? '';
+    const def = prefix.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), defaults);
+    lines.push(`  ${prefix.padEnd(34)} ${desc}${def === undefined ? '' : ` [${JSON.stringify(def)}]`}`);
+  };
+  const defaults = userConfigSchema.parse({});
+  walk(userConfigSchema, '');
+  return lines.join('\n');
+}
+
+type Flags = NonNullable<ParseArgsConfig['options']>;
+
+/** `--help` on a command: printed by {@link runCli}, exit code 0. */
+class HelpRequest extends Error {}
+
+function parse(argv: string[], options: Flags, positionals: number, command: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, allowPositionals: positionals > 0, strict: true });
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/, '')}`);
+  }
+  if (parsed.values.help) throw new HelpRequest(HELP[command] ?? (HELP['main'] as string));
+  if (parsed.positionals.length > positionals) throw new UsageError(`${command}: unexpected argument '${parsed.positionals[positionals]}'`);
+  return parsed;
+}
+
+function requireString(values: Record<string, unknown>, key: string, command: string): string {
+  const v = values[key];
+  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`${command}: --${key} is required`);
+  return v;
+}
+
+function parseInteger(value: string | undefined, flag: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${flag}: expected an integer ≥ ${min}, got '${value}'`);
+  return Number(value);
+}
+
+function printOutcome(o: TrainOutcome): number {
+  if (o.status === 'completed') {
+    const r = o.finalEval?.['eval/return_mean'];
+    process.stdout.write(`completed: ${o.runDir}${r !== undefined ? ` (final eval return ${r.toFixed(2)})` : ''}\n`);
+    return 0;
+  }
+  if (o.status === 'interrupted') {
+    process.stderr.write(`interrupted: checkpoint written; continue with 'varshare resume ${o.runDir}'\n`);
+    return 130;
+  }
+  process.stderr.write(`failed: ${o.message ?? 'unknown error'} (run dir ${o.runDir}; last checkpoint kept)\n`);
+  return 1;
+}
+
+const trainFlags: Flags = {
+  suite: { type: 'string' },
+  variant: { type: 'string' },
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  out: { type: 'string' },
+  config: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'no-progress': { type: 'boolean' },
+  'restart-if-partial': { type: 'boolean' },
+};
+
+/** Runs one CLI command; returns the exit code. Throws {@link UsageError} for bad input. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${HELP['main']}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  switch (command) {
+    case 'list': {
+      parse(rest, {}, 0, 'list');
+      process.stdout.write('Suites:\n');
+      for (const s of listSuites()) process.stdout.write(`  ${s.name} (${s.actionKind}, ${s.tasks.length} tasks) — ${s.description}\n    tasks: ${s.tasks.join(', ')}\n`);
+      process.stdout.write('  gym:<ENV_ID> — a Gymnasium env served by the Python bridge\nVariants:\n');
+      for (const v of listVariants()) process.stdout.write(`  ${v.name.padEnd(24)} ${v.description}\n`);
+      return 0;
+    }
+    case 'train': {
+      const { values } = parse(rest, trainFlags, 0, 'train');
+      const v = values as Record<string, string | boolean | string[] | undefined>;
+      const suite = requireString(v, 'suite', 'train');
+      const variant = requireString(v, 'variant', 'train');
+      const seed = parseInteger(requireString(v, 'seed', 'train'), 'seed') as number;
+      const steps = parseInteger(v['steps'] as string | undefined, 'steps', 1);
+      const config = resolveRunConfig({ suite, variant, seed, ...(steps !== undefined ? { steps } : {}), ...(v['config'] ? { configFile: v['config'] as string } : {}), sets: (v['set'] as string[] | undefined) ?? [] });
+      const out = resolve((v['out'] as string | undefined) ?? 'runs');
+      if (v['restart-if-partial']) {
+        const dir = join(out, suite, variant, `seed-${seed}`);
+        if (existsSync(dir) && !existsSync(join(dir, CHECKPOINT_FILE))) removeRunDir(dir);
+      }
+      return printOutcome(await runTraining(config, { out, progress: !v['no-progress'] }));
+    }
+    case 'resume': {
+      const { values, positionals } = parse(rest, { 'no-progress': { type: 'boolean' } }, 1, 'resume');
+      const dir = positionals[0];
+      if (!dir) throw new UsageError('resume: RUN_DIR is required');
+      const config = readResolvedConfig(resolve(dir));
+      const out = resolve(dir, '..', '..', '..');
+      return printOutcome(await runTraining(config, { out, resume: true, progress: !(values as Record<string, unknown>)['no-progress'] }));
+    }
+    case 'eval': {
+      const { values, positionals } = parse(rest, { episodes: { type: 'string' } }, 1, 'eval');
+      const dir = positionals[0];
+      if (!dir) throw new UsageError('eval: RUN_DIR is required');
+      const config = readResolvedConfig(resolve(dir));
+      const ckpt = join(resolve(dir), CHECKPOINT_FILE);
+      if (!existsSync(ckpt)) throw new UsageError(`eval: ${dir} has no checkpoint (${CHECKPOINT_FILE})`);
+      const episodes = parseInteger((values as Record<string, unknown>)['episodes'] as string | undefined, 'episodes', 1) ?? config.eval.episodes;
+      await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendName));
+      const training = trainingPart(config);
+      const trainer = new PPOTrainer({ config: { ...training, eval: { ...training.eval, episodes } }, controller: config.controller, suite: config.suite, suiteOptions: config.env, seed: config.seed, totalSteps: config.steps });
+      trainer.restoreCheckpoint(loadCheckpoint(ckpt));
+      const result = trainer.evaluate();
+      trainer.dispose();
+      mkdirSync(join(resolve(dir), 'evaluations'), { recursive: true });
+      const path = join(resolve(dir), 'evaluations', `update-${trainer.completedUpdates}-episodes-${episodes}.json`);
+      writeJsonAtomic(path, result);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return 0;
+    }
+    case 'sweep': {
+      const { values } = parse(
+        rest,
+        {
+          suite: { type: 'string' },
+          variants: { type: 'string' },
+          seeds: { type: 'string' },
+          steps: { type: 'string' },
+          out: { type: 'string' },
+          config: { type: 'string' },
+          set: { type: 'string', multiple: true },
+          jobs: { type: 'string' },
+          executor: { type: 'string' },
+          'dry-run': { type: 'boolean' },
+        },
+        0,
+        'sweep',
+      );
+      const v = values as Record<string, string | boolean | string[] | undefined>;
+      const suite = requireString(v, 'suite', 'sweep');
+      const variants = requireString(v, 'variants', 'sweep').split(',').map((s) => s.trim()).filter(Boolean);
+      const seeds = requireString(v, 'seeds', 'sweep').split(',').map((s) => parseInteger(s.trim(), 'seeds') as number);
+      const executor = ((v['executor'] as string | undefined) ?? 'local') as 'local' | 'slurm';
+      if (executor !== 'local' && executor !== 'slurm') throw new UsageError(`--executor: expected local or slurm, got '${executor}'`);
+      const steps = parseInteger(v['steps'] as string | undefined, 'steps', 1);
+      const jobs = parseInteger(v['jobs'] as string | undefined, 'jobs', 1);
+      return sweep(
+        {
+          suite,
+          variants,
+          seeds,
+          ...(steps !== undefined ? { steps } : {}),
+          out: (v['out'] as string | undefined) ?? 'runs',
+          ...(v['config'] ? { configFile: v['config'] as string } : {}),
+          sets: (v['set'] as string[] | undefined) ?? [],
+          ...(jobs !== undefined ? { jobs } : {}),
+          executor,
+          dryRun: Boolean(v['dry-run']),
+        },
+        (s) => process.stderr.write(`${s}\n`),
+      );
+    }
+    case 'sweep-task': {
+      const { positionals } = parse(rest, {}, 2, 'sweep-task');
+      const entry = readManifestEntry(positionals[0] ?? '', parseInteger(positionals[1], 'index') ?? -1);
+      return main([existsSync(join(entry.runDir, CHECKPOINT_FILE)) ? 'resume' : 'train', ...(existsSync(join(entry.runDir, CHECKPOINT_FILE)) ? [entry.runDir] : [...entry.args, '--restart-if-partial']), '--no-progress']);
+    }
+    default:
+      throw new UsageError(`unknown command '${command}' (commands: list, train, resume, eval, sweep)`);
+  }
+}
+
+
+/**
+ * The CLI with error handling: bad input → one `varshare: …` line on stderr and exit code 2; any
+ * other error → exit code 1. Used by the bin and by tests (in-process).
+ */
+export async function runCli(argv: string[], stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (err) {
+    if (err instanceof HelpRequest) {
+      process.stdout.write(`${err.message}\n`);
+      return 0;
+    }
+    if (err instanceof UsageError) {
+      stderr(`varshare: ${err.message}\n`);
+      return 2;
+    }
+    stderr(`varshare: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

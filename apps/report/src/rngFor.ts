@@ -1,0 +1,21 @@
+/**
+ * One bootstrap generator per quantity, derived from the report seed and the quantity's name, so a
+ * number in the report does not change when other suites/variants are added or computed in another order.
+ */
+import { createRng } from '@varshare/metrics';
+import type { Rng } from '@varshare/metrics';
+
+/** 32-bit FNV-1a of a string's UTF-16 code units (a stable name → seed mix, not a random draw). */
+export function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** `createRng(fnv1a32(seed + '|' + parts.join('|')))`. */
+export function rngFor(seed: number, ...parts: readonly string[]): Rng {
+  return createRng(fnv1a32([String(seed), ...parts].join('|')));
+}

@@ -1,0 +1,31 @@
+import { initBackend, tf } from '@varshare/core';
+await initBackend('wasm');
+function t(name: string, f: () => tf.Tensor, reps = 300) {
+  for (let i = 0; i < 20; i++) f().dispose();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) f().dispose();
+  const ms = (performance.now() - t0) / reps;
+  console.log(name.padEnd(40), (ms * 1000).toFixed(1), 'us');
+}
+const r = (s: number[]) => tf.randomNormal(s, 0, 1, 'float32', 1);
+const a3 = r([10, 32, 64]), b3 = r([10, 64, 64]), a2 = r([320, 64]), b2 = r([64, 64]);
+t('bmm [10,32,64]x[10,64,64]', () => tf.matMul(a3 as tf.Tensor3D, b3 as tf.Tensor3D));
+t('mm [320,64]x[64,64]', () => tf.matMul(a2 as tf.Tensor2D, b2 as tf.Tensor2D));
+const aT = r([10, 64, 32]);
+t('bmm dW [10,64,32]x[10,32,64]', () => tf.matMul(aT as tf.Tensor3D, a3 as tf.Tensor3D));
+t('bmm tA [10,32,64]^T x [10,32,64]', () => tf.matMul(a3 as tf.Tensor3D, a3 as tf.Tensor3D, true, false));
+t('transpose [10,32,64]', () => tf.transpose(a3, [0, 2, 1]));
+const big = r([10, 64, 64]);
+t('softplus [10,64,64]', () => tf.softplus(big));
+t('tanh [10,32,64]', () => tf.tanh(a3));
+t('add [10,64,64]', () => tf.add(big, big));
+t('mul [10,64,64]', () => tf.mul(big, big));
+t('add small [2]', () => tf.add(a2.slice([0,0],[1,2]), 1));
+const s = tf.scalar(2);
+t('mul scalar [10,64,64]', () => tf.mul(big, s));
+const x400 = r([256, 400]), w400 = r([400, 400]);
+t('mm [256,400]x[400,400]', () => tf.matMul(x400 as tf.Tensor2D, w400 as tf.Tensor2D), 50);
+const x4003 = r([10, 26, 400]), w4003 = r([10, 400, 400]);
+t('bmm [10,26,400]x[10,400,400]', () => tf.matMul(x4003 as tf.Tensor3D, w4003 as tf.Tensor3D), 50);
+const xb = r([1024, 1024]);
+t('mm 1024^3', () => tf.matMul(xb as tf.Tensor2D, xb as tf.Tensor2D), 10);

@@ -559,20 +559,23 @@ export class PPOTrainer {
             parts = tf.keep(r.parts);
             return r.loss;
           }, varList);
-          // Global grad-norm clipping over every parameter (CleanRL clip_grad_norm_).
-          const gradList = Object.values(grads);
-          const norm = tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))));
-          const scale = tf.minimum(1, tf.div(p.maxGradNorm, tf.add(norm, 1e-6)));
-          const byGroup: Record<ParamGroup, Map<string, tf.Tensor>> = { theta: new Map(), posterior: new Map(), prior: new Map() };
+          // Global grad-norm clipping over every parameter (CleanRL clip_grad_norm_), fused into
+          // one CPU pass with Adam: the gradients are read once, the norm is summed in float64.
+          const byGroup: Record<ParamGroup, Map<string, Float32Array>> = { theta: new Map(), posterior: new Map(), prior: new Map() };
+          let sumSq = 0;
           for (const [varName, g] of Object.entries(grads)) {
             const stable = nameOf.get(varName) as string;
             const group: ParamGroup = groups.theta.has(stable) ? 'theta' : groups.posterior.has(stable) ? 'posterior' : 'prior';
-            byGroup[group].set(stable, tf.mul(g, scale));
+            const values = g.dataSync() as Float32Array;
+            for (let i = 0; i < values.length; i++) sumSq += (values[i] as number) * (values[i] as number);
+            byGroup[group].set(stable, values);
           }
-          this.optimizers.theta.apply(byGroup.theta, lr * o.thetaLrScale);
-          this.optimizers.posterior.apply(byGroup.posterior, lr * o.posteriorLrScale);
-          if (groups.prior.size > 0) this.optimizers.prior.apply(byGroup.prior, lr * this.priorLrScale());
-          return tf.concat([parts as unknown as tf.Tensor1D, tf.reshape(norm, [1])]);
+          const norm = Math.sqrt(sumSq);
+          const scale = Math.min(1, p.maxGradNorm / (norm + 1e-6));
+          this.optimizers.theta.applyArrays(byGroup.theta, lr * o.thetaLrScale, scale);
+          this.optimizers.posterior.applyArrays(byGroup.posterior, lr * o.posteriorLrScale, scale);
+          if (groups.prior.size > 0) this.optimizers.prior.applyArrays(byGroup.prior, lr * this.priorLrScale(), scale);
+          return parts as unknown as tf.Tensor1D;
         });
         const values = partsT.dataSync();
         partsT.dispose();

@@ -79,6 +79,20 @@ export class SigmaPrior {
     return tf.exp(v);
   }
 
+  /**
+   * σ_prior as plain numbers when it is a constant (no gradient): the global value, or one value per
+   * task; `null` for the learned prior.
+   */
+  constantValue(numTasks: number): number | readonly number[] | null {
+    const s = this.state;
+    if (s.kind === 'global') return s.value;
+    if (s.kind === 'per-task') {
+      if (s.values.length !== numTasks) throw new Error(`sigmaPrior: ${s.values.length} per-task values for ${numTasks} tasks`);
+      return s.values;
+    }
+    return null;
+  }
+
   /** Replaces the global value (controllers that change σ_prior between updates). */
   setGlobal(value: number): void {
     if (this.state.kind !== 'global') throw new Error(`sigmaPrior: setGlobal on a ${this.state.kind} prior`);

@@ -3,6 +3,7 @@ import { gaussianKl, type SigmaPriorValue } from './gaussianKl';
 import { orthogonalInit } from './orthogonal';
 import { Rng, deriveSeed, tfSeed } from './rng';
 import { SigmaPrior, uniqueId } from './sigmaPrior';
+import { SigmaCache, constantPriorKl, sampledParam } from './posteriorOps';
 import { TaskRouting } from './taskRouting';
 
 /**
@@ -62,6 +63,8 @@ export interface VarShareDenseOptions {
 interface PosteriorFactor {
   readonly mu: tf.Variable;
   readonly rho: tf.Variable;
+  /** softplus(ρ) and sigmoid(ρ), recomputed only when ρ changes. */
+  readonly sigma: SigmaCache;
 }
 
 /** Named arrays for checkpoints: variable name → shape and values. */
@@ -111,10 +114,10 @@ export class VarShareDense {
     this.theta = tf.variable(tf.tensor2d(thetaInit, [inputDim, outputDim]), true, `${this.name}/theta/${id}`);
     this.bias = tf.variable(tf.zeros([outputDim]), true, `${this.name}/bias/${id}`);
     const rho0 = inverseSoftplus(sigmaInit);
-    const factor = (rows: number, cols: number, muInit: tf.Tensor | null, k: number): PosteriorFactor => ({
-      mu: tf.variable(muInit ?? tf.zeros([numTasks, rows, cols]), true, `${this.name}/mu${k}/${id}`),
-      rho: tf.variable(tf.fill([numTasks, rows, cols], rho0), true, `${this.name}/rho${k}/${id}`),
-    });
+    const factor = (rows: number, cols: number, muInit: tf.Tensor | null, k: number): PosteriorFactor => {
+      const rho = tf.variable(tf.fill([numTasks, rows, cols], rho0), true, `${this.name}/rho${k}/${id}`);
+      return { mu: tf.variable(muInit ?? tf.zeros([numTasks, rows, cols]), true, `${this.name}/mu${k}/${id}`), rho, sigma: new SigmaCache(rho) };
+    };
     if (this.residual.kind === 'full') {
       this.factors = [factor(inputDim, outputDim, null, 0)];
     } else if (this.residual.kind === 'low-rank') {
@@ -181,7 +184,8 @@ export class VarShareDense {
           y = tf.matMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
         } else if (options.noise?.kind === 'frozen') {
           const [eps] = this.frozenEps(options.noise.seed);
-          const w = tf.add(tf.add(this.theta, f.mu), tf.mul(tf.softplus(f.rho), eps as tf.Tensor));
+          // θ + (μ + σ⊙ε): the same sum, in the same order, as effectiveWeight (the rollout snapshot).
+          const w = tf.add(this.theta, sampledParam(f.mu, f.rho, eps as tf.Tensor, f.sigma));
           y = tf.matMul(xg, w as tf.Tensor3D);
         } else {
           const seed = (options.noise as NoiseSpec).seed;
@@ -200,8 +204,13 @@ export class VarShareDense {
             noise.kind === 'frozen'
               ? this.frozenEps(noise.seed)
               : this.factors.map((g, k) => tf.randomNormal(g.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(noise.seed, k))));
-          a = tf.add(fa.mu, tf.mul(tf.softplus(fa.rho), eps[0] as tf.Tensor));
-          b = tf.add(fb.mu, tf.mul(tf.softplus(fb.rho), eps[1] as tf.Tensor));
+          if (noise.kind === 'frozen') {
+            a = sampledParam(fa.mu, fa.rho, eps[0] as tf.Tensor, fa.sigma);
+            b = sampledParam(fb.mu, fb.rho, eps[1] as tf.Tensor, fb.sigma);
+          } else {
+            a = tf.add(fa.mu, tf.mul(tf.softplus(fa.rho), eps[0] as tf.Tensor));
+            b = tf.add(fb.mu, tf.mul(tf.softplus(fb.rho), eps[1] as tf.Tensor));
+          }
         }
         const adapter = tf.matMul(tf.matMul(xg, a as tf.Tensor3D), b as tf.Tensor3D);
         y = tf.add(this.sharedMatMul(xg), adapter);
@@ -223,7 +232,7 @@ export class VarShareDense {
         throw new Error(`${this.name}: effectiveWeight needs 'mean', 'shared' or frozen noise (local noise is per forward)`);
       }
       const eps = mode === 'sample' ? this.frozenEps((options.noise as NoiseSpec).seed) : null;
-      const param = (f: PosteriorFactor, k: number): tf.Tensor => (eps ? tf.add(f.mu, tf.mul(tf.softplus(f.rho), eps[k] as tf.Tensor)) : f.mu);
+      const param = (f: PosteriorFactor, k: number): tf.Tensor => (eps ? tf.add(f.mu, tf.mul(f.sigma.sigma, eps[k] as tf.Tensor)) : f.mu);
       const residual =
         this.residual.kind === 'full'
           ? param(this.factors[0] as PosteriorFactor, 0)
@@ -257,6 +266,12 @@ export class VarShareDense {
   kl(sigmaPrior: SigmaPriorValue | SigmaPrior): tf.Tensor1D {
     return tf.tidy(() => {
       if (this.factors.length === 0) return tf.zeros([this.numTasks]) as tf.Tensor1D;
+      // Constant σ_prior (global or per task): fused KL with its closed-form gradient.
+      const constant = sigmaPrior instanceof SigmaPrior ? sigmaPrior.constantValue(this.numTasks) : typeof sigmaPrior === 'number' ? sigmaPrior : null;
+      if (constant !== null) {
+        const perFactor = this.factors.map((f) => constantPriorKl(f.mu, f.rho, constant, f.sigma));
+        return (perFactor.length === 1 ? perFactor[0] : tf.addN(perFactor)) as tf.Tensor1D;
+      }
       const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
       const detach = sigmaPrior instanceof SigmaPrior && sigmaPrior.detachSigma;
       const perFactor = this.factors.map((f) =>
@@ -279,9 +294,7 @@ export class VarShareDense {
     for (const f of this.factors) {
       const size = (f.mu.shape[1] as number) * (f.mu.shape[2] as number);
       const muData = f.mu.dataSync() as Float32Array;
-      const sigmaT = tf.softplus(f.rho);
-      const sigmaData = sigmaT.dataSync() as Float32Array;
-      sigmaT.dispose();
+      const sigmaData = f.sigma.sigma.dataSync() as Float32Array;
       for (let m = 0; m < this.numTasks; m++) {
         (mu[m] as Float32Array).set(muData.subarray(m * size, (m + 1) * size), offset);
         (sigma[m] as Float32Array).set(sigmaData.subarray(m * size, (m + 1) * size), offset);
@@ -322,6 +335,7 @@ export class VarShareDense {
   dispose(): void {
     this.frozen?.eps.forEach((e) => e.dispose());
     this.frozen = null;
+    for (const f of this.factors) f.sigma.dispose();
     for (const [, v] of this.namedVariables()) v.dispose();
   }
 }

@@ -2,6 +2,7 @@ import { tf } from './backend';
 import type { SigmaPriorValue } from './gaussianKl';
 import { deriveSeed } from './rng';
 import type { SigmaPrior } from './sigmaPrior';
+import { fastTanh } from './posteriorOps';
 import { TaskRouting } from './taskRouting';
 import { VarShareDense, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
 
@@ -128,7 +129,7 @@ export class VarShareMLP {
         if (weights === 'sample' && scope === 'adapters-only' && layer.residual.kind !== 'low-rank') weights = 'mean';
         const noise = weights === 'sample' && options.noise ? { kind: options.noise.kind, seed: deriveSeed(options.noise.seed, i) } : undefined;
         h = layer.applyGrouped(h, noise ? { weights, noise } : { weights });
-        if (i + 1 < this.layers.length) h = this.activation === 'tanh' ? tf.tanh(h) : tf.relu(h);
+        if (i + 1 < this.layers.length) h = this.activation === 'tanh' ? fastTanh(h) : tf.relu(h);
       });
       return h;
     });
@@ -214,7 +215,7 @@ export class MLPSnapshot {
           y = tf.matMul(h, w as tf.Tensor3D);
         }
         h = tf.add(y, b);
-        if (i + 1 < this.weights.length) h = this.activation === 'tanh' ? tf.tanh(h) : tf.relu(h);
+        if (i + 1 < this.weights.length) h = this.activation === 'tanh' ? fastTanh(h) : tf.relu(h);
       });
       return h;
     });

@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '@varshare/core';
+import { Adam } from './adam';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('Adam (fused CPU step)', () => {
+  it('first step moves each parameter by lr·g/(|g|+ε) and matches a plain-loop reference over several steps', () => {
+    const p = tf.variable(tf.tensor1d([1, -2, 0.5, 0]));
+    const adam = new Adam(new Map([['p', p]]), 0.9, 0.999, 1e-5);
+    const grads = [
+      [0.3, -1, 0, 2],
+      [0.1, 0.5, -0.2, 2],
+      [-0.4, 0.2, 0.3, -1],
+    ];
+    // Reference in float64: PyTorch's Adam.
+    const ref = [1, -2, 0.5, 0];
+    const m = [0, 0, 0, 0];
+    const v = [0, 0, 0, 0];
+    grads.forEach((g, t) => {
+      const step = t + 1;
+      for (let i = 0; i < 4; i++) {
+        m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+        v[i] = 0.999 * v[i]! + 0.001 * g[i]! ** 2;
+        ref[i] = ref[i]! - (0.01 / (1 - 0.9 ** step)) * m[i]! / (Math.sqrt(v[i]! / (1 - 0.999 ** step)) + 1e-5);
+      }
+      adam.apply(new Map([['p', tf.tensor1d(g)]]), 0.01);
+      if (t === 0) {
+        // m̂ = g, v̂ = g² ⇒ Δ = −lr·g/(|g|+ε): 1 − 0.01·0.3/0.30001, −2 + 0.01, 0.5 (g = 0), 0 − 0.01·2/2.00001
+        const got = Array.from(p.dataSync());
+        expect(got[0]).toBeCloseTo(1 - 0.01 * (0.3 / 0.30001), 6);
+        expect(got[1]).toBeCloseTo(-2 + 0.01 * (1 / 1.00001), 6);
+        expect(got[2]).toBe(0.5);
+        expect(got[3]).toBeCloseTo(-0.01 * (2 / 2.00001), 6);
+      }
+    });
+    Array.from(p.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(ref[i]!, 6));
+    expect(adam.steps).toBe(3);
+  });
+
+  it('applyArrays scales gradients (grad-norm clipping) and state round-trips exactly', () => {
+    const mk = () => tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const [a, b] = [mk(), mk()];
+    const adamA = new Adam(new Map([['w', a]]));
+    const adamB = new Adam(new Map([['w', b]]));
+    const g = Float32Array.from([0.5, -0.5, 1, 2]);
+    adamA.applyArrays(new Map([['w', g]]), 0.1, 0.25);
+    adamB.apply(new Map([['w', tf.tensor2d(Array.from(g, (x) => x * 0.25), [2, 2])]]), 0.1);
+    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    const restored = new Adam(new Map([['w', tf.variable(tf.zeros([2, 2]))]]));
+    restored.setState(adamA.getState());
+    expect(restored.getState()).toEqual(adamA.getState());
+    expect(() => restored.applyArrays(new Map([['w', new Float32Array(3)]]), 0.1)).toThrow(/3 values, parameter has 4/);
+  });
+
+  it('skips parameters without a gradient and propagates NaN gradients into the parameter', () => {
+    const p = tf.variable(tf.tensor1d([1, 1]));
+    const q = tf.variable(tf.tensor1d([5]));
+    const adam = new Adam(new Map([['p', p], ['q', q]]));
+    adam.applyArrays(new Map([['p', Float32Array.from([Number.NaN, 1])]]), 0.1);
+    expect(Number.isNaN(p.dataSync()[0])).toBe(true);
+    expect(Array.from(q.dataSync())).toEqual([5]);
+  });
+});

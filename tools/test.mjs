@@ -15,7 +15,7 @@ const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: '
 const step = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
 
 let status = step(process.execPath, ['tools/check-boundaries.mjs']);
-if (status === 0) status = step(process.execPath, [join(root, 'node_modules', 'nx', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', 'test', '--parallel=2', '--outputStyle=stream', '--skip-nx-cache']);
+if (status === 0) status = step(process.execPath, [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', 'test', '--parallel=2', '--outputStyle=stream', '--skip-nx-cache']);
 
 let passed = 0;
 let failed = 0;

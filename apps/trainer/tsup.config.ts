@@ -1,10 +1,5 @@
 import { defineConfig } from 'tsup';
+import shared from '../../tsup.shared';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-});
+// The CLI: entry points instead of a library index.
+export default defineConfig({ ...(shared as object), entry: ['src/main.ts', 'src/cli.ts'] });

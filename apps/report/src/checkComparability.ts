@@ -2,15 +2,19 @@
  * Comparability check (spec: "Keep the RL backbone and training pipeline identical across
  * experiments"; "Use the same random seeds across experiment variants"). Within a suite, every run's
  * resolved config must match every other's except for the variant's own toggles — the `controller`
- * subtree, `variant` and `seed` — and the start time. Anything else that differs (budget `steps`, env,
+ * subtree, `variant` and `seed` — and where/when it ran (`VARIANT_OWN_PATHS`). Anything else that differs (budget `steps`, env,
  * PPO, network, acting mode, code version `meta.version`/`meta.gitCommit`, backend…) is a warning, and
  * so are differing seed sets.
  */
 import type { LoadedRun } from './loadRuns';
 import { canonicalJson } from './runTables';
 
-/** Config paths that may differ between compared runs: the variant's own toggles and per-run identity. */
-export const VARIANT_OWN_PATHS: readonly string[] = ['variant', 'seed', 'controller', 'meta.startTime'];
+/**
+ * Config paths that may differ between compared runs: the variant's own toggles (`variant`,
+ * `controller`, and `presets`, the data user-defined variants are made of) and per-run identity
+ * (`seed`, start time, host name).
+ */
+export const VARIANT_OWN_PATHS: readonly string[] = ['variant', 'seed', 'controller', 'presets', 'meta.startTime', 'meta.hostname'];
 
 /** One comparability warning. */
 export interface ComparabilityWarning {

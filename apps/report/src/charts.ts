@@ -1,0 +1,404 @@
+/**
+ * Vega-Lite specs of the report's charts, rendered to static SVG in Node (vega `view.toSVG()`,
+ * renderer 'none': no canvas, no DOM, no network). Each builder returns undefined when it has no
+ * data, so a suite without e.g. Exp3 runs simply has no R chart.
+ */
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import type { ScoreKey, SuiteScores } from './analyseScores';
+import type { SeriesRow, SuiteDiagnostics } from './analyseDiagnostics';
+
+/** A chart of the report: id (HTML anchor, unique per report), title, caption and spec. */
+export interface ChartSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly caption: string;
+  readonly spec: TopLevelSpec;
+  /** Report section: final performance ("which") or diagnostics ("why"). Defaults to diagnostics. */
+  readonly section?: 'performance' | 'diagnostics';
+}
+
+/** Axis titles of the scores. */
+export const SCORE_LABEL: Readonly<Record<ScoreKey, string>> = {
+  return: 'final eval return',
+  return_norm: 'min–max normalised return',
+  success: 'success rate',
+};
+
+const W = 520;
+const H = 230;
+const FACET_W = 210;
+const FACET_H = 130;
+
+/** Replace NaN/±Infinity (not valid JSON data for vega) by null, which vega treats as missing. */
+function clean<T extends object>(rows: readonly T[]): Record<string, unknown>[] {
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : Array.isArray(v) ? v.join(' ') : v])));
+}
+
+/** 'log' when every value is positive and they span more than a factor 20, else 'linear'. */
+export function scaleTypeFor(values: readonly number[]): 'log' | 'linear' {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0 || finite.some((v) => v <= 0)) return 'linear';
+  return Math.max(...finite) / Math.min(...finite) > 20 ? 'log' : 'linear';
+}
+
+const variantColor = (variants: readonly string[]) => ({
+  field: 'variant',
+  type: 'nominal' as const,
+  title: 'variant',
+  scale: { domain: [...variants] },
+});
+
+const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: { font: 'sans-serif', view: { stroke: '#ddd' } } } as const;
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** Final-performance aggregates (IQM, mean, median) with their CIs, one panel per statistic. */
+function finalChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
+  const rows = s.aggregates.filter((a) => a.score === score);
+  if (rows.length === 0 || rows.every((r) => Number.isNaN(r.point))) return undefined;
+  return {
+    id: `${slug(s.suite)}-final-${score}`,
+    title: `Final performance — ${SCORE_LABEL[score]}`,
+    caption: 'Point = statistic over all seeds × tasks; bar = 95 % stratified-bootstrap CI (resampling seeds within each task).',
+    spec: {
+      ...base,
+      data: { values: clean(rows) },
+      facet: { column: { field: 'statistic', type: 'nominal', title: null, sort: ['iqm', 'mean', 'median'] } },
+      spec: {
+        width: 170,
+        height: 24 * s.variants.length,
+        layer: [
+          { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'variant', type: 'nominal', sort: [...s.variants], title: null }, x: { field: 'lo', type: 'quantitative', title: SCORE_LABEL[score], scale: { zero: false } }, x2: { field: 'hi' }, color: variantColor(s.variants) } },
+          { mark: { type: 'point', filled: true, size: 60 }, encoding: { y: { field: 'variant', type: 'nominal', sort: [...s.variants] }, x: { field: 'point', type: 'quantitative' }, color: variantColor(s.variants) } },
+        ],
+      },
+    } as TopLevelSpec,
+  };
+}
+
+/** IQM over env steps with a CI band, per variant. */
+function curveChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
+  const rows = s.curves.filter((c) => c.score === score);
+  if (rows.length === 0) return undefined;
+  return {
+    id: `${slug(s.suite)}-curve-${score}`,
+    title: `Sample efficiency — IQM ${SCORE_LABEL[score].replace('final ', '')} over env steps`,
+    caption: 'Line = IQM over seeds × tasks at each evaluation (eval.jsonl); band = 95 % stratified-bootstrap CI. Points where some seed had not evaluated are left out.',
+    spec: {
+      ...base,
+      width: W,
+      height: H,
+      data: { values: clean(rows) },
+      encoding: { x: { field: 'env_steps', type: 'quantitative', title: 'environment steps' }, color: variantColor(s.variants) },
+      layer: [
+        { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: `IQM ${SCORE_LABEL[score]}` }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', point: true }, encoding: { y: { field: 'point', type: 'quantitative' } } },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+function profileChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
+  const rows = s.profiles.filter((p) => p.score === score);
+  if (rows.length === 0) return undefined;
+  return {
+    id: `${slug(s.suite)}-profile-${score}`,
+    title: `Performance profile — ${SCORE_LABEL[score]}`,
+    caption: 'Fraction of (seed, task) final scores above τ; band = 95 % stratified-bootstrap CI. A curve above another dominates it.',
+    spec: {
+      ...base,
+      width: W,
+      height: H,
+      data: { values: clean(rows) },
+      encoding: { x: { field: 'tau', type: 'quantitative', title: `τ (${SCORE_LABEL[score]})` }, color: variantColor(s.variants) },
+      layer: [
+        { mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'fraction of runs with score > τ', scale: { domain: [0, 1] } }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', interpolate: 'step-after' }, encoding: { y: { field: 'point', type: 'quantitative' } } },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+function deltaChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
+  const rows = s.deltas.filter((d) => d.score === score);
+  const summary = s.deltaSummary.filter((d) => d.score === score && d.pairs > 0);
+  if (rows.length === 0) return undefined;
+  const others = s.variants.filter((v) => summary.some((d) => d.variant === v));
+  const baseline = rows[0]?.baseline ?? 'baseline';
+  return {
+    id: `${slug(s.suite)}-deltas-${score}`,
+    title: `Paired per-seed deltas vs ${baseline} — ${SCORE_LABEL[score]}`,
+    caption: `Each dot is one seed: the variant's mean-over-tasks score minus ${baseline}'s on the same seed. Diamond and bar: mean delta with a 95 % bootstrap CI over seeds.`,
+    spec: {
+      ...base,
+      width: W,
+      height: Math.max(60, 34 * others.length),
+      layer: [
+        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+        { data: { values: clean(summary) }, mark: { type: 'rule', strokeWidth: 2, opacity: 0.6 }, encoding: { y: { field: 'variant', type: 'nominal', sort: others, title: null }, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, color: variantColor(s.variants) } },
+        { data: { values: clean(summary) }, mark: { type: 'point', shape: 'diamond', filled: true, size: 120 }, encoding: { y: { field: 'variant', type: 'nominal', sort: others }, x: { field: 'meanDelta', type: 'quantitative' }, color: variantColor(s.variants) } },
+        {
+          data: { values: clean(rows) },
+          mark: { type: 'point', size: 50, yOffset: 8 },
+          encoding: { y: { field: 'variant', type: 'nominal', sort: others }, x: { field: 'delta', type: 'quantitative', title: `Δ ${SCORE_LABEL[score]} (variant − ${baseline})` }, color: variantColor(s.variants) },
+        },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+function taskHeatmap(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
+  const rows = s.perTask.filter((t) => t.score === score);
+  if (rows.length === 0) return undefined;
+  return {
+    id: `${slug(s.suite)}-tasks-${score}`,
+    title: `Per-task final ${SCORE_LABEL[score].replace('final ', '')} (mean over seeds)`,
+    caption: 'Cell = mean over seeds of the final evaluation of that task.',
+    spec: {
+      ...base,
+      width: Math.max(W, 62 * new Set(rows.map((r) => r.task)).size),
+      height: 26 * s.variants.length,
+      data: { values: clean(rows) },
+      encoding: { x: { field: 'task', type: 'nominal', title: null, axis: { labelAngle: -30 } }, y: { field: 'variant', type: 'nominal', sort: [...s.variants], title: null } },
+      layer: [
+        { mark: 'rect', encoding: { color: { field: 'mean', type: 'quantitative', title: 'mean', scale: { scheme: 'blues' } } } },
+        { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'mean', type: 'quantitative', format: '.3~s' }, color: { value: '#222' } } },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+/** A time-series chart of some diagnostic keys: mean over seeds (line) with min–max band. */
+function seriesChart(args: {
+  id: string;
+  title: string;
+  caption: string;
+  rows: readonly SeriesRow[];
+  variants: readonly string[];
+  yTitle: string;
+  colorBy?: 'variant' | 'qualifier';
+  dashBy?: 'key';
+  extraLayers?: object[];
+}): ChartSpec | undefined {
+  if (args.rows.length === 0) return undefined;
+  const yType = scaleTypeFor(args.rows.flatMap((r) => [r.mean, r.min, r.max]));
+  const color = args.colorBy === 'qualifier' ? { field: 'qualifier', type: 'nominal', title: null } : variantColor(args.variants);
+  const detail = args.dashBy ? { strokeDash: { field: 'key', type: 'nominal', title: null } } : {};
+  return {
+    id: args.id,
+    title: args.title,
+    caption: args.caption,
+    spec: {
+      ...base,
+      width: W,
+      height: H,
+      layer: [
+        ...(args.extraLayers ?? []),
+        {
+          data: { values: clean(args.rows) },
+          encoding: { x: { field: 'env_steps', type: 'quantitative', title: 'environment steps' }, color, detail: { field: 'key', type: 'nominal' } },
+          layer: [
+            { mark: { type: 'area', opacity: 0.12 }, encoding: { y: { field: 'min', type: 'quantitative', scale: { type: yType }, title: args.yTitle }, y2: { field: 'max' } } },
+            { mark: { type: 'line' }, encoding: { y: { field: 'mean', type: 'quantitative' }, ...detail } },
+          ],
+        },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+/** Small multiples of a diagnostic over time: one panel per `facetBy` value. */
+function facetSeriesChart(args: { id: string; title: string; caption: string; rows: readonly SeriesRow[]; variants: readonly string[]; facetBy: 'qualifier' | 'variant'; colorBy: 'variant' | 'qualifier'; yTitle: string; ruleAt?: number }): ChartSpec | undefined {
+  if (args.rows.length === 0) return undefined;
+  const values = args.rows.map((r) => r.mean);
+  if (args.ruleAt !== undefined) values.push(args.ruleAt);
+  const yType = scaleTypeFor(values);
+  const color = args.colorBy === 'qualifier' ? { field: 'qualifier', type: 'nominal', title: null } : variantColor(args.variants);
+  return {
+    id: args.id,
+    title: args.title,
+    caption: args.caption,
+    spec: {
+      ...base,
+      data: { values: clean(args.rows) },
+      facet: { field: args.facetBy, type: 'nominal', title: null, ...(args.facetBy === 'variant' && { sort: [...args.variants] }) },
+      columns: 3,
+      spec: {
+        width: FACET_W,
+        height: FACET_H,
+        layer: [
+          { mark: { type: 'line' }, encoding: { x: { field: 'env_steps', type: 'quantitative', title: 'environment steps' }, y: { field: 'mean', type: 'quantitative', title: args.yTitle, scale: { type: yType } }, color } },
+          ...(args.ruleAt !== undefined ? [{ mark: { type: 'rule', strokeDash: [4, 3], color: '#c33' }, encoding: { y: { datum: args.ruleAt } } }] : []),
+        ],
+      },
+    } as TopLevelSpec,
+  };
+}
+
+/** The charts of one suite, in report order. */
+export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
+  const id = slug(s.suite);
+  const compared: ScoreKey[] = [s.headline, ...(s.scores.includes('success') ? (['success'] as const) : [])];
+  const charts: (ChartSpec | undefined)[] = [];
+  for (const k of compared) charts.push(finalChart(s, k));
+  for (const k of compared) charts.push(curveChart(s, k));
+  for (const k of compared) charts.push(profileChart(s, k));
+  for (const k of compared) charts.push(deltaChart(s, k));
+  charts.push(taskHeatmap(s, s.headline));
+  const performance = charts.filter((c): c is ChartSpec => c !== undefined).map((c) => ({ ...c, section: 'performance' as const }));
+  charts.length = 0;
+
+  const series = (pred: (r: SeriesRow) => boolean): SeriesRow[] => d.series.filter(pred);
+  const withR = new Set(d.beta.filter((b) => !Number.isNaN(b.rEmaInBand)).map((b) => b.variant));
+  const triggerRows = d.triggers.map((t) => ({ ...t, shape: t.direction === 'up' ? 'triangle-up' : 'triangle-down' }));
+  charts.push(
+    seriesChart({
+      id: `${id}-beta`,
+      title: 'KL weight β(t)',
+      caption: 'controller/beta, mean over seeds (band: min–max). Triangles: updates where a ratio controller raised (▲) or lowered (▼) β in some seed.',
+      rows: series((r) => r.key === 'controller/beta'),
+      variants: s.variants,
+      yTitle: 'β',
+      extraLayers: triggerRows.length > 0 ? [{ data: { values: clean(triggerRows) }, mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'env_steps', type: 'quantitative' }, y: { field: 'beta', type: 'quantitative' }, shape: { field: 'shape', type: 'nominal', scale: null }, color: variantColor(s.variants) } }] : [],
+    }),
+  );
+  const band = d.beta.find((b) => withR.has(b.variant));
+  charts.push(
+    seriesChart({
+      id: `${id}-ratio`,
+      title: 'Noise-to-weight ratio R_raw (dashed) and R_ema (solid)',
+      caption: `controller/R_raw and controller/R_ema, mean over seeds. Shaded: the controller band [R_min, R_max] = [${band?.rMin ?? ''}, ${band?.rMax ?? ''}] from the run config.`,
+      rows: series((r) => (r.key === 'controller/R_raw' || r.key === 'controller/R_ema') && withR.has(r.variant)),
+      variants: s.variants,
+      yTitle: 'R',
+      dashBy: 'key',
+      extraLayers: band ? [{ data: { values: [{ lo: band.rMin, hi: band.rMax }] }, mark: { type: 'rect', color: '#2a9d58', opacity: 0.12 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } }] : [],
+    }),
+  );
+  charts.push(
+    seriesChart({
+      id: `${id}-triggers`,
+      title: 'Ratio-controller trigger counts (cumulative; up solid, down dashed)',
+      caption: 'controller/trigger_up_count and controller/trigger_down_count, mean over seeds.',
+      rows: series((r) => r.key === 'controller/trigger_up_count' || r.key === 'controller/trigger_down_count'),
+      variants: s.variants,
+      yTitle: 'triggers so far',
+      dashBy: 'key',
+    }),
+  );
+  for (const granularity of ['task', 'layer'] as const) {
+    const priorVariants = [...new Set(d.series.filter((r) => r.base === 'prior/sigma' && r.kind === granularity).map((r) => r.variant))];
+    for (const v of priorVariants) {
+      charts.push(
+        facetSeriesChart({
+          id: `${id}-prior-${granularity}-${slug(v)}`,
+          title: `${v}: σ_prior per ${granularity} over time`,
+          caption: `prior/sigma/<${granularity}>, mean over seeds, one colour per ${granularity}.`,
+          rows: series((r) => r.variant === v && r.kind === granularity && r.base === 'prior/sigma').map((r) => ({ ...r, variant: 'σ_prior' })),
+          variants: [v],
+          facetBy: 'variant',
+          colorBy: 'qualifier',
+          yTitle: 'σ_prior',
+        }),
+      );
+      charts.push(
+        facetSeriesChart({
+          id: `${id}-mu-${granularity}-${slug(v)}`,
+          title: `${v}: |μ| median per ${granularity} over time`,
+          caption: `varshare/mu_abs_median/<${granularity}>, mean over seeds — compare with σ_prior above.`,
+          rows: series((r) => r.variant === v && r.kind === granularity && r.base === 'varshare/mu_abs_median').map((r) => ({ ...r, variant: '|μ| median' })),
+          variants: [v],
+          facetBy: 'variant',
+          colorBy: 'qualifier',
+          yTitle: '|μ| median',
+        }),
+      );
+      const scatter = d.priorSigma.filter((p) => p.variant === v && p.granularity === granularity);
+      if (scatter.length > 0) {
+        charts.push({
+          id: `${id}-prior-scatter-${granularity}-${slug(v)}`,
+          title: `${v}: final σ_prior vs final |μ| per ${granularity}`,
+          caption: granularity === 'task' ? 'One point per task (means over seeds); colour = final eval return of the task.' : 'One point per layer (means over seeds).',
+          spec: {
+            ...base,
+            width: 360,
+            height: 240,
+            data: { values: clean(scatter) },
+            layer: [
+              {
+                mark: { type: 'point', filled: true, size: 80 },
+                encoding: {
+                  x: { field: 'sigmaPriorFinal', type: 'quantitative', title: 'σ_prior (final)', scale: { zero: false } },
+                  y: { field: 'muAbsFinal', type: 'quantitative', title: '|μ| median (final)', scale: { zero: false } },
+                  ...(granularity === 'task' ? { color: { field: 'finalReturn', type: 'quantitative', title: 'final return', scale: { scheme: 'viridis' } } } : { color: { value: '#4c78a8' } }),
+                },
+              },
+              { mark: { type: 'text', dx: 6, align: 'left', fontSize: 9 }, encoding: { x: { field: 'sigmaPriorFinal', type: 'quantitative' }, y: { field: 'muAbsFinal', type: 'quantitative' }, text: { field: 'name' } } },
+            ],
+          } as TopLevelSpec,
+        });
+      }
+    }
+  }
+  charts.push(
+    seriesChart({
+      id: `${id}-kl-total`,
+      title: 'KL_total over time',
+      caption: 'varshare/kl_total, mean over seeds (band: min–max).',
+      rows: series((r) => r.key === 'varshare/kl_total'),
+      variants: s.variants,
+      yTitle: 'KL_total',
+    }),
+  );
+  charts.push(
+    facetSeriesChart({
+      id: `${id}-kl-task`,
+      title: 'KL per task over time',
+      caption: 'varshare/kl/<task>, mean over seeds; one panel per variant, one colour per task.',
+      rows: series((r) => r.base === 'varshare/kl' && r.kind === 'task'),
+      variants: s.variants,
+      facetBy: 'variant',
+      colorBy: 'qualifier',
+      yTitle: 'KL',
+    }),
+  );
+  charts.push(
+    facetSeriesChart({
+      id: `${id}-sigma-layer`,
+      title: 'Posterior σ median per layer — drifting toward ~1?',
+      caption: 'varshare/sigma_median/<layer>, mean over seeds; one panel per layer. Dashed red line: σ = 1, the optimum of the KL under a unit prior (spec Exp1 / Note 4).',
+      rows: series((r) => r.base === 'varshare/sigma_median' && r.kind === 'layer'),
+      variants: s.variants,
+      facetBy: 'qualifier',
+      colorBy: 'variant',
+      yTitle: 'σ median',
+      ruleAt: 1,
+    }),
+  );
+  charts.push(
+    seriesChart({
+      id: `${id}-hyper`,
+      title: 'Hyperprior penalty (Exp5)',
+      caption: 'prior/hyper_penalty = λ_hyper Σ_layers (log σ_prior,layer − log σ_target)², mean over seeds.',
+      rows: series((r) => r.key === 'prior/hyper_penalty'),
+      variants: s.variants,
+      yTitle: 'penalty',
+    }),
+  );
+  return [...performance, ...charts.filter((c): c is ChartSpec => c !== undefined).map((c) => ({ ...c, section: 'diagnostics' as const }))];
+}
+
+/** Compiles a Vega-Lite spec and renders it to an SVG string headlessly. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const { spec: vgSpec } = compile(spec);
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -43,6 +43,19 @@ describe('varshare train', () => {
     expect(readdirTf(dir)).toBe(false); // tensorboard=false in TINY
   });
 
+  it('eval evaluates the last checkpoint deterministically with posterior means and N episodes per task', () => {
+    const dir = runDir(straight, 'exp3-ratio-controller');
+    const a = cli(['eval', dir, '--episodes', '3']);
+    expect(a.code).toBe(0);
+    const result = JSON.parse(a.stdout);
+    expect(result['eval/episodes_per_task']).toBe(3);
+    expect(result['update']).toBe(9);
+    expect(Number.isFinite(result['eval/return_mean'])).toBe(true);
+    expect(Object.keys(result).filter((k) => k.startsWith('eval/return/'))).toHaveLength(10);
+    expect(JSON.parse(readFileSync(join(dir, 'evaluations', 'update-9-episodes-3.json'), 'utf8'))).toEqual(result);
+    expect(JSON.parse(cli(['eval', dir, '--episodes', '3']).stdout)).toEqual(result); // same checkpoint, same numbers
+  });
+
   it('SIGKILL at random points + resume gives the same metrics.jsonl and eval.jsonl as an uninterrupted run', async () => {
     const ref = join(root, 'ref');
     expect(cli(train(ref)).code).toBe(0);

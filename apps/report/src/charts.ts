@@ -50,7 +50,7 @@ const variantColor = (variants: readonly string[]) => ({
   scale: { domain: [...variants] },
 });
 
-const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: { font: 'sans-serif', view: { stroke: '#ddd' } } } as const;
+const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: { font: 'sans-serif', view: { stroke: '#ddd' }, legend: { labelLimit: 320 } } } as const;
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
@@ -95,7 +95,7 @@ function curveChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
       data: { values: clean(rows) },
       encoding: { x: { field: 'env_steps', type: 'quantitative', title: 'environment steps' }, color: variantColor(s.variants) },
       layer: [
-        { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: `IQM ${SCORE_LABEL[score]}` }, y2: { field: 'hi' } } },
+        { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: `IQM ${SCORE_LABEL[score].replace('final ', '')}` }, y2: { field: 'hi' } } },
         { mark: { type: 'line', point: true }, encoding: { y: { field: 'point', type: 'quantitative' } } },
       ],
     } as TopLevelSpec,
@@ -212,7 +212,7 @@ function seriesChart(args: {
 }
 
 /** Small multiples of a diagnostic over time: one panel per `facetBy` value. */
-function facetSeriesChart(args: { id: string; title: string; caption: string; rows: readonly SeriesRow[]; variants: readonly string[]; facetBy: 'qualifier' | 'variant'; colorBy: 'variant' | 'qualifier'; yTitle: string; ruleAt?: number }): ChartSpec | undefined {
+function facetSeriesChart(args: { id: string; title: string; caption: string; rows: readonly SeriesRow[]; variants: readonly string[]; facetBy: 'qualifier' | 'variant'; colorBy: 'variant' | 'qualifier'; yTitle: string; ruleAt?: number; independentY?: boolean }): ChartSpec | undefined {
   if (args.rows.length === 0) return undefined;
   const values = args.rows.map((r) => r.mean);
   if (args.ruleAt !== undefined) values.push(args.ruleAt);
@@ -227,6 +227,7 @@ function facetSeriesChart(args: { id: string; title: string; caption: string; ro
       data: { values: clean(args.rows) },
       facet: { field: args.facetBy, type: 'nominal', title: null, ...(args.facetBy === 'variant' && { sort: [...args.variants] }) },
       columns: 3,
+      ...(args.independentY && { resolve: { scale: { y: 'independent' } } }),
       spec: {
         width: FACET_W,
         height: FACET_H,
@@ -293,28 +294,18 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
   for (const granularity of ['task', 'layer'] as const) {
     const priorVariants = [...new Set(d.series.filter((r) => r.base === 'prior/sigma' && r.kind === granularity).map((r) => r.variant))];
     for (const v of priorVariants) {
+      const quantity = (r: SeriesRow): string => (r.base === 'prior/sigma' ? 'σ_prior' : '|μ| median');
       charts.push(
         facetSeriesChart({
           id: `${id}-prior-${granularity}-${slug(v)}`,
-          title: `${v}: σ_prior per ${granularity} over time`,
-          caption: `prior/sigma/<${granularity}>, mean over seeds, one colour per ${granularity}.`,
-          rows: series((r) => r.variant === v && r.kind === granularity && r.base === 'prior/sigma').map((r) => ({ ...r, variant: 'σ_prior' })),
-          variants: [v],
+          title: `${v}: σ_prior and |μ| median per ${granularity} over time`,
+          caption: `prior/sigma/<${granularity}> (left) and varshare/mu_abs_median/<${granularity}> (right), mean over seeds, one colour per ${granularity}.`,
+          rows: series((r) => r.variant === v && r.kind === granularity && (r.base === 'prior/sigma' || r.base === 'varshare/mu_abs_median')).map((r) => ({ ...r, variant: quantity(r) })),
+          variants: ['σ_prior', '|μ| median'],
           facetBy: 'variant',
           colorBy: 'qualifier',
-          yTitle: 'σ_prior',
-        }),
-      );
-      charts.push(
-        facetSeriesChart({
-          id: `${id}-mu-${granularity}-${slug(v)}`,
-          title: `${v}: |μ| median per ${granularity} over time`,
-          caption: `varshare/mu_abs_median/<${granularity}>, mean over seeds — compare with σ_prior above.`,
-          rows: series((r) => r.variant === v && r.kind === granularity && r.base === 'varshare/mu_abs_median').map((r) => ({ ...r, variant: '|μ| median' })),
-          variants: [v],
-          facetBy: 'variant',
-          colorBy: 'qualifier',
-          yTitle: '|μ| median',
+          yTitle: 'value',
+          independentY: true,
         }),
       );
       const scatter = d.priorSigma.filter((p) => p.variant === v && p.granularity === granularity);

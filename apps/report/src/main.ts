@@ -60,7 +60,7 @@ export async function main(argv: readonly string[], io: { out: (s: string) => vo
     return 0;
   }
   if (parsed.kind === 'error') {
-    io.err(`varshare-report: ${parsed.message}\n\n${USAGE}\n`);
+    io.err(`varshare-report: ${parsed.message} (see varshare-report --help)\n`);
     return 2;
   }
   try {

@@ -57,8 +57,11 @@ export function parseCliArgs(argv: readonly string[]): CliParse {
       },
     });
   } catch (err) {
-    // node:util messages already name the flag, e.g. "Unknown option '--foo'".
-    return { kind: 'error', message: (err as Error).message.split('\n')[0] ?? String(err) };
+    // node:util's messages name the flag but run on ("Unknown option '--foo'. To specify a positional…").
+    const text = (err as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(text);
+    if (unknown) return { kind: 'error', message: `unknown flag ${unknown[1]}` };
+    return { kind: 'error', message: text.split('. ')[0] ?? text };
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };

@@ -3,6 +3,7 @@ import { gaussianKl, type SigmaPriorValue } from './gaussianKl';
 import { orthogonalInit } from './orthogonal';
 import { Rng, deriveSeed, tfSeed } from './rng';
 import { SigmaPrior, uniqueId } from './sigmaPrior';
+import { groupedMatMul } from './groupedMatMul';
 import { SigmaCache, constantPriorKl, sampledParam } from './posteriorOps';
 import { TaskRouting } from './taskRouting';
 
@@ -181,12 +182,12 @@ export class VarShareDense {
       } else if (this.residual.kind === 'full') {
         const f = this.factors[0] as PosteriorFactor;
         if (mode === 'mean') {
-          y = tf.matMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
+          y = groupedMatMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
         } else if (options.noise?.kind === 'frozen') {
           const [eps] = this.frozenEps(options.noise.seed);
           // θ + (μ + σ⊙ε): the same sum, in the same order, as effectiveWeight (the rollout snapshot).
           const w = tf.add(this.theta, sampledParam(f.mu, f.rho, eps as tf.Tensor, f.sigma));
-          y = tf.matMul(xg, w as tf.Tensor3D);
+          y = groupedMatMul(xg, w as tf.Tensor3D);
         } else {
           const seed = (options.noise as NoiseSpec).seed;
           const mean = tf.matMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
@@ -212,7 +213,7 @@ export class VarShareDense {
             b = tf.add(fb.mu, tf.mul(tf.softplus(fb.rho), eps[1] as tf.Tensor));
           }
         }
-        const adapter = tf.matMul(tf.matMul(xg, a as tf.Tensor3D), b as tf.Tensor3D);
+        const adapter = groupedMatMul(groupedMatMul(xg, a as tf.Tensor3D), b as tf.Tensor3D);
         y = tf.add(this.sharedMatMul(xg), adapter);
       }
       return tf.add(y, this.bias);

@@ -212,6 +212,7 @@ export class MLPSnapshot {
           const [T, n, d] = h.shape;
           y = tf.reshape(tf.matMul(tf.reshape(h, [T * n, d]) as tf.Tensor2D, w as tf.Tensor2D), [T, n, w.shape[1] as number]);
         } else {
+          // Rollout batches have a few rows per task: the batched kernel beats T small matmuls there.
           y = tf.matMul(h, w as tf.Tensor3D);
         }
         h = tf.add(y, b);

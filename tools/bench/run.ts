@@ -1,0 +1,253 @@
+/**
+ * Throughput benchmark suite (issue 9). Not part of `npm test`.
+ *
+ *   node --conditions=source --import tsx tools/bench/run.ts            # full run (~2–3 min)
+ *   node --conditions=source --import tsx tools/bench/run.ts --quick    # fewer repetitions
+ *
+ * Prints a table and writes bench-results/bench.json. Sections:
+ *  1. peak: plain wasm matMul GFLOP/s (flops = 2·M·N·K), the reference for "achieved vs peak";
+ *  2. e2e: PPOTrainer env-steps/s on cartpole-mt (10 tasks, 64×64 actor and critic), VarShare and
+ *     shared-mlp (network.residual 'none'), split into rollout and update seconds per PPO update
+ *     (evaluation excluded: the run is longer than the updates timed);
+ *  3. net: one PPO-shaped minibatch step (actor+critic forward, categorical PPO loss, value loss,
+ *     KL, backward, grad clip, Adam) on synthetic batches, VarShare vs plain MLP, for 39-400-400-4
+ *     (arm-mt10 sized) and 4-64-64-2 (cartpole sized); matmul GFLOP/s of that step vs peak;
+ *  4. scaling: the 64×64 step at 10, 20, 50 tasks (32 rows per task), time and memory.
+ * When the `arm-mt10` suite is registered, section 2 also runs it end to end.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { MultiTaskAgent, PPOTrainer, Adam, trainingConfigSchema, categoricalLogProbEntropy } from '@varshare/rl-ppo';
+import { initBackend, tf, TaskRouting, networkConfigSchema, Rng } from '@varshare/core';
+import { resolveVariant } from '@varshare/controllers';
+import { suiteNames } from '@varshare/envs';
+
+const quick = process.argv.includes('--quick');
+const backend = await initBackend('wasm');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+/**
+ * Median ms per call after warm-up: wall clock, and this process's CPU time (user + system), which
+ * is less disturbed when other jobs share the 2 cores (the runtime is single-threaded).
+ */
+function timeBoth(fn: () => void, reps: number, warm = 2): { wall: number; cpu: number } {
+  for (let i = 0; i < warm; i++) fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    wall.push(performance.now() - t0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+const timeMs = (fn: () => void, reps: number, warm = 2): number => timeBoth(fn, reps, warm).wall;
+
+// ------------------------------------------------------------------ 1. peak
+function matmulPeak(): { size: number; ms: number; gflops: number } {
+  const n = 512;
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2) as tf.Tensor2D;
+  const ms = timeMs(() => tf.matMul(a, b).dataSync(), quick ? 5 : 15);
+  a.dispose();
+  b.dispose();
+  return { size: n, ms, gflops: (2 * n * n * n) / (ms * 1e6) };
+}
+
+// ------------------------------------------------------------------ 2. end to end
+interface E2E {
+  readonly suite: string;
+  readonly network: string;
+  readonly hidden: number[];
+  readonly envSteps: number;
+  readonly envStepsPerSecond: number;
+  readonly rolloutSecondsPerUpdate: number;
+  readonly updateSecondsPerUpdate: number;
+  readonly otherSecondsPerUpdate: number;
+}
+
+function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], updates: number): E2E {
+  const config = trainingConfigSchema.parse({
+    envsPerTask: 4,
+    ppo: { numSteps: 64, numMinibatches: 8, updateEpochs: 4 },
+    network: { hiddenSizes: hidden, residual },
+    eval: { interval: 1000 },
+  });
+  const trainer = new PPOTrainer({ config, controller: resolveVariant('baseline').config, suite, seed: 1, totalSteps: 1e9 });
+  trainer.runUpdate(); // warm-up (kernel setup, JIT)
+  let rollout = 0;
+  let update = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < updates; i++) {
+    const r = trainer.runUpdate();
+    rollout += r.metrics['charts/rollout_s'] as number;
+    update += r.metrics['charts/update_s'] as number;
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const steps = trainer.batchSize * updates;
+  trainer.dispose();
+  return {
+    suite,
+    network: residual === 'none' ? 'shared-mlp' : 'varshare',
+    hidden,
+    envSteps: steps,
+    envStepsPerSecond: steps / wall,
+    rolloutSecondsPerUpdate: rollout / updates,
+    updateSecondsPerUpdate: update / updates,
+    otherSecondsPerUpdate: (wall - rollout - update) / updates,
+  };
+}
+
+// ------------------------------------------------------------------ 3./4. one minibatch step
+interface StepResult {
+  readonly network: string;
+  readonly dims: string;
+  readonly numTasks: number;
+  readonly batch: number;
+  readonly msPerStep: number;
+  /** CPU ms of this process per step (robust to other jobs on the machine). */
+  readonly cpuMsPerStep: number;
+  readonly matmulFlopsPerStep: number;
+  readonly gflops: number;
+  readonly rssMB: number;
+  readonly tfMB: number;
+}
+
+/** Matmul flops of one step: forward 2·B·in·out per layer, backward twice that (the first layer's dx is not needed). */
+function stepFlops(sizes: number[], B: number): number {
+  let f = 0;
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const mac = B * (sizes[i] as number) * (sizes[i + 1] as number);
+    f += 2 * mac * (i === 0 ? 2 : 3);
+  }
+  return f;
+}
+
+function minibatchStep(obsDim: number, hidden: number[], nActions: number, numTasks: number, rowsPerTask: number, residual: 'full' | 'none'): StepResult {
+  const network = networkConfigSchema.parse({ hiddenSizes: hidden, residual });
+  const agent = new MultiTaskAgent({ obsDim, action: { kind: 'discrete', n: nActions }, numTasks, network, sigmaPrior: { kind: 'global', value: 1 }, seed: 3 });
+  const groups = agent.parameterGroups();
+  const all = new Map([...groups.theta, ...groups.posterior]);
+  const nameOf = new Map([...all].map(([k, v]) => [v.name, k]));
+  const adams = { theta: new Adam(groups.theta), posterior: new Adam(groups.posterior) };
+  const B = numTasks * rowsPerTask;
+  const rng = new Rng(5);
+  const obs = tf.tensor2d(Float32Array.from({ length: B * obsDim }, () => rng.normal()), [B, obsDim]);
+  // Mixed-task rows in shuffled order, as PPO minibatches are.
+  const ids = Int32Array.from({ length: B }, (_, i) => i % numTasks);
+  for (let i = B - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
+  }
+  const actions = tf.tensor1d(Int32Array.from({ length: B }, () => rng.nextInt(nActions)), 'int32');
+  const adv = tf.tensor1d(Float32Array.from({ length: B }, () => rng.normal()));
+  const ret = tf.tensor1d(Float32Array.from({ length: B }, () => rng.normal()));
+  const opts = residual === 'none' ? ({ weights: 'mean' } as const) : ({ weights: 'sample', noise: { kind: 'frozen', seed: 9 } } as const);
+  const klScale = residual === 'none' ? 0 : 1 / (numTasks * agent.residualWeightsPerTask);
+  const vars = [...all.values()];
+  const step = () => {
+    const routing = new TaskRouting(ids, numTasks);
+    const gradArrays = tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const logits = agent.actor.applyRouted(obs, routing, opts);
+        const { logProb, entropy } = categoricalLogProbEntropy(logits, actions);
+        const pg = tf.neg(tf.mean(tf.mul(tf.exp(logProb), adv)));
+        const v = tf.reshape(agent.critic.applyRouted(obs, routing, opts), [-1]);
+        const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(v, ret))));
+        const terms = [pg, tf.mul(-0.01, tf.mean(entropy)), vLoss];
+        if (klScale > 0) terms.push(tf.mul(klScale, tf.sum(agent.kl())));
+        return tf.addN(terms) as tf.Scalar;
+      }, vars);
+      return grads;
+    });
+    const byGroup = { theta: new Map<string, Float32Array>(), posterior: new Map<string, Float32Array>() };
+    let sumSq = 0;
+    for (const [name, g] of Object.entries(gradArrays)) {
+      const stable = nameOf.get(name) as string;
+      const values = g.dataSync() as Float32Array;
+      g.dispose();
+      for (let i = 0; i < values.length; i++) sumSq += (values[i] as number) ** 2;
+      (groups.theta.has(stable) ? byGroup.theta : byGroup.posterior).set(stable, values);
+    }
+    const scale = Math.min(1, 0.5 / (Math.sqrt(sumSq) + 1e-6));
+    adams.theta.applyArrays(byGroup.theta, 1e-4, scale);
+    adams.posterior.applyArrays(byGroup.posterior, 1e-4, scale);
+  };
+  const { wall: ms, cpu: cpuMs } = timeBoth(step, quick ? 5 : 15, 3);
+  const sizes = [obsDim, ...hidden];
+  const flops = stepFlops([...sizes, nActions], B) + stepFlops([...sizes, 1], B);
+  const mem = tf.memory();
+  const out: StepResult = {
+    network: residual === 'none' ? 'plain-mlp' : 'varshare',
+    dims: [obsDim, ...hidden, nActions].join('-'),
+    numTasks,
+    batch: B,
+    msPerStep: ms,
+    cpuMsPerStep: cpuMs,
+    matmulFlopsPerStep: flops,
+    gflops: flops / (ms * 1e6),
+    rssMB: process.memoryUsage().rss / 2 ** 20,
+    tfMB: mem.numBytes / 2 ** 20,
+  };
+  [obs, actions, adv, ret].forEach((t) => t.dispose());
+  agent.dispose();
+  return out;
+}
+
+// ------------------------------------------------------------------ run
+const peak = matmulPeak();
+console.log(`backend ${backend}; matmul peak ${peak.gflops.toFixed(1)} GFLOP/s (${peak.size}³ in ${peak.ms.toFixed(2)} ms)`);
+
+const updates = quick ? 2 : 5;
+const e2e: E2E[] = [endToEnd('cartpole-mt', 'full', [64, 64], updates), endToEnd('cartpole-mt', 'none', [64, 64], updates)];
+const hasArm = suiteNames().includes('arm-mt10');
+if (hasArm) e2e.push(endToEnd('arm-mt10', 'full', [400, 400], 1), endToEnd('arm-mt10', 'none', [400, 400], 1));
+console.log('\nEnd to end (40 envs × 64 steps, 8 minibatches × 4 epochs per update)');
+console.log('suite         network     hidden    env-steps/s  rollout s  update s  other s');
+for (const r of e2e) {
+  console.log(
+    `${r.suite.padEnd(13)} ${r.network.padEnd(11)} ${r.hidden.join('x').padEnd(9)} ${r.envStepsPerSecond.toFixed(0).padStart(11)}  ${r.rolloutSecondsPerUpdate.toFixed(3).padStart(9)}  ${r.updateSecondsPerUpdate.toFixed(3).padStart(8)}  ${r.otherSecondsPerUpdate.toFixed(3).padStart(7)}`,
+  );
+}
+if (!hasArm) console.log('(arm-mt10 is not registered: the 39-400-400-4 network is measured on synthetic 39-d batches below)');
+
+// 320 rows = one minibatch of the e2e configuration (2560 / 8); 39-d: 256 rows as in bench:core.
+const steps: StepResult[] = [];
+for (const residual of ['full', 'none'] as const) {
+  steps.push(minibatchStep(4, [64, 64], 2, 10, 32, residual));
+  steps.push(minibatchStep(39, [400, 400], 4, 10, 26, residual));
+}
+console.log('\nOne PPO minibatch step (fwd+bwd+clip+Adam, actor and critic), synthetic mixed-task batch');
+console.log('network     dims          tasks  batch   ms/step  cpu ms  matmul GFLOP/s  % of peak');
+for (const s of steps) {
+  console.log(
+    `${s.network.padEnd(11)} ${s.dims.padEnd(13)} ${String(s.numTasks).padStart(5)}  ${String(s.batch).padStart(5)}  ${s.msPerStep.toFixed(2).padStart(8)}  ${s.cpuMsPerStep.toFixed(1).padStart(6)}  ${s.gflops.toFixed(2).padStart(14)}  ${((100 * s.gflops) / peak.gflops).toFixed(1).padStart(8)}`,
+  );
+}
+const ratio = (dims: string) => {
+  const v = steps.find((s) => s.dims === dims && s.network === 'varshare') as StepResult;
+  const p = steps.find((s) => s.dims === dims && s.network === 'plain-mlp') as StepResult;
+  return v.cpuMsPerStep / p.cpuMsPerStep;
+};
+const ratios = { '4-64-64-2': ratio('4-64-64-2'), '39-400-400-4': ratio('39-400-400-4') };
+const e2eRatio = (e2e[0] as E2E).updateSecondsPerUpdate / (e2e[1] as E2E).updateSecondsPerUpdate;
+console.log(`VarShare / plain update (cpu time): 4-64-64-2 ${ratios['4-64-64-2'].toFixed(2)}x, 39-400-400-4 ${ratios['39-400-400-4'].toFixed(2)}x, cartpole-mt e2e update ${e2eRatio.toFixed(2)}x`);
+
+const scaling: StepResult[] = [];
+for (const T of [10, 20, 50]) scaling.push(minibatchStep(4, [64, 64], 2, T, 32, 'full'));
+console.log('\nScaling (VarShare 4-64-64-2, 32 rows per task)');
+console.log('tasks  batch   ms/step  cpu ms  cpu ms/task   rss MB  tf MB');
+for (const s of scaling) {
+  console.log(`${String(s.numTasks).padStart(5)}  ${String(s.batch).padStart(5)}  ${s.msPerStep.toFixed(2).padStart(8)}  ${s.cpuMsPerStep.toFixed(1).padStart(6)}  ${(s.cpuMsPerStep / s.numTasks).toFixed(3).padStart(11)}  ${s.rssMB.toFixed(0).padStart(7)}  ${s.tfMB.toFixed(1).padStart(5)}`);
+}
+
+mkdirSync('bench-results', { recursive: true });
+const result = { date: new Date().toISOString(), node: process.version, backend, quick, peak, e2e, armMt10Available: hasArm, steps, ratios, e2eUpdateRatio: e2eRatio, scaling };
+writeFileSync('bench-results/bench.json', JSON.stringify(result, null, 2));
+console.log('\nwrote bench-results/bench.json');

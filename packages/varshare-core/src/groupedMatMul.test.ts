@@ -10,7 +10,7 @@ const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.su
 
 describe('groupedMatMul', () => {
   it('equals the batched matmul, values and both gradients, for blocks large enough to split (wasm)', () => {
-    const [T, n, k, m] = [3, 5, 160, 130]; // k·m = 20800 ≥ 128² ⇒ split path
+    const [T, n, k, m] = [3, 16, 160, 130]; // n·k·m = 332800 ≥ 2¹⁸ ⇒ split path
     const a = tf.randomNormal([T, n, k], 0, 1, 'float32', 1) as tf.Tensor3D;
     const b = tf.randomNormal([T, k, m], 0, 0.1, 'float32', 2) as tf.Tensor3D;
     const w = tf.randomNormal([T, n, m], 0, 1, 'float32', 3);

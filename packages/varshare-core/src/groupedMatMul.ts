@@ -33,8 +33,8 @@ function splitMatMul(be: HeapBackend, a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor
   });
 }
 
-/** Smallest `k·m` weight block for which {@link groupedMatMul} splits into 2D matmuls on wasm. */
-export const SPLIT_MIN_BLOCK = 128 * 128;
+/** Smallest per-task product `n·k·m` for which {@link groupedMatMul} splits into 2D matmuls on wasm. */
+export const SPLIT_MIN_MACS = 2 ** 18;
 
 /**
  * Batched matmul of task-major blocks: `a` `[T, n, k]`, `b` `[T, k, m]` → `[T, n, m]`, row block t
@@ -43,9 +43,10 @@ export const SPLIT_MIN_BLOCK = 128 * 128;
  */
 export function groupedMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const be = heapBackend();
-  // Below ~128×128 weight blocks the per-call costs (XNNPACK packs fresh weights on every call)
-  // outweigh the faster kernel: measured on wasm, 64×64 blocks are faster batched, 400×400 split.
-  const small = (b.shape[1] as number) * (b.shape[2] as number) < SPLIT_MIN_BLOCK;
+  // For small per-task products the per-call costs (XNNPACK packs fresh weights on every call)
+  // outweigh the faster kernel: measured on wasm, 32×64×64 per task is faster batched, 26×400×400
+  // and 26×39×400 split.
+  const small = (a.shape[1] as number) * (b.shape[1] as number) * (b.shape[2] as number) < SPLIT_MIN_MACS;
   if (!be || small || a.shape[0] !== b.shape[0] || a.shape[0] === 1) return tf.matMul(a, b);
   const op = tf.customGrad(((x: tf.Tensor3D, w: tf.Tensor3D, save: tf.GradSaveFunc) => {
     save([x, w]);

@@ -113,15 +113,33 @@ export async function runLocal(manifest: Manifest, jobs: number, log: (s: string
   return failed;
 }
 
-/** Writes the `sbatch --array` script whose task i runs manifest entry i. */
-export function writeSlurmScript(manifest: Manifest, manifestPath: string): string {
+/** Slurm `--array` index list with consecutive runs joined: [0, 1, 2, 5, 7, 8] → `0-2,5,7-8`. */
+export function arraySpec(indices: readonly number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < indices.length) {
+    let j = i;
+    while (j + 1 < indices.length && (indices[j + 1] as number) === (indices[j] as number) + 1) j += 1;
+    parts.push(i === j ? String(indices[i]) : `${indices[i]}-${indices[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/**
+ * Writes the `sbatch --array` script whose task i runs manifest entry i, for the entries in
+ * `indices` (defaults to all of them). The job runs in the trainer's package directory so that
+ * `--import tsx` resolves whatever directory the script is submitted from.
+ */
+export function writeSlurmScript(manifest: Manifest, manifestPath: string, indices: readonly number[] = manifest.entries.map((e) => e.index)): string {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
-  const n = manifest.entries.length;
+  const packageDir = fileURLToPath(new URL('..', import.meta.url));
   const script = [
     '#!/bin/bash',
     `#SBATCH --job-name=varshare-${manifest.suite.replace(/[^A-Za-z0-9_-]/g, '_')}`,
-    `#SBATCH --array=0-${n - 1}`,
+    `#SBATCH --array=${arraySpec(indices)}`,
     '#SBATCH --cpus-per-task=1',
+    `#SBATCH --chdir=${packageDir}`,
     `#SBATCH --output=${join(manifest.out, 'slurm-%A_%a.out')}`,
     'set -euo pipefail',
     `exec "${process.execPath}" --conditions=source --import tsx "${main}" sweep-task "${manifestPath}" "$SLURM_ARRAY_TASK_ID"`,
@@ -140,8 +158,18 @@ export async function sweep(o: SweepOptions, log: (s: string) => void): Promise<
   writeJsonAtomic(manifestPath, manifest);
   log(`manifest: ${manifestPath} (${manifest.entries.length} runs: ${o.variants.length} variants × ${o.seeds.length} seeds)`);
   if (o.executor === 'slurm') {
-    const script = writeSlurmScript(manifest, manifestPath);
-    log(`slurm script: ${script}`);
+    // As runLocal: completed runs are skipped (an array task would resume them and rewrite their summary).
+    const pending = manifest.entries.filter((e) => {
+      const completed = entryState(e) === 'completed';
+      if (completed) log(`skip   ${e.variant} seed ${e.seed} (completed)`);
+      return !completed;
+    });
+    if (pending.length === 0) {
+      log('all runs completed; nothing to submit');
+      return 0;
+    }
+    const script = writeSlurmScript(manifest, manifestPath, pending.map((e) => e.index));
+    log(`slurm script: ${script} (${pending.length} of ${manifest.entries.length} runs)`);
     if (o.dryRun) return 0;
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync('sbatch', [script], { encoding: 'utf8' });

@@ -6,7 +6,7 @@
  *   ENVS_BENCH_SECONDS=5 to measure longer per suite (default 3).
  */
 import { Rng, createSuite } from '../src/index';
-import type { MultiTaskVectorEnv } from '../src/index';
+import type { VectorEnv } from '../src/index';
 
 interface BenchRow {
   readonly suite: string;
@@ -21,7 +21,7 @@ interface BenchRow {
 
 const seconds = Number(process.env.ENVS_BENCH_SECONDS ?? 3);
 
-function bench(suite: string, variant: string, venv: MultiTaskVectorEnv): BenchRow {
+function bench(suite: string, variant: string, venv: VectorEnv): BenchRow {
   const rng = new Rng(0);
   const discrete = venv.actionKind === 'discrete';
   const n = venv.singleActionSpace.kind === 'discrete' ? venv.singleActionSpace.n : 0;

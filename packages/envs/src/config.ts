@@ -38,7 +38,7 @@ export const SuiteOptionsSchema = z.object({
     .int()
     .min(1)
     .optional()
-    .describe('Overrides the suite time limit (cartpole-mt 500, lunarlander-mt 1000).'),
+    .describe('Overrides the suite time limit (cartpole-mt 500, lunarlander-mt 1000, arm-mt10 500; gym:* the env spec).'),
 });
 
 /** Parsed {@link SuiteOptionsSchema}. */

@@ -26,9 +26,19 @@ export { LunarLanderEnv, LUNARLANDER_TASKS, LUNARLANDER_MAX_EPISODE_STEPS } from
 export type { LunarLanderTaskSpec, LunarLanderEnvOptions } from './lunarLander';
 
 export { MultiTaskVectorEnv } from './multiTaskVectorEnv';
+export type { VectorEnv } from './vectorEnv';
+
+export { ArmMt10Env, ARM_MT10_TASKS, ARM_MT10_MAX_EPISODE_STEPS, ARM_MT10_SUCCESS_THRESHOLDS, ARM_MT10_FRAME_SKIP, ARM_MT10_ACTION_SCALE, ARM_MT10_WORKSPACE, ARM_MT10_HAND_INIT, ARM_MT10_MJCF, armMt10ObservationSpace } from './armMt10';
+export type { ArmMt10EnvOptions } from './armMt10';
+export { armMt10ScriptedPolicy } from './armMt10Policies';
+export { loadMujoco, isMujocoLoaded, requireMujoco, mujocoHeapBytes } from './mujoco';
+export type { MujocoModule } from './mujoco';
+
+export { GymBridgeVectorEnv, GYM_SERVER_SCRIPT } from './gymBridge';
+export type { GymBridgeOptions } from './gymBridge';
 export type { EpisodeRecord, VectorResetResult, VectorStepResult, MultiTaskVectorEnvOptions } from './multiTaskVectorEnv';
 
-export { createSuite, createTaskEnv, listSuites, registerSuite, suiteNames } from './registry';
+export { createSuite, createTaskEnv, listSuites, prepareSuite, registerSuite, suiteNames } from './registry';
 export type { SuiteFactory, SuiteSummary } from './registry';
 
 export { checkEnv, EnvCheckError } from './checkEnv';

@@ -14,6 +14,7 @@ import type { RngState } from './rng';
 import type { ActionKind, Box, Space } from './spaces';
 import { actionKindOf } from './spaces';
 import type { TaskEnv } from './taskEnv';
+import type { VectorEnv } from './vectorEnv';
 
 /** Statistics of one finished episode (Gymnasium's `info["episode"]` plus the task). */
 export interface EpisodeRecord {
@@ -91,7 +92,7 @@ const STATE_KIND = 'MultiTaskVectorEnv';
  * within that same call; `observations` holds the new episode's first observation and
  * `finalObservations` the ended episode's last one, so PPO can bootstrap V(final) on truncation.
  */
-export class MultiTaskVectorEnv {
+export class MultiTaskVectorEnv implements VectorEnv {
   readonly numTasks: number;
   readonly rowsPerTask: number;
   /** `numTasks × rowsPerTask`. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CartPoleEnv } from './cartPole';
 import { LunarLanderEnv } from './lunarLander';
+import { MultiTaskVectorEnv } from './multiTaskVectorEnv';
 import { createSuite, createTaskEnv, listSuites, registerSuite, suiteNames } from './registry';
 
 describe('registry', () => {
@@ -27,7 +28,8 @@ describe('registry', () => {
     const ll = createSuite('lunarlander-mt', { continuous: true, rowsPerTask: 1, maxEpisodeSteps: 7 });
     expect(ll.actionKind).toBe('continuous');
     expect(ll.singleActionSpace.kind).toBe('box');
-    expect(ll.envAt(0).maxEpisodeSteps).toBe(7);
+    expect(ll).toBeInstanceOf(MultiTaskVectorEnv);
+    expect((ll as MultiTaskVectorEnv).envAt(0).maxEpisodeSteps).toBe(7);
     expect(createSuite('lunarlander-mt-continuous', { rowsPerTask: 1 }).actionKind).toBe('continuous');
     expect(createSuite('lunarlander-mt-discrete', { rowsPerTask: 1 }).actionKind).toBe('discrete');
     expect(() => createSuite('lunarlander-mt-discrete', { continuous: true })).toThrow(/fixes continuous = false/);

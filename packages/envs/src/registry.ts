@@ -6,9 +6,14 @@ import { CARTPOLE_TASKS, CartPoleEnv } from './cartPole';
 import { SuiteOptionsSchema, TaskEnvOptionsSchema } from './config';
 import type { SuiteOptionsInput, TaskEnvOptions, TaskEnvOptionsInput } from './config';
 import { LUNARLANDER_TASKS, LunarLanderEnv } from './lunarLander';
+import { ARM_MT10_TASKS, ArmMt10Env } from './armMt10';
+import type { SuiteOptions } from './config';
+import { GymBridgeVectorEnv } from './gymBridge';
+import { isMujocoLoaded, loadMujoco } from './mujoco';
 import { MultiTaskVectorEnv } from './multiTaskVectorEnv';
 import type { ActionKind } from './spaces';
 import type { TaskEnv } from './taskEnv';
+import type { VectorEnv } from './vectorEnv';
 
 /**
  * How a suite is built. `suiteName` is the name the caller used (useful for prefix registrations
@@ -25,6 +30,10 @@ export interface SuiteFactory {
   actionKind(options: TaskEnvOptions, suiteName: string): ActionKind;
   /** One env initially running `taskIndex` (able to switch to any task of the suite via `setTask`). */
   createEnv(taskIndex: number, options: TaskEnvOptions, suiteName: string): TaskEnv;
+  /** Builds the whole vector env itself (suites whose rows are not in-process `TaskEnv`s, e.g. `gym:*`). */
+  createVectorEnv?(options: SuiteOptions, suiteName: string): VectorEnv;
+  /** Asynchronous set-up that must finish before `createSuite` (e.g. loading a WASM module). */
+  prepare?(suiteName: string): Promise<void>;
 }
 
 /** One entry of {@link listSuites}. */
@@ -97,9 +106,10 @@ export function listSuites(): SuiteSummary[] {
  *                continuous (default false), maxEpisodeSteps (default: the suite's)
  * @throws Error naming the suite and listing the known ones when the name is unknown
  */
-export function createSuite(name: string, options: SuiteOptionsInput = {}): MultiTaskVectorEnv {
+export function createSuite(name: string, options: SuiteOptionsInput = {}): VectorEnv {
   const factory = resolve(name);
   const parsed = SuiteOptionsSchema.parse(options);
+  if (factory.createVectorEnv !== undefined) return factory.createVectorEnv(parsed, name);
   const envOptions = resolveOptions(name, factory, { continuous: options.continuous, maxEpisodeSteps: options.maxEpisodeSteps, seed: parsed.seed });
   factory.actionKind(envOptions, name);
   return new MultiTaskVectorEnv((taskIndex) => factory.createEnv(taskIndex, envOptions, name), {
@@ -107,6 +117,16 @@ export function createSuite(name: string, options: SuiteOptionsInput = {}): Mult
     rowsPerTask: parsed.rowsPerTask,
     taskSampling: parsed.taskSampling,
   });
+}
+
+/**
+ * Runs a suite's asynchronous set-up (for `arm-mt10`: instantiating MuJoCo's WASM module); a no-op
+ * for suites without one. Call it once before `createSuite`/`createTaskEnv` for such suites.
+ * @throws Error for an unknown suite name
+ */
+export async function prepareSuite(name: string): Promise<void> {
+  const factory = resolve(name);
+  if (factory.prepare !== undefined) await factory.prepare(name);
 }
 
 /**
@@ -154,7 +174,49 @@ function lunarLanderFactory(fixed: boolean | undefined): SuiteFactory {
   };
 }
 
+const armMt10Factory: SuiteFactory = {
+  description: 'MuJoCo arm with a 2-finger gripper, 10 Meta-World-MT10-like manipulation tasks; 39-d observation, 4-d action in [-1, 1]; 500 steps; success = distance to goal under a per-task threshold (needs `await prepareSuite("arm-mt10")`)',
+  taskNames: () => ARM_MT10_TASKS,
+  actionKind: () => 'continuous',
+  createEnv: (taskIndex, options) =>
+    new ArmMt10Env({ taskIndex, seed: options.seed, ...(options.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: options.maxEpisodeSteps } : {}) }),
+  prepare: async () => {
+    if (!isMujocoLoaded()) await loadMujoco();
+  },
+};
+
+/** `gym:A,B` → ['A', 'B']; `gym:metaworld-mt10` stays one id (the server expands it to 10 tasks). */
+function gymEnvIds(suiteName: string): string[] {
+  const ids = suiteName.slice('gym:'.length).split(',').map((s) => s.trim());
+  if (ids.length === 0 || ids.some((s) => s.length === 0)) throw new RangeError(`suite "${suiteName}": expected gym:<ENV_ID>[,<ENV_ID>…]`);
+  return ids;
+}
+
+const METAWORLD_MT10_TASKS = ['reach-v2', 'push-v2', 'pick-place-v2', 'door-open-v2', 'drawer-open-v2', 'drawer-close-v2', 'button-press-topdown-v2', 'peg-insert-side-v2', 'window-open-v2', 'window-close-v2'];
+
+const gymFactory: SuiteFactory = {
+  description: 'Python Gymnasium envs through the bridge: gym:<ENV_ID>[,<ENV_ID>…] (one task per id), gym:toy:<Class> (python/toy_envs.py), gym:metaworld-mt10 (10 tasks)',
+  taskNames: (name) => (name === 'gym:metaworld-mt10' ? METAWORLD_MT10_TASKS : gymEnvIds(name)),
+  actionKind: (_options, name) => {
+    throw new Error(`suite "${name}" runs in a Python process and has no single in-process env: use createSuite("${name}", …)`);
+  },
+  createEnv: (_taskIndex, _options, name) => {
+    throw new Error(`suite "${name}" runs in a Python process and has no single in-process env: use createSuite("${name}", …)`);
+  },
+  createVectorEnv(options, name) {
+    if (options.taskSampling !== 'round-robin') throw new RangeError(`suite "${name}": the Gym bridge supports taskSampling 'round-robin' only`);
+    if (options.continuous) throw new RangeError(`suite "${name}": the action space comes from the Gym env; do not pass continuous`);
+    return new GymBridgeVectorEnv(gymEnvIds(name), {
+      seed: options.seed,
+      rowsPerTask: options.rowsPerTask,
+      ...(options.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: options.maxEpisodeSteps } : {}),
+    });
+  },
+};
+
 registerSuite('cartpole-mt', cartPoleFactory);
 registerSuite('lunarlander-mt', lunarLanderFactory(undefined));
 registerSuite('lunarlander-mt-discrete', lunarLanderFactory(false));
 registerSuite('lunarlander-mt-continuous', lunarLanderFactory(true));
+registerSuite('arm-mt10', armMt10Factory);
+registerSuite('gym:*', gymFactory);

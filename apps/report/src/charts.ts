@@ -383,12 +383,30 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
   return [...performance, ...charts.filter((c): c is ChartSpec => c !== undefined).map((c) => ({ ...c, section: 'diagnostics' as const }))];
 }
 
-/** Compiles a Vega-Lite spec and renders it to an SVG string headlessly. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+/**
+ * Renames the element ids inside one SVG (vega numbers gradients and clip paths with a
+ * process-wide counter) to `<prefix>-<n>` in order of appearance, so the same report renders to the
+ * same bytes in any process, and ids stay unique across the many SVGs inlined in one page.
+ */
+export function scopeSvgIds(svg: string, prefix: string): string {
+  const ids = new Map<string, string>();
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) {
+    const id = m[1] as string;
+    if (!ids.has(id)) ids.set(id, `${prefix}-${ids.size}`);
+  }
+  if (ids.size === 0) return svg;
+  return svg.replace(/(\sid="|url\(#|href="#)([^")]+)/g, (whole, lead: string, id: string) => {
+    const to = ids.get(id);
+    return to === undefined ? whole : `${lead}${to}`;
+  });
+}
+
+/** Compiles a Vega-Lite spec and renders it to an SVG string headlessly; element ids are scoped with `idPrefix`. */
+export async function renderSvg(spec: TopLevelSpec, idPrefix = 'chart'): Promise<string> {
   const { spec: vgSpec } = compile(spec);
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return scopeSvgIds(await view.toSVG(), idPrefix);
   } finally {
     view.finalize();
   }

@@ -39,14 +39,19 @@ export async function generateReport(options: ReportOptions): Promise<GeneratedR
   const charts: RenderedChart[] = [];
   for (const s of report.suites) {
     for (const c of suiteCharts(s.scores, s.diagnostics)) {
-      charts.push({ suite: s.suite, id: c.id, title: c.title, caption: c.caption, section: c.section ?? 'diagnostics', svg: await renderSvg(c.spec) });
+      charts.push({ suite: s.suite, id: c.id, title: c.title, caption: c.caption, section: c.section ?? 'diagnostics', svg: await renderSvg(c.spec, `svg-${c.id}`) });
     }
   }
   const files = new Map<string, string>();
   files.set('index.html', renderHtml(report, charts));
   files.set('summary.md', renderMarkdown(report));
   // NaN/±Infinity become the strings "NaN"/"Infinity" (the @varshare/metrics JSON convention) instead of null.
-  files.set('summary.json', `${stringifyJson(report, 2)}\n`);
+  // The downsampled diagnostic time series (tens of MB for a full sweep) live in diagnostic_series.csv only.
+  const forJson = {
+    ...report,
+    suites: report.suites.map((s) => ({ ...s, diagnostics: { ...s.diagnostics, series: undefined, seriesFile: 'diagnostic_series.csv' } })),
+  };
+  files.set('summary.json', `${stringifyJson(forJson, 2)}\n`);
   for (const [name, csv] of csvFiles(report, tables)) files.set(name, csv);
   writeReportDir(options.outDir, files);
   return { report, outDir: resolve(options.outDir), files: [...files.keys()], charts: charts.length };

@@ -5,7 +5,7 @@
  *   npm run bench -w @varshare/envs      (or: cd packages/envs && npm run bench)
  *   ENVS_BENCH_SECONDS=5 to measure longer per suite (default 3).
  */
-import { Rng, createSuite } from '../src/index';
+import { Rng, createSuite, prepareSuite } from '../src/index';
 import type { VectorEnv } from '../src/index';
 
 interface BenchRow {
@@ -65,11 +65,24 @@ function bench(suite: string, variant: string, venv: VectorEnv): BenchRow {
   };
 }
 
-const results: BenchRow[] = [
-  bench('cartpole-mt', 'discrete', createSuite('cartpole-mt', { rowsPerTask: 4, seed: 1 })),
-  bench('lunarlander-mt', 'discrete', createSuite('lunarlander-mt', { rowsPerTask: 4, seed: 1 })),
-  bench('lunarlander-mt', 'continuous', createSuite('lunarlander-mt', { rowsPerTask: 4, seed: 1, continuous: true })),
+const only = process.env.ENVS_BENCH_SUITES?.split(',');
+const want = (suite: string): boolean => only === undefined || only.includes(suite);
+await prepareSuite('arm-mt10');
+const cases: [string, string, () => VectorEnv][] = [
+  ['cartpole-mt', 'discrete', () => createSuite('cartpole-mt', { rowsPerTask: 4, seed: 1 })],
+  ['lunarlander-mt', 'discrete', () => createSuite('lunarlander-mt', { rowsPerTask: 4, seed: 1 })],
+  ['lunarlander-mt', 'continuous', () => createSuite('lunarlander-mt', { rowsPerTask: 4, seed: 1, continuous: true })],
+  ['arm-mt10', 'continuous', () => createSuite('arm-mt10', { rowsPerTask: 4, seed: 1 })],
+  // Python bridge: 10 toy tasks × 4 rows = 40 rows per round trip.
+  ['gym:toy:ToyReach', 'bridge, 10×4 rows', () => createSuite(`gym:${Array(10).fill('toy:ToyReach').join(',')}`, { rowsPerTask: 4, seed: 1 })],
 ];
+const results: BenchRow[] = [];
+for (const [suite, variant, make] of cases) {
+  if (!want(suite)) continue;
+  const venv = make();
+  results.push(bench(suite, variant, venv));
+  venv.close();
+}
 
 const header = ['suite', 'variant', 'rows', 'env-steps', 'seconds', 'env-steps/s', 'episodes', 'mean ep len'];
 const lines = results.map((r) => [r.suite, r.variant, String(r.rows), String(r.envSteps), r.seconds.toFixed(2), String(r.envStepsPerSecond), String(r.episodes), String(r.meanEpisodeLength)]);

@@ -185,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       const episodes = parseInteger((values as Record<string, unknown>)['episodes'] as string | undefined, 'episodes', 1) ?? config.eval.episodes;
       await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendName));
       const training = trainingPart(config);
-      const trainer = new PPOTrainer({ config: { ...training, eval: { ...training.eval, episodes } }, controller: config.controller, suite: config.suite, suiteOptions: config.env, seed: config.seed, totalSteps: config.steps });
+      const trainer = await PPOTrainer.create({ config: { ...training, eval: { ...training.eval, episodes } }, controller: config.controller, suite: config.suite, suiteOptions: config.env, seed: config.seed, totalSteps: config.steps });
       trainer.restoreCheckpoint(loadCheckpoint(ckpt));
       const result = trainer.evaluate();
       trainer.dispose();

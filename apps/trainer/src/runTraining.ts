@@ -75,7 +75,7 @@ export async function runTraining(config: ResolvedRunConfig, options: RunTrainin
   // Build the trainer before creating anything on disk: bad combinations are reported with nothing written.
   let trainer: PPOTrainer;
   try {
-    trainer = new PPOTrainer({
+    trainer = await PPOTrainer.create({
       config: trainingPart(config),
       controller: config.controller,
       suite: config.suite,

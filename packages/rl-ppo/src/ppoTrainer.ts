@@ -19,7 +19,7 @@ import {
   type KlPriorControllerConfig,
   type SigmaPriorSpec,
 } from '@varshare/controllers';
-import { createSuite, type MultiTaskVectorEnv, type SuiteOptionsInput } from '@varshare/envs';
+import { createSuite, prepareSuite, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
 import * as M from '@varshare/metrics';
 import { Adam } from './adam';
 import { MultiTaskAgent, type ActionSpec, type ParamGroup } from './agent';
@@ -28,7 +28,10 @@ import { categoricalLogProbEntropy, gaussianLogProbEntropy, sampleCategorical, s
 import { computeGae } from './gae';
 import { ObservationNormalizer, RewardScaler, type RewardScalerState, type RunningMeanStdState } from './runningStats';
 
-/** Options of {@link PPOTrainer}. */
+/**
+ * Options of {@link PPOTrainer}. Suites that load a WASM module (arm-mt10) must be prepared first:
+ * `await prepareSuite(suite)` from `@varshare/envs`, or use {@link PPOTrainer.create}.
+ */
 export interface PPOTrainerOptions {
   /** Parsed training config (see `trainingConfigSchema`). */
   readonly config: TrainingConfig;
@@ -94,7 +97,7 @@ export class NonFiniteLossError extends Error {}
  */
 export class PPOTrainer {
   readonly config: TrainingConfig;
-  readonly env: MultiTaskVectorEnv;
+  readonly env: VectorEnv;
   readonly agent: MultiTaskAgent;
   readonly controller: KlPriorController;
   readonly taskNames: readonly string[];
@@ -159,6 +162,12 @@ export class PPOTrainer {
     this.taskIds = Int32Array.from(reset.taskIds);
     this.episodeReturns = this.taskNames.map(() => []);
     this.episodeSuccesses = this.taskNames.map(() => []);
+  }
+
+  /** Prepares the suite (e.g. loads MuJoCo for arm-mt10), then constructs the trainer. */
+  static async create(options: PPOTrainerOptions): Promise<PPOTrainer> {
+    await prepareSuite(options.suite);
+    return new PPOTrainer(options);
   }
 
   /** Completed PPO updates. */
@@ -817,7 +826,7 @@ export class PPOTrainer {
     this.update = json.update;
     this.envSteps = json.envSteps;
     this.rng.setState(json.rng);
-    this.env.setState(json.env as Parameters<MultiTaskVectorEnv['setState']>[0]);
+    this.env.setState(json.env as Parameters<VectorEnv['setState']>[0]);
     this.obsNorm.setState(json.obsNorm);
     this.rewardScaler.setState(json.rewardScaler);
     this.controllerState = this.controller.restore(json.controller);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunDir } from '@varshare/metrics';
+import { arraySpec } from '../src/sweep';
 import { TINY, cli } from './helpers';
 
 /** Whether a Slurm cluster answers here, and if not, why. */
@@ -160,4 +161,15 @@ describe.skipIf(!availability.ok && !required)(`varshare sweep --executor slurm 
     expectCompleted(lost, id);
     for (const e of entries) expect(readRunDir(e.runDir).ok).toBe(true);
   }, JOB_TIMEOUT_MS + 30_000);
+});
+
+// Runs everywhere (no cluster needed): the --array list the sweep submits for its pending runs.
+describe('arraySpec', () => {
+  it('joins consecutive indices into ranges and keeps gaps as single indices', () => {
+    expect(arraySpec([0, 1, 2, 3, 4, 5])).toBe('0-5');
+    expect(arraySpec([2])).toBe('2');
+    expect(arraySpec([0, 1, 2, 5, 7, 8])).toBe('0-2,5,7-8');
+    expect(arraySpec([1, 3, 5])).toBe('1,3,5');
+    expect(arraySpec([])).toBe('');
+  });
 });

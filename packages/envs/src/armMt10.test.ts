@@ -6,8 +6,6 @@ import { loadMujoco, mujocoHeapBytes } from './mujoco';
 import { createSuite, createTaskEnv, prepareSuite } from './registry';
 import { Rng } from './rng';
 
-/** Tasks whose scripted policy solves every tested seed (see the README: pick-place, push, door-open and peg-insert-side are not solved yet). */
-const SOLVED = [0, 4, 5, 6, 8, 9];
 
 describe('arm-mt10 before MuJoCo is loaded', () => {
   it('createSuite explains how to load the WASM module', () => {
@@ -36,11 +34,16 @@ describe('arm-mt10', () => {
   it('moves the hand by 1 cm per unit action and clips to the workspace', () => {
     const env = new ArmMt10Env();
     env.reset({ seed: 0 });
-    const o = env.step(Float32Array.of(1, -0.5, 3, 0)).observation;
-    // 0 + 0.01, 0.6 − 0.005, 0.2 + 0.01 (action 3 clipped to 1)
-    expect(o[0]).toBeCloseTo(0.01, 6);
-    expect(o[1]).toBeCloseTo(0.595, 6);
-    expect(o[2]).toBeCloseTo(0.21, 6);
+    const first = env.step(Float32Array.of(1, -0.5, 3, 0)).observation;
+    // The hand follows its target through a 5 ms constraint: it has moved, but lags within the step.
+    expect(first[0]).toBeGreaterThan(0.003);
+    expect(first[0]).toBeLessThan(0.01);
+    let o = first;
+    for (let t = 0; t < 10; t++) o = env.step(Float32Array.of(0, 0, 0, 0)).observation;
+    // settled on the target: 0 + 0.01, 0.6 − 0.005, 0.2 + 0.01 (action 3 clipped to 1)
+    expect(o[0]).toBeCloseTo(0.01, 5);
+    expect(o[1]).toBeCloseTo(0.595, 5);
+    expect(o[2]).toBeCloseTo(0.21, 5);
     for (let t = 0; t < 60; t++) env.step(Float32Array.of(0, 0, 1, 0));
     expect(env.step(Float32Array.of(0, 0, 1, 0)).observation[2]).toBeCloseTo(0.4, 6);
     expect(() => env.step(Float32Array.of(Number.NaN, 0, 0, 0))).toThrow(/NaN/);
@@ -97,14 +100,15 @@ describe('arm-mt10', () => {
     }
   });
 
-  it('scripted policies reach success on the solved tasks', () => {
-    for (const task of SOLVED) {
-      const env = new ArmMt10Env({ taskIndex: task, maxEpisodeSteps: 400 });
+  it('scripted policies reach success on every task (5 seeds each, within 200 steps)', () => {
+    // Measured over seeds 0–29: every seed of every task succeeds, at the latest after 95 steps (push).
+    for (let task = 0; task < ARM_MT10_TASKS.length; task++) {
+      const env = new ArmMt10Env({ taskIndex: task, maxEpisodeSteps: 200 });
       const policy = armMt10ScriptedPolicy(task);
-      for (const seed of [0, 1, 2]) {
+      for (const seed of [0, 1, 2, 3, 4]) {
         let { observation } = env.reset({ seed });
         let success = false;
-        for (let t = 0; t < 400 && !success; t++) {
+        for (let t = 0; t < 200 && !success; t++) {
           const r = env.step(policy(observation));
           observation = r.observation;
           success = r.info.success === true;
@@ -152,7 +156,8 @@ describe('arm-mt10', () => {
     const env = new ArmMt10Env();
     for (let i = 0; i < 2000; i++) env.reset({ seed: i });
     env.close();
-    // One model + data is ≈ 100 kB, so a leak of 200 would add ≥ 20 MB.
+    // Checked by breaking close(): leaking the 200 models grows the heap by ≈ 7.6 MB; leaking the
+    // 200 MjData (each with its own arena) exhausts the WASM heap before the loop ends.
     expect(mujocoHeapBytes() - before).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(() => env.step(Float32Array.of(0, 0, 0, 0))).toThrow();
   });

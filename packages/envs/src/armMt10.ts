@@ -52,6 +52,8 @@ export const ARM_MT10_HAND_INIT: readonly number[] = Object.freeze([0, 0.6, 0.2]
 
 const OBS_SIZE = 39;
 const FRAME_SIZE = 18;
+/** How far outside the workspace the observed hand position may lie (m); see `readFrame`. */
+const HAND_OBS_SLACK = 0.001;
 /** Finger slide range: 0 open … FINGER_CLOSED closed (per finger). */
 const FINGER_CLOSED = 0.035;
 
@@ -67,14 +69,22 @@ export const ARM_MT10_MJCF = `<mujoco model="varshare-arm-mt10">
   </default>
   <worldbody>
     <geom name="table" type="plane" size="6 6 0.1" rgba="0.6 0.5 0.4 1"/>
-    <body name="hand" mocap="true" pos="0 0.6 0.2">
+    <!-- The hand is a dynamic body (3 slides) pulled onto the mocap target by a connect constraint,
+         as Meta-World welds its arm to a mocap. A mocap body has no velocity in MuJoCo, so fingers
+         hanging directly from it hold a grasped object in place by friction instead of lifting it. -->
+    <body name="handTarget" mocap="true" pos="0 0.6 0.2"/>
+    <body name="hand" pos="0 0.6 0.2" gravcomp="1">
+      <joint name="handX" type="slide" axis="1 0 0" armature="0.01"/>
+      <joint name="handY" type="slide" axis="0 1 0" armature="0.01"/>
+      <joint name="handZ" type="slide" axis="0 0 1" armature="0.01"/>
+      <inertial pos="0 0 0" mass="1" diaginertia="0.001 0.001 0.001"/>
       <geom name="palm" type="box" size="0.03 0.012 0.01" pos="0 0 0.035" rgba="0.2 0.2 0.2 1"/>
       <site name="tcp" pos="0 0 0" size="0.005"/>
-      <body name="lfinger" pos="-0.045 0 0">
+      <body name="lfinger" pos="-0.045 0 0" gravcomp="1">
         <joint name="lfinger" type="slide" axis="1 0 0" range="0 ${FINGER_CLOSED}" damping="15" armature="0.3" solreflimit="0.005 1"/>
         <geom name="lfinger" type="box" size="0.006 0.012 0.017" pos="0 0 0.007" friction="2 0.005 0.0001" rgba="0.3 0.3 0.8 1"/>
       </body>
-      <body name="rfinger" pos="0.045 0 0">
+      <body name="rfinger" pos="0.045 0 0" gravcomp="1">
         <joint name="rfinger" type="slide" axis="-1 0 0" range="0 ${FINGER_CLOSED}" damping="15" armature="0.3" solreflimit="0.005 1"/>
         <geom name="rfinger" type="box" size="0.006 0.012 0.017" pos="0 0 0.007" friction="2 0.005 0.0001" rgba="0.3 0.3 0.8 1"/>
       </body>
@@ -131,6 +141,9 @@ export const ARM_MT10_MJCF = `<mujoco model="varshare-arm-mt10">
       <geom name="holeBack" type="box" size="0.06 0.01 0.06" pos="0 0.07 0.06"/>
     </body>
   </worldbody>
+  <equality>
+    <connect name="handTarget" body1="hand" body2="handTarget" anchor="0 0 0" solref="0.005 1"/>
+  </equality>
   <actuator>
     <position name="lfinger" joint="lfinger" kp="300" ctrlrange="0 ${FINGER_CLOSED}" forcerange="-20 20"/>
     <position name="rfinger" joint="rfinger" kp="300" ctrlrange="0 ${FINGER_CLOSED}" forcerange="-20 20"/>
@@ -262,7 +275,7 @@ export class ArmMt10Env extends TaskEnv {
       button: id(BODY, 'button'),
       sash: id(BODY, 'sash'),
       mocap: {
-        hand: mocapId('hand'),
+        hand: mocapId('handTarget'),
         doorBase: mocapId('doorBase'),
         drawerBase: mocapId('drawerBase'),
         buttonBase: mocapId('buttonBase'),
@@ -471,9 +484,13 @@ export class ArmMt10Env extends TaskEnv {
     const qpos = data.qpos as Float64Array;
     const fr = this.frame;
     const idx = this.idx;
-    fr[0] = xpos[idx.hand * 3] ?? 0;
-    fr[1] = xpos[idx.hand * 3 + 1] ?? 0;
-    fr[2] = xpos[idx.hand * 3 + 2] ?? 0;
+    // The hand lags its (workspace-clipped) target by a few mm and a fixture can push it a little
+    // further; the observation keeps it inside the declared box (workspace ± 1 mm).
+    const ws = ARM_MT10_WORKSPACE;
+    for (let i = 0; i < 3; i++) {
+      const x = xpos[idx.hand * 3 + i] ?? 0;
+      fr[i] = Math.min(Math.max(x, (ws[i] ?? 0) - HAND_OBS_SLACK), (ws[i + 3] ?? 0) + HAND_OBS_SLACK);
+    }
     const closed = ((qpos[idx.qadr.lfinger] ?? 0) + (qpos[idx.qadr.rfinger] ?? 0)) / (2 * FINGER_CLOSED);
     fr[3] = Math.min(Math.max(1 - closed, 0), 1);
     const put = (at: number, pos: Float64Array, p: number, quat: Float64Array | null, b: number): void => {
@@ -638,9 +655,8 @@ export function armMt10ObservationSpace(): ReturnType<typeof box> {
   const ws = ARM_MT10_WORKSPACE;
   for (const base of [0, FRAME_SIZE]) {
     for (let i = 0; i < 3; i++) {
-      // The hand body follows the mocap target exactly; allow 1 mm of float slack.
-      low[base + i] = (ws[i] ?? 0) - 0.001;
-      high[base + i] = (ws[i + 3] ?? 0) + 0.001;
+      low[base + i] = (ws[i] ?? 0) - HAND_OBS_SLACK;
+      high[base + i] = (ws[i + 3] ?? 0) + HAND_OBS_SLACK;
     }
     low[base + 3] = 0;
     high[base + 3] = 1;

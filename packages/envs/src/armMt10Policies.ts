@@ -85,7 +85,6 @@ function pickPlace(obs: ArrayLike<number>): Float32Array {
   const block = v(obs, OBJ1);
   const goal = v(obs, GOAL);
   const nearBlock = Math.hypot(hand[0] - block[0], hand[1] - block[1], hand[2] - block[2]) < 0.025;
-  // Fingers stopped by the block (fully closed on nothing reads 0).
   // Fingers stopped on the block: partly closed and no longer moving (obs[21] = previous opening).
   const holding = opening < 0.6 && opening > 0.3 && Math.abs(opening - (obs[21] ?? 0)) < 0.005;
   if (nearBlock && holding) {

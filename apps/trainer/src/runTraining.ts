@@ -92,6 +92,11 @@ export async function runTraining(config: ResolvedRunConfig, options: RunTrainin
   if (options.resume) {
     const ckpt = loadCheckpoint(ckptPath);
     trainer.restoreCheckpoint(ckpt);
+    if (trainer.done && readStatus(files.summary) === 'completed') {
+      // Nothing to do: leave the completed run's files exactly as they are.
+      trainer.dispose();
+      return { status: 'completed', runDir: dir, message: 'already completed' };
+    }
     const n = trainer.completedUpdates;
     truncateAfterUpdate(files.metrics, n);
     if (existsSync(files.eval)) truncateAfterUpdate(files.eval, n);
@@ -174,6 +179,14 @@ export async function runTraining(config: ResolvedRunConfig, options: RunTrainin
     evalOut.close();
     tb?.close();
     trainer.dispose();
+  }
+}
+
+function readStatus(summaryPath: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(summaryPath, 'utf8')) as { status?: string }).status ?? null;
+  } catch {
+    return null;
   }
 }
 

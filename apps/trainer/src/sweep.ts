@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runDirPath, runFiles, writeFileAtomic, writeJsonAtomic } from '@varshare/metrics';
 import { resolveRunConfig } from './config';
 import { UsageError } from './errors';
@@ -74,12 +75,15 @@ export function entryState(e: ManifestEntry): 'completed' | 'resume' | 'start' {
   return existsSync(join(e.runDir, CHECKPOINT_FILE)) ? 'resume' : 'start';
 }
 
+/** `--import` argument for tsx, resolved from this file so it works from any working directory. */
+export const TSX_IMPORT = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
 /** Command line that runs the trainer from source (no build needed) for one manifest entry. */
 export function trainerCommand(e: ManifestEntry): { command: string; args: string[] } {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
   const state = entryState(e);
   const sub = state === 'resume' ? ['resume', e.runDir] : ['train', ...e.args, '--restart-if-partial'];
-  return { command: process.execPath, args: ['--conditions=source', '--import', 'tsx', main, ...sub, '--no-progress'] };
+  return { command: process.execPath, args: ['--conditions=source', '--import', TSX_IMPORT, main, ...sub, '--no-progress'] };
 }
 
 /** Runs the manifest on this machine with up to `jobs` worker processes. Returns failed runs. */
@@ -128,8 +132,8 @@ export function arraySpec(indices: readonly number[]): string {
 
 /**
  * Writes the `sbatch --array` script whose task i runs manifest entry i, for the entries in
- * `indices` (defaults to all of them). The job runs in the trainer's package directory so that
- * `--import tsx` resolves whatever directory the script is submitted from.
+ * `indices` (defaults to all of them). The job runs in the trainer's package directory, and tsx is
+ * imported by absolute path, so the script works whatever directory it is submitted from.
  */
 export function writeSlurmScript(manifest: Manifest, manifestPath: string, indices: readonly number[] = manifest.entries.map((e) => e.index)): string {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
@@ -142,7 +146,7 @@ export function writeSlurmScript(manifest: Manifest, manifestPath: string, indic
     `#SBATCH --chdir=${packageDir}`,
     `#SBATCH --output=${join(manifest.out, 'slurm-%A_%a.out')}`,
     'set -euo pipefail',
-    `exec "${process.execPath}" --conditions=source --import tsx "${main}" sweep-task "${manifestPath}" "$SLURM_ARRAY_TASK_ID"`,
+    `exec "${process.execPath}" --conditions=source --import "${TSX_IMPORT}" "${main}" sweep-task "${manifestPath}" "$SLURM_ARRAY_TASK_ID"`,
     '',
   ].join('\n');
   const path = join(manifest.out, 'sweep.sbatch');

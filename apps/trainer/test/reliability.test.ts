@@ -56,6 +56,14 @@ describe('varshare train', () => {
     expect(JSON.parse(cli(['eval', dir, '--episodes', '3']).stdout)).toEqual(result); // same checkpoint, same numbers
   });
 
+  it('resuming a completed run changes nothing', () => {
+    const dir = runDir(straight, 'exp3-ratio-controller');
+    const before = ['summary.json', 'metrics.jsonl', 'eval.jsonl'].map((f) => readFileSync(join(dir, f)));
+    const r = cli(['resume', dir]);
+    expect(r.code).toBe(0);
+    ['summary.json', 'metrics.jsonl', 'eval.jsonl'].forEach((f, i) => expect(readFileSync(join(dir, f)).equals(before[i]!)).toBe(true));
+  });
+
   it('SIGKILL at random points + resume gives the same metrics.jsonl and eval.jsonl as an uninterrupted run', async () => {
     const ref = join(root, 'ref');
     expect(cli(train(ref)).code).toBe(0);

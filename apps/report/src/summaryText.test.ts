@@ -25,6 +25,14 @@ describe('suiteSummary', () => {
     const tied = suiteSummary(input([agg('baseline', 100, 90, 110), agg('exp3', 105, 95, 115)], []), opts).join('\n');
     expect(tied).toContain('overlaps baseline, so the ranking among them is not resolved');
   });
+  it('reports a tie at the top instead of naming a "highest" variant', () => {
+    const all = suiteSummary(input([agg('baseline', 500, 500, 500), agg('exp1', 500, 500, 500), agg('exp3', 500, 500, 500)], []), opts).join('\n');
+    expect(all).toContain('All variants tie at IQM final return 500.');
+    expect(all).not.toContain('has the highest');
+    const two = suiteSummary(input([agg('baseline', 500, 500, 500), agg('exp1', 500, 480, 500), agg('exp3', 450, 400, 500)], []), opts).join('\n');
+    expect(two).toContain('baseline, exp1 tie at IQM final return 500; the others: exp3 450 [400, 500].');
+  });
+
   it('calls a P(improvement) whose CI contains ½ a coin flip', () => {
     const lines = suiteSummary(input([agg('baseline', 1, 0, 2)], [imp('exp1', 0.71, 0.45, 0.9), imp('exp3', 0.8, 0.6, 0.95)]), opts);
     expect(lines.find((l) => l.startsWith('P(exp1'))).toContain('over 3 paired seeds — not distinguishable from a coin flip');

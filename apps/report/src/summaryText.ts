@@ -44,7 +44,11 @@ export function suiteSummary(s: SuiteSummaryInput, options: Pick<ReportOptions, 
   const ranked = [...iqmRows].sort((a, b) => b.point - a.point);
   const best = ranked[0];
   const baseRow = iqmRows.find((a) => a.variant === options.baseline);
-  if (best !== undefined) {
+  const atTop = best === undefined ? [] : ranked.filter((r) => r.point === best.point);
+  if (best !== undefined && atTop.length > 1) {
+    // A tie on the point estimate (e.g. every variant at the 500-step cap) has no "highest".
+    lines.push(`${atTop.length === ranked.length ? 'All variants' : atTop.map((r) => r.variant).join(', ')} tie at IQM ${SCORE_WORDS[sc.headline]} ${fmt(best.point)}${atTop.length < ranked.length ? `; the others: ${ranked.filter((r) => r.point !== best.point).map((r) => `${r.variant} ${fmtCI(r)}`).join(', ')}` : ''}.`);
+  } else if (best !== undefined) {
     let text = `${best.variant} has the highest IQM ${SCORE_WORDS[sc.headline]}: ${fmtCI(best)} (95 % CI)`;
     const runnerUp = ranked[1];
     if (runnerUp !== undefined) {

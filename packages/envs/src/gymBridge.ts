@@ -16,11 +16,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JsonObject } from './env';
-import type { EpisodeRecord, VectorResetResult, VectorStepResult } from './multiTaskVectorEnv';
 import { deriveSeed } from './rng';
 import { box, discrete } from './spaces';
-import type { ActionKind, Box, Space } from './spaces';
-import type { VectorEnv } from './vectorEnv';
+import type { Space } from './spaces';
+import { VectorBuffers, checkRowsPerTask, checkVectorActions, vectorEnvShape } from './vectorBuffers';
+import type { EpisodeRecord, VectorEnv, VectorEnvShape, VectorResetResult, VectorStepResult } from './vectorEnv';
 
 /** Options of {@link GymBridgeVectorEnv}. */
 export interface GymBridgeOptions {
@@ -44,7 +44,6 @@ export interface GymBridgeOptions {
 export const GYM_SERVER_SCRIPT = fileURLToPath(new URL('../python/varshare_gym_server.py', import.meta.url));
 
 const STATE_KIND = 'GymBridgeVectorEnv';
-const NO_EPISODES: readonly EpisodeRecord[] = Object.freeze([]);
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 function sleepMs(ms: number): void {
@@ -65,6 +64,9 @@ interface Hello {
   readonly max_episode_steps: number | null;
 }
 
+/** The shape fields (numTasks … actionSize) are declared once, in `VectorEnvShape`, and merged into the class below. */
+export interface GymBridgeVectorEnv extends VectorEnvShape {}
+
 /**
  * A vector env whose rows live in a Python process. Row r runs env id `envIds[r mod numTasks]`
  * (round-robin only). Same autoreset semantics and buffers as `MultiTaskVectorEnv`.
@@ -74,16 +76,8 @@ interface Hello {
  * episodes (the interrupted episodes are dropped; not bit-exact).
  */
 export class GymBridgeVectorEnv implements VectorEnv {
-  readonly numTasks: number;
-  readonly rowsPerTask: number;
-  readonly numRows: number;
-  readonly taskNames: readonly string[];
-  readonly taskSampling = 'round-robin' as const;
-  readonly singleObservationSpace: Box;
-  readonly singleActionSpace: Space;
-  readonly actionKind: ActionKind;
-  readonly observationSize: number;
-  readonly actionSize: number;
+  /** Always `'round-robin'`: row r runs env id `r mod numTasks`. */
+  declare readonly taskSampling: 'round-robin';
   /** Time limit reported by the server (null when the env has none). */
   readonly maxEpisodeSteps: number | null;
   /** Process id of the Python server. */
@@ -102,17 +96,7 @@ export class GymBridgeVectorEnv implements VectorEnv {
   private restarts = 0;
   private started = false;
 
-  private readonly obsBuf: Float32Array;
-  private readonly finalObsBuf: Float32Array;
-  private readonly rewardBuf: Float32Array;
-  private readonly terminatedBuf: Uint8Array;
-  private readonly truncatedBuf: Uint8Array;
-  private readonly successBuf: Uint8Array;
-  private readonly hasFinalBuf: Uint8Array;
-  private readonly taskIdBuf: Int32Array;
-  private readonly episodeReturn: Float64Array;
-  private readonly episodeLength: Int32Array;
-  private readonly episodeSuccess: Uint8Array;
+  private readonly buffers: VectorBuffers;
 
   /**
    * Starts the server and waits for its hello.
@@ -122,7 +106,7 @@ export class GymBridgeVectorEnv implements VectorEnv {
   constructor(envIds: readonly string[], options: GymBridgeOptions = {}) {
     if (envIds.length === 0 || envIds.some((id) => id.length === 0 || id.includes(','))) throw new RangeError(`gym bridge: bad env id list ${JSON.stringify(envIds)}`);
     const rowsPerTask = options.rowsPerTask ?? 1;
-    if (!Number.isInteger(rowsPerTask) || rowsPerTask < 1) throw new RangeError(`gym bridge: rowsPerTask must be a positive integer, got ${String(rowsPerTask)}`);
+    checkRowsPerTask('gym bridge', rowsPerTask);
     this.seedValue = options.seed ?? 0;
     deriveSeed(this.seedValue, 0);
     this.replyTimeoutMs = (options.replyTimeoutSeconds ?? 600) * 1000;
@@ -164,51 +148,28 @@ export class GymBridgeVectorEnv implements VectorEnv {
       this.shutdown();
       throw e;
     }
-    this.taskNames = Object.freeze([...hello.tasks]);
-    this.numTasks = hello.tasks.length;
-    this.rowsPerTask = rowsPerTask;
-    this.numRows = hello.rows;
-    if (this.numRows !== this.numTasks * rowsPerTask) throw new Error(`gym bridge: server reports ${this.numRows} rows, expected ${this.numTasks * rowsPerTask}`);
     const dim = hello.obs_dim;
-    this.singleObservationSpace = box(
+    const observationSpace = box(
       Float32Array.from(hello.obs_low, (v) => (v === null ? -Infinity : v)),
       Float32Array.from(hello.obs_high, (v) => (v === null ? Infinity : v)),
       [dim],
     );
-    if (hello.action.kind === 'discrete') {
-      this.singleActionSpace = discrete(hello.action.n);
-      this.actionKind = 'discrete';
-      this.actionSize = 1;
-    } else {
-      this.singleActionSpace = box(Float32Array.from(hello.action.low), Float32Array.from(hello.action.high));
-      this.actionKind = 'continuous';
-      this.actionSize = hello.action.low.length;
-    }
+    const actionSpace: Space = hello.action.kind === 'discrete' ? discrete(hello.action.n) : box(Float32Array.from(hello.action.low), Float32Array.from(hello.action.high));
+    Object.assign(this, vectorEnvShape('gym bridge', Object.freeze([...hello.tasks]), rowsPerTask, 'round-robin', observationSpace, actionSpace));
+    if (hello.rows !== this.numRows) throw new Error(`gym bridge: server reports ${hello.rows} rows, expected ${this.numRows}`);
     this.maxEpisodeSteps = hello.max_episode_steps;
-    this.observationSize = dim;
-    const rows = this.numRows;
-    this.obsBuf = new Float32Array(rows * dim);
-    this.finalObsBuf = new Float32Array(rows * dim);
-    this.rewardBuf = new Float32Array(rows);
-    this.terminatedBuf = new Uint8Array(rows);
-    this.truncatedBuf = new Uint8Array(rows);
-    this.successBuf = new Uint8Array(rows);
-    this.hasFinalBuf = new Uint8Array(rows);
-    this.taskIdBuf = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) this.taskIdBuf[r] = r % this.numTasks;
-    this.episodeReturn = new Float64Array(rows);
-    this.episodeLength = new Int32Array(rows);
-    this.episodeSuccess = new Uint8Array(rows);
+    this.buffers = new VectorBuffers(this.numRows, this.observationSize);
+    for (let r = 0; r < this.numRows; r++) this.buffers.taskIds[r] = r % this.numTasks;
   }
 
   /** Current observations `[rows × observationSize]`. */
   get observations(): Float32Array {
-    return this.obsBuf;
+    return this.buffers.observations;
   }
 
   /** Task of each row `[rows]` (fixed: `r mod numTasks`). */
   get taskIds(): Int32Array {
-    return this.taskIdBuf;
+    return this.buffers.taskIds;
   }
 
   /** Seeds row r with `deriveSeed(deriveSeed(seed, 0), r)` and starts new episodes. */
@@ -218,34 +179,24 @@ export class GymBridgeVectorEnv implements VectorEnv {
       this.seedValue = options.seed;
     }
     this.resetRows(deriveSeed(this.seedValue, 0));
-    return { observations: this.obsBuf, taskIds: this.taskIdBuf };
+    return this.buffers.resetResult();
   }
 
   private resetRows(seedRoot: number): void {
     const seeds: number[] = [];
     for (let r = 0; r < this.numRows; r++) seeds.push(deriveSeed(seedRoot, r));
     const { payload } = this.call('reset', { cmd: 'reset', seeds }, null, this.numRows * this.observationSize * 4);
-    this.obsBuf.set(new Float32Array(payload.buffer, payload.byteOffset, this.obsBuf.length));
-    this.episodeReturn.fill(0);
-    this.episodeLength.fill(0);
-    this.episodeSuccess.fill(0);
-    this.rewardBuf.fill(0);
-    this.terminatedBuf.fill(0);
-    this.truncatedBuf.fill(0);
-    this.successBuf.fill(0);
-    this.hasFinalBuf.fill(0);
-    this.finalObsBuf.fill(0);
+    const buffers = this.buffers;
+    buffers.observations.set(new Float32Array(payload.buffer, payload.byteOffset, buffers.observations.length));
+    for (let r = 0; r < this.numRows; r++) buffers.startEpisode(r);
+    buffers.clearStepOutputs();
     this.started = true;
   }
 
   /** One round trip for all rows. @throws Error when the Python server died or reported an error */
   step(actions: Int32Array | Float32Array): VectorStepResult {
     if (!this.started) throw new Error('GymBridgeVectorEnv: step() called before reset()');
-    const expected = this.numRows * this.actionSize;
-    if (this.actionKind === 'discrete' ? !(actions instanceof Int32Array) : !(actions instanceof Float32Array)) {
-      throw new TypeError(`GymBridgeVectorEnv: ${this.actionKind} actions must be a ${this.actionKind === 'discrete' ? 'Int32Array' : 'Float32Array'} of length ${expected}`);
-    }
-    if (actions.length !== expected) throw new RangeError(`GymBridgeVectorEnv: expected ${expected} actions, got ${actions.length}`);
+    checkVectorActions('GymBridgeVectorEnv', this, actions);
     const n = this.singleActionSpace.kind === 'discrete' ? this.singleActionSpace.n : 0;
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i] ?? Number.NaN;
@@ -257,50 +208,22 @@ export class GymBridgeVectorEnv implements VectorEnv {
     const dim = this.observationSize;
     const { payload } = this.call('step', { cmd: 'step' }, payloadOut, 4 * rows * (2 * dim + 4));
     const f = new Float32Array(payload.buffer, payload.byteOffset, rows * (2 * dim + 4));
-    this.obsBuf.set(f.subarray(0, rows * dim));
-    this.finalObsBuf.set(f.subarray(rows * dim, 2 * rows * dim));
+    const buffers = this.buffers;
+    buffers.observations.set(f.subarray(0, rows * dim));
+    buffers.finalObservations.set(f.subarray(rows * dim, 2 * rows * dim));
+    buffers.hasFinalObservation.fill(0);
     const base = 2 * rows * dim;
     let episodes: EpisodeRecord[] | null = null;
     for (let r = 0; r < rows; r++) {
-      const reward = f[base + r] ?? 0;
       const terminated = f[base + rows + r] === 1;
       const truncated = f[base + 2 * rows + r] === 1;
-      const success = f[base + 3 * rows + r] === 1;
-      this.rewardBuf[r] = reward;
-      this.terminatedBuf[r] = terminated ? 1 : 0;
-      this.truncatedBuf[r] = truncated ? 1 : 0;
-      this.successBuf[r] = success ? 1 : 0;
-      this.hasFinalBuf[r] = terminated || truncated ? 1 : 0;
-      this.episodeReturn[r] = (this.episodeReturn[r] ?? 0) + reward;
-      this.episodeLength[r] = (this.episodeLength[r] ?? 0) + 1;
-      if (success) this.episodeSuccess[r] = 1;
+      buffers.recordStep(r, f[base + r] ?? 0, terminated, truncated, f[base + 3 * rows + r] === 1);
       if (terminated || truncated) {
-        const taskId = this.taskIdBuf[r] ?? 0;
-        (episodes ??= []).push({
-          row: r,
-          taskId,
-          taskName: this.taskNames[taskId] ?? '',
-          return: this.episodeReturn[r] ?? 0,
-          length: this.episodeLength[r] ?? 0,
-          success: this.episodeSuccess[r] === 1,
-          terminated,
-        });
-        this.episodeReturn[r] = 0;
-        this.episodeLength[r] = 0;
-        this.episodeSuccess[r] = 0;
+        const taskId = buffers.taskIds[r] ?? 0;
+        (episodes ??= []).push(buffers.endEpisode(r, taskId, this.taskNames[taskId] ?? '', terminated));
       }
     }
-    return {
-      observations: this.obsBuf,
-      rewards: this.rewardBuf,
-      terminated: this.terminatedBuf,
-      truncated: this.truncatedBuf,
-      success: this.successBuf,
-      finalObservations: this.finalObsBuf,
-      hasFinalObservation: this.hasFinalBuf,
-      taskIds: this.taskIdBuf,
-      episodes: episodes ?? NO_EPISODES,
-    };
+    return buffers.stepResult(episodes);
   }
 
   /** Seed, shape and restart count (Python env state cannot be captured; see the class doc). */

@@ -26,7 +26,7 @@ export { LunarLanderEnv, LUNARLANDER_TASKS, LUNARLANDER_MAX_EPISODE_STEPS } from
 export type { LunarLanderTaskSpec, LunarLanderEnvOptions } from './lunarLander';
 
 export { MultiTaskVectorEnv } from './multiTaskVectorEnv';
-export type { VectorEnv } from './vectorEnv';
+export type { VectorEnv, VectorEnvShape } from './vectorEnv';
 
 export { ArmMt10Env, ARM_MT10_TASKS, ARM_MT10_MAX_EPISODE_STEPS, ARM_MT10_SUCCESS_THRESHOLDS, ARM_MT10_FRAME_SKIP, ARM_MT10_ACTION_SCALE, ARM_MT10_WORKSPACE, ARM_MT10_HAND_INIT, ARM_MT10_MJCF, armMt10ObservationSpace } from './armMt10';
 export type { ArmMt10EnvOptions } from './armMt10';

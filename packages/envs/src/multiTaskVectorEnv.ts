@@ -11,57 +11,11 @@ import type { TaskSampling } from './config';
 import type { JsonObject } from './env';
 import { Rng, deriveSeed } from './rng';
 import type { RngState } from './rng';
-import type { ActionKind, Box, Space } from './spaces';
-import { actionKindOf } from './spaces';
 import type { TaskEnv } from './taskEnv';
-import type { VectorEnv } from './vectorEnv';
+import { VectorBuffers, checkRowsPerTask, checkVectorActions, vectorEnvShape } from './vectorBuffers';
+import type { EpisodeRecord, VectorEnv, VectorEnvShape, VectorResetResult, VectorStepResult } from './vectorEnv';
 
-/** Statistics of one finished episode (Gymnasium's `info["episode"]` plus the task). */
-export interface EpisodeRecord {
-  /** Row that ran the episode. */
-  readonly row: number;
-  /** Task of the finished episode (the row's `taskIds` entry may already show the next task). */
-  readonly taskId: number;
-  readonly taskName: string;
-  /** Undiscounted sum of rewards. */
-  readonly return: number;
-  /** Number of steps. */
-  readonly length: number;
-  /** Whether any step of the episode reported success. */
-  readonly success: boolean;
-  /** True when the episode ended by termination, false when truncated by the time limit. */
-  readonly terminated: boolean;
-}
-
-/** Result of {@link MultiTaskVectorEnv.reset} (buffers owned by the env). */
-export interface VectorResetResult {
-  /** `[rows × observationSize]` float32, row-major. */
-  readonly observations: Float32Array;
-  /** `[rows]` task of each row. */
-  readonly taskIds: Int32Array;
-}
-
-/** Result of {@link MultiTaskVectorEnv.step} (buffers owned by the env, overwritten by the next call). */
-export interface VectorStepResult {
-  /** `[rows × observationSize]`: next observation; for rows whose episode ended, the first observation of the new episode. */
-  readonly observations: Float32Array;
-  /** `[rows]` reward of the step. */
-  readonly rewards: Float32Array;
-  /** `[rows]` 1 when the episode reached a terminal state on this step. */
-  readonly terminated: Uint8Array;
-  /** `[rows]` 1 when the episode hit the time limit on this step (never together with `terminated`). */
-  readonly truncated: Uint8Array;
-  /** `[rows]` 1 when the task reported success on this step. */
-  readonly success: Uint8Array;
-  /** `[rows × observationSize]`: last observation of the ended episode; valid where `hasFinalObservation` is 1, zeros elsewhere. */
-  readonly finalObservations: Float32Array;
-  /** `[rows]` 1 where the episode ended on this step (= terminated | truncated). */
-  readonly hasFinalObservation: Uint8Array;
-  /** `[rows]` task of each row's returned observation (after autoreset). */
-  readonly taskIds: Int32Array;
-  /** Episodes that ended on this step (empty on most steps). */
-  readonly episodes: readonly EpisodeRecord[];
-}
+export type { EpisodeRecord, VectorResetResult, VectorStepResult } from './vectorEnv';
 
 /** Options of {@link MultiTaskVectorEnv}. */
 export interface MultiTaskVectorEnvOptions {
@@ -73,8 +27,10 @@ export interface MultiTaskVectorEnvOptions {
   readonly taskSampling?: TaskSampling;
 }
 
-const NO_EPISODES: readonly EpisodeRecord[] = Object.freeze([]);
 const STATE_KIND = 'MultiTaskVectorEnv';
+
+/** The shape fields (numTasks … actionSize) are declared once, in `VectorEnvShape`, and merged into the class below. */
+export interface MultiTaskVectorEnv extends VectorEnvShape {}
 
 /**
  * Rows: `rows = numTasks × rowsPerTask`.
@@ -93,36 +49,11 @@ const STATE_KIND = 'MultiTaskVectorEnv';
  * `finalObservations` the ended episode's last one, so PPO can bootstrap V(final) on truncation.
  */
 export class MultiTaskVectorEnv implements VectorEnv {
-  readonly numTasks: number;
-  readonly rowsPerTask: number;
-  /** `numTasks × rowsPerTask`. */
-  readonly numRows: number;
-  readonly taskNames: readonly string[];
-  readonly taskSampling: TaskSampling;
-  readonly singleObservationSpace: Box;
-  readonly singleActionSpace: Space;
-  readonly actionKind: ActionKind;
-  /** Float32 slots per observation. */
-  readonly observationSize: number;
-  /** Slots per action in the batched action buffer (1 for discrete). */
-  readonly actionSize: number;
-
   private readonly envs: readonly TaskEnv[];
   private readonly taskRngs: readonly Rng[];
   private seedValue: number;
   private started = false;
-
-  private readonly obsBuf: Float32Array;
-  private readonly finalObsBuf: Float32Array;
-  private readonly rewardBuf: Float32Array;
-  private readonly terminatedBuf: Uint8Array;
-  private readonly truncatedBuf: Uint8Array;
-  private readonly successBuf: Uint8Array;
-  private readonly hasFinalBuf: Uint8Array;
-  private readonly taskIdBuf: Int32Array;
-  private readonly episodeReturn: Float64Array;
-  private readonly episodeLength: Int32Array;
-  private readonly episodeSuccess: Uint8Array;
+  private readonly buffers: VectorBuffers;
 
   /**
    * @param createEnv makes the env of one row, initially running `taskIndex` (it must be able to
@@ -131,23 +62,15 @@ export class MultiTaskVectorEnv implements VectorEnv {
    */
   constructor(createEnv: (taskIndex: number, row: number) => TaskEnv, options: MultiTaskVectorEnvOptions = {}) {
     const rowsPerTask = options.rowsPerTask ?? 1;
-    if (!Number.isInteger(rowsPerTask) || rowsPerTask < 1) throw new RangeError(`MultiTaskVectorEnv: rowsPerTask must be a positive integer, got ${String(rowsPerTask)}`);
+    checkRowsPerTask('MultiTaskVectorEnv', rowsPerTask);
     this.seedValue = options.seed ?? 0;
     deriveSeed(this.seedValue, 0); // validates the seed
-    this.taskSampling = options.taskSampling ?? 'round-robin';
-    if (this.taskSampling !== 'round-robin' && this.taskSampling !== 'uniform') {
-      throw new RangeError(`MultiTaskVectorEnv: taskSampling must be 'round-robin' or 'uniform', got ${String(this.taskSampling)}`);
+    const taskSampling = options.taskSampling ?? 'round-robin';
+    if (taskSampling !== 'round-robin' && taskSampling !== 'uniform') {
+      throw new RangeError(`MultiTaskVectorEnv: taskSampling must be 'round-robin' or 'uniform', got ${String(taskSampling)}`);
     }
     const first = createEnv(0, 0);
-    this.numTasks = first.numTasks;
-    this.rowsPerTask = rowsPerTask;
-    this.numRows = this.numTasks * rowsPerTask;
-    this.taskNames = first.taskNames;
-    this.singleObservationSpace = first.observationSpace;
-    this.singleActionSpace = first.actionSpace;
-    this.actionKind = actionKindOf(first.actionSpace);
-    this.observationSize = first.observationSize;
-    this.actionSize = first.actionSize;
+    Object.assign(this, vectorEnvShape('MultiTaskVectorEnv', first.taskNames, rowsPerTask, taskSampling, first.observationSpace, first.actionSpace));
     const envs: TaskEnv[] = [first];
     for (let r = 1; r < this.numRows; r++) {
       const env = createEnv(this.initialTask(r), r);
@@ -158,30 +81,18 @@ export class MultiTaskVectorEnv implements VectorEnv {
     }
     this.envs = envs;
     this.taskRngs = envs.map(() => new Rng(0));
-
-    const rows = this.numRows;
-    this.obsBuf = new Float32Array(rows * this.observationSize);
-    this.finalObsBuf = new Float32Array(rows * this.observationSize);
-    this.rewardBuf = new Float32Array(rows);
-    this.terminatedBuf = new Uint8Array(rows);
-    this.truncatedBuf = new Uint8Array(rows);
-    this.successBuf = new Uint8Array(rows);
-    this.hasFinalBuf = new Uint8Array(rows);
-    this.taskIdBuf = new Int32Array(rows);
-    this.episodeReturn = new Float64Array(rows);
-    this.episodeLength = new Int32Array(rows);
-    this.episodeSuccess = new Uint8Array(rows);
-    for (let r = 0; r < rows; r++) this.taskIdBuf[r] = this.envAt(r).taskIndex;
+    this.buffers = new VectorBuffers(this.numRows, this.observationSize);
+    for (let r = 0; r < this.numRows; r++) this.buffers.taskIds[r] = this.envAt(r).taskIndex;
   }
 
   /** Current observations `[rows × observationSize]` (same buffer `step` returns). */
   get observations(): Float32Array {
-    return this.obsBuf;
+    return this.buffers.observations;
   }
 
   /** Current task of each row `[rows]` (same buffer `step` returns). */
   get taskIds(): Int32Array {
-    return this.taskIdBuf;
+    return this.buffers.taskIds;
   }
 
   /** The env of one row (for inspection; stepping it directly desynchronises the vector env). */
@@ -199,25 +110,19 @@ export class MultiTaskVectorEnv implements VectorEnv {
     }
     const envSeedRoot = deriveSeed(this.seedValue, 0);
     const taskSeedRoot = deriveSeed(this.seedValue, 1);
+    const buffers = this.buffers;
     for (let r = 0; r < this.numRows; r++) {
       const env = this.envAt(r);
       const taskRng = this.taskRngs[r] as Rng;
       taskRng.seed(deriveSeed(taskSeedRoot, r));
       env.setTask(this.taskSampling === 'uniform' ? taskRng.nextInt(this.numTasks) : this.initialTask(r));
-      env.resetInto(this.obsBuf, r * this.observationSize, deriveSeed(envSeedRoot, r));
-      this.taskIdBuf[r] = env.taskIndex;
-      this.episodeReturn[r] = 0;
-      this.episodeLength[r] = 0;
-      this.episodeSuccess[r] = 0;
+      env.resetInto(buffers.observations, r * this.observationSize, deriveSeed(envSeedRoot, r));
+      buffers.taskIds[r] = env.taskIndex;
+      buffers.startEpisode(r);
     }
-    this.rewardBuf.fill(0);
-    this.terminatedBuf.fill(0);
-    this.truncatedBuf.fill(0);
-    this.successBuf.fill(0);
-    this.hasFinalBuf.fill(0);
-    this.finalObsBuf.fill(0);
+    buffers.clearStepOutputs();
     this.started = true;
-    return { observations: this.obsBuf, taskIds: this.taskIdBuf };
+    return buffers.resetResult();
   }
 
   /**
@@ -226,62 +131,24 @@ export class MultiTaskVectorEnv implements VectorEnv {
    */
   step(actions: Int32Array | Float32Array): VectorStepResult {
     if (!this.started) throw new Error('MultiTaskVectorEnv: step() called before reset()');
-    const expected = this.numRows * this.actionSize;
-    if (this.actionKind === 'discrete' ? !(actions instanceof Int32Array) : !(actions instanceof Float32Array)) {
-      throw new TypeError(`MultiTaskVectorEnv: ${this.actionKind} actions must be a ${this.actionKind === 'discrete' ? 'Int32Array' : 'Float32Array'} of length ${expected}`);
-    }
-    if (actions.length !== expected) throw new RangeError(`MultiTaskVectorEnv: expected ${expected} actions, got ${actions.length}`);
-    const obsSize = this.observationSize;
+    checkVectorActions('MultiTaskVectorEnv', this, actions);
+    const { observationSize: obsSize, actionSize, numRows, buffers, envs } = this;
     let episodes: EpisodeRecord[] | null = null;
-    for (let r = 0; r < this.numRows; r++) {
-      if (this.hasFinalBuf[r] === 1) {
-        this.finalObsBuf.fill(0, r * obsSize, (r + 1) * obsSize);
-        this.hasFinalBuf[r] = 0;
-      }
-      const env = this.envs[r] as TaskEnv;
-      env.stepInto(actions, r * this.actionSize, this.obsBuf, r * obsSize);
-      const reward = env.lastReward;
+    for (let r = 0; r < numRows; r++) {
+      buffers.clearFinal(r);
+      const env = envs[r] as TaskEnv;
+      env.stepInto(actions, r * actionSize, buffers.observations, r * obsSize);
       const terminated = env.lastTerminated;
-      const truncated = env.lastTruncated;
-      const success = env.lastSuccess;
-      this.rewardBuf[r] = reward;
-      this.terminatedBuf[r] = terminated ? 1 : 0;
-      this.truncatedBuf[r] = truncated ? 1 : 0;
-      this.successBuf[r] = success ? 1 : 0;
-      this.episodeReturn[r] = (this.episodeReturn[r] ?? 0) + reward;
-      this.episodeLength[r] = (this.episodeLength[r] ?? 0) + 1;
-      if (success) this.episodeSuccess[r] = 1;
-      if (terminated || truncated) {
-        for (let i = 0; i < obsSize; i++) this.finalObsBuf[r * obsSize + i] = this.obsBuf[r * obsSize + i] ?? 0;
-        this.hasFinalBuf[r] = 1;
-        (episodes ??= []).push({
-          row: r,
-          taskId: env.taskIndex,
-          taskName: env.taskName,
-          return: this.episodeReturn[r] ?? 0,
-          length: this.episodeLength[r] ?? 0,
-          success: this.episodeSuccess[r] === 1,
-          terminated,
-        });
+      buffers.recordStep(r, env.lastReward, terminated, env.lastTruncated, env.lastSuccess);
+      if (terminated || env.lastTruncated) {
+        buffers.copyFinalFromCurrent(r);
+        (episodes ??= []).push(buffers.endEpisode(r, env.taskIndex, env.taskName, terminated));
         if (this.taskSampling === 'uniform') env.setTask((this.taskRngs[r] as Rng).nextInt(this.numTasks));
-        env.resetInto(this.obsBuf, r * obsSize);
-        this.taskIdBuf[r] = env.taskIndex;
-        this.episodeReturn[r] = 0;
-        this.episodeLength[r] = 0;
-        this.episodeSuccess[r] = 0;
+        env.resetInto(buffers.observations, r * obsSize);
+        buffers.taskIds[r] = env.taskIndex;
       }
     }
-    return {
-      observations: this.obsBuf,
-      rewards: this.rewardBuf,
-      terminated: this.terminatedBuf,
-      truncated: this.truncatedBuf,
-      success: this.successBuf,
-      finalObservations: this.finalObsBuf,
-      hasFinalObservation: this.hasFinalBuf,
-      taskIds: this.taskIdBuf,
-      episodes: episodes ?? NO_EPISODES,
-    };
+    return buffers.stepResult(episodes);
   }
 
   /** Plain-JSON snapshot of every row (env, task stream, running episode statistics). */
@@ -291,9 +158,7 @@ export class MultiTaskVectorEnv implements VectorEnv {
       rows.push({
         env: this.envAt(r).getState(),
         taskRng: (this.taskRngs[r] as Rng).getState() as unknown as JsonObject,
-        episodeReturn: this.episodeReturn[r] ?? 0,
-        episodeLength: this.episodeLength[r] ?? 0,
-        episodeSuccess: this.episodeSuccess[r] === 1,
+        ...this.buffers.episodeState(r),
       });
     }
     return {
@@ -329,26 +194,15 @@ export class MultiTaskVectorEnv implements VectorEnv {
       const env = this.envAt(r);
       env.setState(row.env as JsonObject);
       (this.taskRngs[r] as Rng).setState(row.taskRng as unknown as RngState);
-      const ret = row.episodeReturn;
-      const len = row.episodeLength;
-      if (typeof ret !== 'number' || typeof len !== 'number' || typeof row.episodeSuccess !== 'boolean') {
-        throw new TypeError(`MultiTaskVectorEnv.setState: row ${r} has bad episode statistics`);
-      }
-      this.episodeReturn[r] = ret;
-      this.episodeLength[r] = len;
-      this.episodeSuccess[r] = row.episodeSuccess ? 1 : 0;
-      this.taskIdBuf[r] = env.taskIndex;
-      if (env.episodeStatus === 'needs-reset') this.obsBuf.fill(0, r * this.observationSize, (r + 1) * this.observationSize);
-      else env.writeObservation(this.obsBuf, r * this.observationSize);
+      const buffers = this.buffers;
+      if (!buffers.setEpisodeState(r, row)) throw new TypeError(`MultiTaskVectorEnv.setState: row ${r} has bad episode statistics`);
+      buffers.taskIds[r] = env.taskIndex;
+      if (env.episodeStatus === 'needs-reset') buffers.observations.fill(0, r * this.observationSize, (r + 1) * this.observationSize);
+      else env.writeObservation(buffers.observations, r * this.observationSize);
     }
     this.seedValue = state.seed;
     this.started = state.started;
-    this.rewardBuf.fill(0);
-    this.terminatedBuf.fill(0);
-    this.truncatedBuf.fill(0);
-    this.successBuf.fill(0);
-    this.hasFinalBuf.fill(0);
-    this.finalObsBuf.fill(0);
+    this.buffers.clearStepOutputs();
   }
 
   /** Closes every row's env. */

@@ -80,47 +80,62 @@ function finalChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
   };
 }
 
-/** IQM over env steps with a CI band, per variant. */
-function curveChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
-  const rows = s.curves.filter((c) => c.score === score);
-  if (rows.length === 0) return undefined;
+/** A per-variant line with its 95 % CI band (`point`, `lo`, `hi`) over a quantitative x field. */
+function bandChart(
+  s: SuiteScores,
+  rows: readonly object[],
+  o: { id: string; title: string; caption: string; x: { field: string; title: string }; yTitle: string; yDomain?: [number, number]; interpolate?: 'step-after'; opacity: number; points: boolean },
+): ChartSpec {
+  const interp = o.interpolate ? { interpolate: o.interpolate } : {};
   return {
-    id: `${slug(s.suite)}-curve-${score}`,
-    title: `Sample efficiency — IQM ${SCORE_LABEL[score].replace('final ', '')} over env steps`,
-    caption: 'Line = IQM over seeds × tasks at each evaluation (eval.jsonl); band = 95 % stratified-bootstrap CI. Points where some seed had not evaluated are left out.',
+    id: o.id,
+    title: o.title,
+    caption: o.caption,
     spec: {
       ...base,
       width: W,
       height: H,
       data: { values: clean(rows) },
-      encoding: { x: { field: 'env_steps', type: 'quantitative', title: 'environment steps' }, color: variantColor(s.variants) },
+      encoding: { x: { field: o.x.field, type: 'quantitative', title: o.x.title }, color: variantColor(s.variants) },
       layer: [
-        { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: `IQM ${SCORE_LABEL[score].replace('final ', '')}` }, y2: { field: 'hi' } } },
-        { mark: { type: 'line', point: true }, encoding: { y: { field: 'point', type: 'quantitative' } } },
+        { mark: { type: 'area', opacity: o.opacity, ...interp }, encoding: { y: { field: 'lo', type: 'quantitative', title: o.yTitle, ...(o.yDomain ? { scale: { domain: o.yDomain } } : {}) }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', ...(o.points ? { point: true } : {}), ...interp }, encoding: { y: { field: 'point', type: 'quantitative' } } },
       ],
     } as TopLevelSpec,
   };
 }
 
+/** IQM over env steps with a CI band, per variant. */
+function curveChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
+  const rows = s.curves.filter((c) => c.score === score);
+  if (rows.length === 0) return undefined;
+  const what = SCORE_LABEL[score].replace('final ', '');
+  return bandChart(s, rows, {
+    id: `${slug(s.suite)}-curve-${score}`,
+    title: `Sample efficiency — IQM ${what} over env steps`,
+    caption: 'Line = IQM over seeds × tasks at each evaluation (eval.jsonl); band = 95 % stratified-bootstrap CI. Points where some seed had not evaluated are left out.',
+    x: { field: 'env_steps', title: 'environment steps' },
+    yTitle: `IQM ${what}`,
+    opacity: 0.18,
+    points: true,
+  });
+}
+
+/** Fraction of (seed, task) scores above τ with a CI band, per variant. */
 function profileChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {
   const rows = s.profiles.filter((p) => p.score === score);
   if (rows.length === 0) return undefined;
-  return {
+  return bandChart(s, rows, {
     id: `${slug(s.suite)}-profile-${score}`,
     title: `Performance profile — ${SCORE_LABEL[score]}`,
     caption: 'Fraction of (seed, task) final scores above τ; band = 95 % stratified-bootstrap CI. A curve above another dominates it.',
-    spec: {
-      ...base,
-      width: W,
-      height: H,
-      data: { values: clean(rows) },
-      encoding: { x: { field: 'tau', type: 'quantitative', title: `τ (${SCORE_LABEL[score]})` }, color: variantColor(s.variants) },
-      layer: [
-        { mark: { type: 'area', opacity: 0.15, interpolate: 'step-after' }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'fraction of runs with score > τ', scale: { domain: [0, 1] } }, y2: { field: 'hi' } } },
-        { mark: { type: 'line', interpolate: 'step-after' }, encoding: { y: { field: 'point', type: 'quantitative' } } },
-      ],
-    } as TopLevelSpec,
-  };
+    x: { field: 'tau', title: `τ (${SCORE_LABEL[score]})` },
+    yTitle: 'fraction of runs with score > τ',
+    yDomain: [0, 1],
+    interpolate: 'step-after',
+    opacity: 0.15,
+    points: false,
+  });
 }
 
 function deltaChart(s: SuiteScores, score: ScoreKey): ChartSpec | undefined {

@@ -3,7 +3,7 @@
  *
  * Why this one: 128 bits of state (four uint32, cheap to serialise), period 2^128 − 1, passes
  * BigCrush, and every operation is a 32-bit integer op that V8 keeps unboxed (`Math.imul`, shifts).
- * No `Math.random` anywhere in this package: every random draw comes from an `Rng` that is passed in.
+ * No global unseeded randomness anywhere in this package: every random draw comes from an `Rng` that is passed in.
  */
 
 /** Serialisable generator state: four uint32 words plus the cached second Box–Muller normal. */

@@ -1,5 +1,5 @@
 /**
- * Small seedable PRNG for the statistics (bootstrap resampling). Never `Math.random`: every draw
+ * Small seedable PRNG for the statistics (bootstrap resampling). Never the global unseeded generator: every draw
  * comes from a generator that the caller creates from a seed and passes in.
  *
  * Algorithm: xoshiro128** 1.1 (Blackman & Vigna, 2018) with a 128-bit state, seeded by expanding a

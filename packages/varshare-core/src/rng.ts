@@ -106,7 +106,8 @@ export function deriveSeed(seed: number, index: number): number {
 
 /**
  * A seed that is safe to hand to tf random ops: tfjs treats a falsy seed (0) as "no seed" and then
- * draws from Math.random, silently breaking determinism. 0 is mapped to a fixed non-zero value.
+ * draws from the global unseeded generator, silently breaking determinism. 0 is mapped to a fixed
+ * non-zero value.
  */
 export function tfSeed(seed: number): number {
   const s = seed >>> 0;

@@ -100,10 +100,10 @@ describe('varshare train', () => {
     writeFileSync(cfgPath, JSON.stringify(cfg));
     const r = cli(['resume', dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/failed: non-finite loss .* at update 4/);
+    expect(r.stderr).toMatch(/failed: non-finite (loss|gradient norm) .* at update 4/);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('failed');
-    expect(summary.message).toMatch(/non-finite loss/);
+    expect(summary.message).toMatch(/non-finite (loss|gradient norm)/);
     expect(summary.last_checkpoint_update).toBe(3);
     expect(readFileSync(join(dir, 'checkpoints', 'latest.ckpt')).equals(ckpt)).toBe(true);
   });

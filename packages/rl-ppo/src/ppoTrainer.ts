@@ -580,6 +580,8 @@ export class PPOTrainer {
             byGroup[group].set(stable, values);
           }
           const norm = Math.sqrt(sumSq);
+          // Never apply a non-finite step: the weights (and so the next checkpoint) stay good.
+          if (!Number.isFinite(norm)) throw new NonFiniteLossError(`non-finite gradient norm (${norm}) at update ${this.update + 1}, epoch ${epoch}`);
           const scale = Math.min(1, p.maxGradNorm / (norm + 1e-6));
           this.optimizers.theta.applyArrays(byGroup.theta, lr * o.thetaLrScale, scale);
           this.optimizers.posterior.applyArrays(byGroup.posterior, lr * o.posteriorLrScale, scale);

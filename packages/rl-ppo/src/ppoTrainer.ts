@@ -464,7 +464,11 @@ export class PPOTrainer {
       ({ logProb, entropy } = categoricalLogProbEntropy(head, tf.cast(mb.actions, 'int32') as tf.Tensor1D));
     } else {
       // One-hot matmul rather than gather: the gather gradient needs UnsortedSegmentSum, absent on wasm.
-      const oneHot = tf.cast(tf.oneHot(tf.tensor1d(mb.routing.taskIds, 'int32'), this.agent.numTasks), 'float32') as tf.Tensor2D;
+      // Built on the CPU: tf.oneHot rejects depth 1 (a single-task suite such as gym:<one id>).
+      const T = this.agent.numTasks;
+      const rows = new Float32Array(mb.routing.taskIds.length * T);
+      mb.routing.taskIds.forEach((t, i) => (rows[i * T + t] = 1));
+      const oneHot = tf.tensor2d(rows, [mb.routing.taskIds.length, T]);
       const logStd = tf.matMul(oneHot, this.agent.logStd as unknown as tf.Tensor2D);
       ({ logProb, entropy } = gaussianLogProbEntropy(head, logStd as tf.Tensor2D, mb.actions as tf.Tensor2D));
     }

@@ -173,6 +173,21 @@ describe('PPOTrainer', () => {
     cont.dispose();
   });
 
+  it('trains a single-task continuous suite (the Python bridge with a plain-Python toy env)', async () => {
+    const t = await PPOTrainer.create({
+      config: small({ envsPerTask: 4, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1 } }),
+      controller: resolveVariant('exp4-loss-gap-prior').config,
+      suite: 'gym:toy:ToyReach',
+      seed: 1,
+      totalSteps: 64,
+    });
+    expect(t.taskNames).toHaveLength(1);
+    const r = t.runUpdate();
+    expect(Number.isFinite(r.metrics['losses/policy_loss'])).toBe(true);
+    expect(r.metrics['prior/sigma/toy:ToyReach']).toBeGreaterThan(0);
+    t.dispose();
+  });
+
   it('learns cartpole-mt well above a random policy (fixed seed, small budget)', () => {
     const config = trainingConfigSchema.parse({
       envsPerTask: 4,

@@ -69,8 +69,9 @@ describe('varshare train', () => {
     expect(cli(train(ref)).code).toBe(0);
     const killed = join(root, 'killed');
     const metrics = join(runDir(killed), 'metrics.jsonl');
-    // Kill points (metrics rows present when SIGKILL is sent), drawn once from a seeded generator:
-    // the process may die mid-update, mid-append or mid-checkpoint.
+    // Kill points: the number of metrics rows present when SIGKILL is sent, spread over the run (a
+    // fixed list, so the test is repeatable); between polls the process may be mid-update,
+    // mid-append or mid-checkpoint.
     const points = [2, 4, 5, 7];
     let kills = 0;
     let attempt = await cliKilledAt(train(killed), metrics, points[0]!);

@@ -21,6 +21,10 @@ export const ppoHyperparamsSchema = z
     vfCoef: z.number().min(0).default(0.5).describe('Value loss coefficient (vf_coef).'),
     maxGradNorm: z.number().positive().default(0.5).describe('Global gradient-norm clip over all parameters (max_grad_norm).'),
     targetKl: z.number().positive().nullable().default(null).describe('Stop the epochs early when approx_kl exceeds this (target_kl); null = off.'),
+    minibatchSampling: z
+      .enum(['uniform', 'stratified-by-task'])
+      .default('uniform')
+      .describe("Minibatches shuffled over the whole batch (CleanRL), or 'stratified-by-task': equal rows per task in every minibatch (needs round-robin tasks; faster: no padding or gather in task routing)."),
     adamEps: z.number().positive().default(1e-5).describe('Adam ε (CleanRL: 1e-5).'),
   })
   .strict();

@@ -26,7 +26,15 @@ import { MultiTaskAgent, type ActionSpec, type ParamGroup } from './agent';
 import type { TrainingConfig } from './config';
 import { categoricalLogProbEntropy, gaussianLogProbEntropy, sampleCategorical, sampleGaussian } from './distributions';
 import { computeGae } from './gae';
-import { ObservationNormalizer, RewardScaler, type RewardScalerState, type RunningMeanStdState } from './runningStats';
+import { ObservationNormalizer, RewardScaler, groupRows, type RewardScalerState, type RunningMeanStdState } from './runningStats';
+
+/** Fisher–Yates shuffle with the run's generator. */
+function shuffleInPlace(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [a[i], a[j]] = [a[j] as number, a[i] as number];
+  }
+}
 
 /**
  * Options of {@link PPOTrainer}. Suites that load a WASM module (arm-mt10) must be prepared first:
@@ -535,15 +543,31 @@ export class PPOTrainer {
     const sums = new Float64Array(9);
     let count = 0;
     let stopped = false;
+    const stratified = p.minibatchSampling === 'stratified-by-task' ? groupRows(batch.taskIds, this.agent.numTasks) : null;
+    const perTask = stratified ? Math.floor(this.minibatchSize / this.agent.numTasks) : 0;
+    if (stratified && (perTask < 1 || stratified.some((rows) => rows.length !== (stratified[0] as Int32Array).length || rows.length < perTask * Math.floor(B / this.minibatchSize)))) {
+      throw new Error("ppo.minibatchSampling 'stratified-by-task' needs every task to hold the same number of rows in the batch (round-robin task sampling) and at least one row per task per minibatch");
+    }
     const indices = Int32Array.from({ length: B }, (_, i) => i);
     for (let epoch = 0; epoch < p.updateEpochs && !stopped; epoch++) {
-      // Fisher–Yates with the run's generator.
-      for (let i = B - 1; i > 0; i--) {
-        const j = this.rng.nextInt(i + 1);
-        [indices[i], indices[j]] = [indices[j] as number, indices[i] as number];
+      if (stratified) {
+        // Shuffle each task's rows, then deal them: minibatch k takes the k-th slice of every task,
+        // task-major, so routing needs no gather and no padding.
+        for (const rows of stratified) shuffleInPlace(rows, this.rng);
+        let o = 0;
+        for (let k = 0; k < Math.floor(B / this.minibatchSize); k++) {
+          for (const rows of stratified) {
+            indices.set(rows.subarray(k * perTask, (k + 1) * perTask), o);
+            o += perTask;
+          }
+        }
+      } else {
+        shuffleInPlace(indices, this.rng);
       }
-      for (let start = 0; start + this.minibatchSize <= B; start += this.minibatchSize) {
-        const idx = indices.subarray(start, start + this.minibatchSize);
+      const mbSize = stratified ? perTask * this.agent.numTasks : this.minibatchSize;
+      const dealt = stratified ? mbSize * Math.floor(B / this.minibatchSize) : B;
+      for (let start = 0; start + mbSize <= dealt; start += mbSize) {
+        const idx = indices.subarray(start, start + mbSize);
         const n = idx.length;
         const obs = new Float32Array(n * D);
         const ids = new Int32Array(n);

@@ -188,6 +188,21 @@ describe('PPOTrainer', () => {
     t.dispose();
   });
 
+  it("stratified-by-task minibatches: same numbers of updates, deterministic, rejected without equal task counts", () => {
+    const cfg = small({ ppo: { numSteps: 32, numMinibatches: 4, updateEpochs: 2, learningRate: 1e-3, minibatchSampling: 'stratified-by-task' } });
+    const a = make('baseline', 4, cfg, 640 * 2);
+    const b = make('baseline', 4, cfg, 640 * 2);
+    const ra = runAll(a).map((r) => stripTiming(r.metrics));
+    expect(ra).toEqual(runAll(b).map((r) => stripTiming(r.metrics)));
+    expect(ra[0]!['charts/minibatch_updates']).toBe(8);
+    const uniform = make('baseline', 4, small(), 640 * 2);
+    expect(runAll(uniform).map((r) => stripTiming(r.metrics))).not.toEqual(ra);
+    [a, b, uniform].forEach((t) => t.dispose());
+    const bad = new PPOTrainer({ config: cfg, controller: resolveVariant('baseline').config, suite: 'cartpole-mt', suiteOptions: { maxEpisodeSteps: 60, taskSampling: 'uniform' }, seed: 1, totalSteps: 640 });
+    expect(() => bad.runUpdate()).toThrow(/stratified-by-task' needs every task to hold the same number of rows/);
+    bad.dispose();
+  });
+
   it('learns cartpole-mt well above a random policy (fixed seed, small budget)', () => {
     const config = trainingConfigSchema.parse({
       envsPerTask: 4,

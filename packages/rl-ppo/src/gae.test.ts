@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@varshare/core';
-import { computeGae } from './gae';
+import { bootstrapTruncated, computeGae, truncatedRows } from './gae';
 
 /**
  * Independent reference: split each env's stream into episodes, and compute
@@ -105,5 +105,19 @@ describe('computeGae', () => {
     expect(() =>
       computeGae({ rewards: new Float32Array(3), values: new Float32Array(4), episodeEnds: new Uint8Array(4), lastValues: new Float32Array(2), numSteps: 2, numEnvs: 2, gamma: 1, lambda: 1 }),
     ).toThrow(/2×2/);
+  });
+});
+
+describe('bootstrapTruncated', () => {
+  it('adds γ·V(final) to truncated rows only; terminated and running rows keep their reward', () => {
+    // rows: 0 running, 1 terminated, 2 truncated, 3 truncated; γ = 0.9, V(final) = 2 and −1
+    const truncated = Uint8Array.of(0, 0, 1, 1);
+    const rows = truncatedRows(truncated);
+    expect(rows).toEqual([2, 3]);
+    const r = Float32Array.of(1, 1, 1, 1);
+    bootstrapTruncated(r, rows, [2, -1], 0.9);
+    // 1 + 0.9·2 = 2.8 and 1 + 0.9·(−1) = 0.1
+    expect(Array.from(r)).toEqual([1, 1, expect.closeTo(2.8, 6), expect.closeTo(0.1, 6)]);
+    expect(() => bootstrapTruncated(r, rows, [1], 0.9)).toThrow(/1 values for 2 rows/);
   });
 });

@@ -1,6 +1,6 @@
 /** Inputs of {@link computeGae}; arrays are step-major `[numSteps, numEnvs]`, flattened. */
 export interface GaeInput {
-  /** Rewards r_t, with γ·V(s_final) already added on truncated steps (see `bootstrapTruncated`). */
+  /** Rewards r_t, with γ·V(s_final) already added on truncated steps (see {@link bootstrapTruncated}). */
   readonly rewards: Float32Array | Float64Array;
   /** V(s_t) for the stored observations. */
   readonly values: Float32Array | Float64Array;
@@ -49,4 +49,23 @@ export function computeGae(input: GaeInput): GaeOutput {
     }
   }
   return { advantages, returns };
+}
+
+/** Rows of one vector step whose episode was cut by the time limit (not terminated). */
+export function truncatedRows(truncated: Uint8Array): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < truncated.length; i++) if (truncated[i]) rows.push(i);
+  return rows;
+}
+
+/**
+ * Bootstrap on truncation, not on termination: for each row in `rows` (see {@link truncatedRows}),
+ * r ← r + γ·V(s_final), in place. Terminated rows are never passed here, so they keep r (their
+ * next state has value 0), and GAE then cuts the recursion at every episode end.
+ * @param rewards `[numEnvs]` rewards of one step (already scaled)
+ * @param finalValues V of each truncated row's final observation, in the order of `rows`
+ */
+export function bootstrapTruncated(rewards: Float32Array, rows: readonly number[], finalValues: ArrayLike<number>, gamma: number): void {
+  if (finalValues.length !== rows.length) throw new Error(`bootstrapTruncated: ${finalValues.length} values for ${rows.length} rows`);
+  rows.forEach((row, k) => (rewards[row] = (rewards[row] as number) + gamma * (finalValues[k] as number)));
 }

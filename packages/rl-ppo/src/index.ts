@@ -7,7 +7,7 @@ export type { ActingMode, Checkpoint, CheckpointJson, PPOTrainerOptions, UpdateR
 export { MultiTaskAgent } from './agent';
 export type { ActionSpec, AgentOptions, ParamGroup } from './agent';
 export { Adam } from './adam';
-export { computeGae } from './gae';
+export { bootstrapTruncated, computeGae, truncatedRows } from './gae';
 export type { GaeInput, GaeOutput } from './gae';
 export { ObservationNormalizer, RewardScaler, RunningMeanStd, groupRows } from './runningStats';
 export type { NormGrouping, RewardScalerState, RunningMeanStdState } from './runningStats';

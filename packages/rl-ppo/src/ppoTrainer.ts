@@ -25,7 +25,7 @@ import { Adam } from './adam';
 import { MultiTaskAgent, type ActionSpec, type ParamGroup } from './agent';
 import type { TrainingConfig } from './config';
 import { categoricalLogProbEntropy, gaussianLogProbEntropy, sampleCategorical, sampleGaussian } from './distributions';
-import { computeGae } from './gae';
+import { bootstrapTruncated, computeGae, truncatedRows } from './gae';
 import { ObservationNormalizer, RewardScaler, groupRows, type RewardScalerState, type RunningMeanStdState } from './runningStats';
 
 /** Fisher–Yates shuffle with the run's generator. */
@@ -329,8 +329,7 @@ export class PPOTrainer {
         for (let i = 0; i < N; i++) ends[i] = (res.terminated[i] as number) | (res.truncated[i] as number);
         const scaled = this.rewardScaler.scale(res.rewards, ends, ids);
         // Bootstrap on truncation (not on termination): r_t += γ V(s_final).
-        const truncRows: number[] = [];
-        for (let i = 0; i < N; i++) if (res.truncated[i]) truncRows.push(i);
+        const truncRows = truncatedRows(res.truncated);
         if (truncRows.length > 0) {
           const finalObs = new Float32Array(truncRows.length * D);
           const finalIds = new Int32Array(truncRows.length);
@@ -340,7 +339,7 @@ export class PPOTrainer {
           });
           const finalN = this.obsNorm.normalize(finalObs, finalIds, false);
           const v = this.forward(finalN, finalIds, snaps, opts, frozen ? 0 : this.rng.nextSeed(), true).values;
-          truncRows.forEach((row, k) => (scaled[row] = (scaled[row] as number) + this.config.ppo.gamma * (v[k] as number)));
+          bootstrapTruncated(scaled, truncRows, v, this.config.ppo.gamma);
         }
         rewBuf.set(scaled, step * N);
         endBuf.set(ends, step * N);

@@ -131,6 +131,25 @@ describe('PPOTrainer', () => {
     expect(slowTheta.mu).toBeGreaterThan(normal.mu * 0.1);
   });
 
+  it('builds identical networks (θ, μ, ρ, init and activation) for every variant from the same seed', () => {
+    const variants = ['baseline', 'exp1-fixed-prior', 'exp2-beta-anneal', 'exp3-ratio-controller', 'exp4-loss-gap-prior', 'exp5-empirical-bayes'];
+    const states = variants.map((v) => {
+      const t = make(v, 11);
+      const st = t.agent.getState();
+      const names = t.agent.layerNames();
+      const act = [t.agent.actor.activation, t.agent.critic.activation];
+      t.dispose();
+      // exp5 adds its learned log σ_prior variables; everything else must match bit for bit.
+      return { names, act, arrays: Object.fromEntries(Object.entries(st).filter(([k]) => !k.startsWith('log_sigma_prior/')).map(([k, v]) => [k, Array.from(v.data)])) };
+    });
+    for (const s of states.slice(1)) {
+      expect(s.names).toEqual(states[0]!.names);
+      expect(s.act).toEqual(states[0]!.act);
+      expect(s.arrays).toEqual(states[0]!.arrays);
+    }
+    expect(Object.keys(states[0]!.arrays).length).toBeGreaterThan(10);
+  });
+
   it('reports the acting mode and rejects an adapters-only scope without adapters', () => {
     const t = make('baseline', 1);
     expect(t.actingMode()).toEqual({ rolloutWeights: 'sample', trainWeights: 'sample', noise: 'frozen', samplingScope: 'full-residual', evalWeights: 'mean', network: 'varshare' });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: module boundaries, then typecheck + tests of every project through nx, then one
+// `npm test`: module boundaries, embedded wasm kernels = their .wat sources, then typecheck + tests of every project through nx, then one
 // closing line "N passed, M failed" summed from each project's vitest JSON report.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +15,7 @@ const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: '
 const step = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
 
 let status = step(process.execPath, ['tools/check-boundaries.mjs']);
+if (status === 0) status = step(process.execPath, ['tools/wasm/build.mjs', '--check']);
 if (status === 0) status = step(process.execPath, [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', 'test', '--parallel=2', '--outputStyle=stream', '--skip-nx-cache']);
 
 let passed = 0;

@@ -25,5 +25,8 @@ export type { Activation, MLPApplyOptions, SamplingScope, VarShareMLPOptions } f
 export { posteriorDiagnostics, klBreakdown } from './diagnostics';
 export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } from './diagnostics';
 export { median } from './median';
+export { SimdGemm } from './kernels/simdGemm';
+export { instantiateKernel } from './kernels/instantiate';
+export type { WasmMemory } from './kernels/instantiate';
 export { networkConfigSchema, weightModesConfigSchema } from './config';
 export type { NetworkConfig, WeightModesConfig } from './config';

@@ -190,8 +190,8 @@ export class VarShareDense {
           y = groupedMatMul(xg, w as tf.Tensor3D);
         } else {
           const seed = (options.noise as NoiseSpec).seed;
-          const mean = tf.matMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
-          const variance = tf.matMul(tf.square(xg), tf.square(tf.softplus(f.rho)) as tf.Tensor3D);
+          const mean = groupedMatMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
+          const variance = groupedMatMul(tf.square(xg), tf.square(tf.softplus(f.rho)) as tf.Tensor3D);
           const eps = tf.randomNormal([T, n, this.outputDim], 0, 1, 'float32', tfSeed(seed));
           y = tf.add(mean, tf.mul(tf.sqrt(tf.add(variance, 1e-12)), eps));
         }

@@ -1,4 +1,5 @@
 import { tf } from './backend';
+import { groupedMatMul } from './groupedMatMul';
 import type { SigmaPriorValue } from './gaussianKl';
 import { deriveSeed } from './rng';
 import type { SigmaPrior } from './sigmaPrior';
@@ -212,8 +213,7 @@ export class MLPSnapshot {
           const [T, n, d] = h.shape;
           y = tf.reshape(tf.matMul(tf.reshape(h, [T * n, d]) as tf.Tensor2D, w as tf.Tensor2D), [T, n, w.shape[1] as number]);
         } else {
-          // Rollout batches have a few rows per task: the batched kernel beats T small matmuls there.
-          y = tf.matMul(h, w as tf.Tensor3D);
+          y = groupedMatMul(h, w as tf.Tensor3D);
         }
         h = tf.add(y, b);
         if (i + 1 < this.weights.length) h = this.activation === 'tanh' ? fastTanh(h) : tf.relu(h);

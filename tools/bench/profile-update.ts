@@ -1,0 +1,64 @@
+/**
+ * Profiles PPO updates on cartpole-mt (the e2e bench configuration) with the V8 CPU profiler and
+ * prints self time by function, wasm kernels included. Not part of `npm test`.
+ *
+ *   node --conditions=source --import tsx tools/bench/profile-update.ts [residual=full|none] [updates=3]
+ */
+import { Session } from 'node:inspector/promises';
+import { PPOTrainer, trainingConfigSchema } from '@varshare/rl-ppo';
+import { initBackend } from '@varshare/core';
+import { resolveVariant } from '@varshare/controllers';
+
+const residual = (process.argv[2] ?? 'full') as 'full' | 'none';
+const updates = Number(process.argv[3] ?? 3);
+await initBackend('wasm');
+const config = trainingConfigSchema.parse({
+  envsPerTask: 4,
+  ppo: { numSteps: 64, numMinibatches: 8, updateEpochs: 4 },
+  network: { hiddenSizes: [64, 64], residual },
+  eval: { interval: 1000 },
+});
+const trainer = new PPOTrainer({ config, controller: resolveVariant('baseline').config, suite: 'cartpole-mt', seed: 1, totalSteps: 1e9 });
+trainer.runUpdate();
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+await session.post('Profiler.start');
+let rollout = 0;
+let update = 0;
+for (let i = 0; i < updates; i++) {
+  const r = trainer.runUpdate();
+  rollout += r.metrics['charts/rollout_s'] as number;
+  update += r.metrics['charts/update_s'] as number;
+}
+const { profile } = await session.post('Profiler.stop');
+trainer.dispose();
+interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number; children?: number[] }
+const nodes = profile.nodes as Node[];
+const dt = (profile.endTime - profile.startTime) / 1000 / (profile.samples?.length ?? 1);
+const self = new Map<string, number>();
+let total = 0;
+for (const n of nodes) {
+  const url = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/work\/main\//, '');
+  const key = `${n.callFrame.functionName || '(anon)'}  ${url}:${n.callFrame.lineNumber}`;
+  self.set(key, (self.get(key) ?? 0) + n.hitCount * dt);
+  total += n.hitCount * dt;
+}
+console.log(`residual ${residual}: ${updates} updates, rollout ${(rollout / updates * 1000).toFixed(1)} ms, update ${(update / updates * 1000).toFixed(1)} ms per update; profiled ${total.toFixed(0)} ms`);
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log(`${(v / updates).toFixed(1).padStart(8)} ms/update  ${(100 * v / total).toFixed(1).padStart(5)}%  ${k.slice(0, 140)}`);
+
+// Which tfjs ops the wasm kernels run for: self time of wasm functions attributed to the nearest
+// ancestor whose name ends in '_' (tfjs op functions: matMul_, softplus_, ...).
+const parent = new Map<number, Node>();
+for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n);
+const byOp = new Map<string, number>();
+for (const n of nodes) {
+  if (!n.callFrame.url.startsWith('wasm://') || n.hitCount === 0) continue;
+  let p = parent.get(n.id);
+  while (p && !/^[a-zA-Z0-9]+_$/.test(p.callFrame.functionName)) p = parent.get(p.id);
+  const key = `${p?.callFrame.functionName ?? '(no tfjs op)'} ${n.callFrame.functionName} ${n.callFrame.url.slice(12, 16)}`;
+  byOp.set(key, (byOp.get(key) ?? 0) + n.hitCount * dt);
+}
+console.log('\nwasm self time by tfjs op');
+for (const [k, v] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(v / updates).toFixed(1).padStart(8)} ms/update  ${k}`);

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * Assembles the hand-written WebAssembly kernels (`packages/<pkg>/src/kernels/<name>.wat`) with
+ * wabt and embeds each binary as base64 in a sibling `<name>Wasm.ts`, so the package needs no
+ * toolchain at run time. `npm run build:wasm` writes them; `--check` (run by `npm test`) only
+ * verifies that every embedded binary is the assembly of the committed .wat (exit 1 otherwise):
+ * edit the .wat, then run this.
+ */
+import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import wabtInit from 'wabt';
+
+const packages = join(dirname(fileURLToPath(import.meta.url)), '../../packages');
+
+/** The assembled bytes of one .wat text (SIMD enabled). */
+export async function assembleWat(name, text) {
+  const wabt = await wabtInit();
+  const mod = wabt.parseWat(name, text, { simd: true });
+  try {
+    mod.validate();
+    return Uint8Array.from(mod.toBinary({ write_debug_names: false }).buffer);
+  } finally {
+    mod.destroy();
+  }
+}
+
+const embeddedRe = /WasmBase64 =\n([\s\S]*?);\n/;
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const check = process.argv.includes('--check');
+  const dirs = readdirSync(packages).map((p) => join(packages, p, 'src/kernels')).filter((d) => existsSync(d));
+  let stale = 0;
+  for (const [dir, file] of dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.wat')).map((f) => [d, f]))) {
+    const stem = file.slice(0, -4);
+    const bytes = await assembleWat(file, readFileSync(join(dir, file), 'utf8'));
+    const b64 = Buffer.from(bytes).toString('base64');
+    const target = join(dir, `${stem}Wasm.ts`);
+    if (check) {
+      const m = existsSync(target) ? embeddedRe.exec(readFileSync(target, 'utf8')) : null;
+      const embedded = m ? (m[1] ?? '').replace(/[\s'+]/g, '') : null;
+      if (embedded !== b64) {
+        console.error(`${target}: not the assembly of ${file} — run npm run build:wasm`);
+        stale++;
+      }
+      continue;
+    }
+    const lines = b64.match(/.{1,100}/g) ?? [];
+    const out = `// Assembled from ${file} by tools/wasm/build.mjs (npm run build:wasm): do not edit.\n/** The WebAssembly binary of ${file}, base64. */\nexport const ${stem}WasmBase64 =\n${lines.map((l) => `  '${l}'`).join(' +\n')};\n`;
+    writeFileSync(target, out);
+    console.log(`${file}: ${bytes.length} bytes → ${stem}Wasm.ts`);
+  }
+  process.exit(stale ? 1 : 0);
+}

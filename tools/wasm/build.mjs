@@ -3,12 +3,13 @@
  * Assembles the hand-written WebAssembly kernels (`packages/<pkg>/src/kernels/<name>.wat`) with
  * wabt and embeds each binary as base64 in a sibling `<name>Wasm.ts`, so the package needs no
  * toolchain at run time. `npm run build:wasm` writes them; `--check` (run by `npm test`) only
- * verifies that every embedded binary is the assembly of the committed .wat (exit 1 otherwise):
- * edit the .wat, then run this.
+ * verifies that every embedded binary is the assembly of the committed .wat, and every generated
+ * .wat (from a sibling `<name>.wat.mjs`) is its generator's output (exit 1 otherwise): edit the
+ * .wat or its generator, then run this.
  */
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import wabtInit from 'wabt';
 
 const packages = join(dirname(fileURLToPath(import.meta.url)), '../../packages');
@@ -16,7 +17,13 @@ const packages = join(dirname(fileURLToPath(import.meta.url)), '../../packages')
 /** The assembled bytes of one .wat text (SIMD enabled). */
 export async function assembleWat(name, text) {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(name, text, { simd: true });
+  let mod;
+  try {
+    mod = wabt.parseWat(name, text, { simd: true });
+  } catch (e) {
+    // wabt's error carries its whole emscripten source in the stack: keep the message only.
+    throw new Error(String(e instanceof Error ? e.message : e).slice(0, 2000));
+  }
   try {
     mod.validate();
     return Uint8Array.from(mod.toBinary({ write_debug_names: false }).buffer);
@@ -31,6 +38,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const check = process.argv.includes('--check');
   const dirs = readdirSync(packages).map((p) => join(packages, p, 'src/kernels')).filter((d) => existsSync(d));
   let stale = 0;
+  // Generated kernels first: <name>.wat.mjs default-exports a function returning <name>.wat's text.
+  for (const [dir, file] of dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.wat.mjs')).map((f) => [d, f]))) {
+    const text = (await import(pathToFileURL(join(dir, file)).href)).default();
+    const target = join(dir, file.slice(0, -4));
+    if (!check) {
+      writeFileSync(target, text);
+      continue;
+    }
+    if (!existsSync(target) || readFileSync(target, 'utf8') !== text) {
+      console.error(`${target}: not the output of ${file} — run npm run build:wasm`);
+      stale++;
+    }
+  }
   for (const [dir, file] of dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.wat')).map((f) => [d, f]))) {
     const stem = file.slice(0, -4);
     const bytes = await assembleWat(file, readFileSync(join(dir, file), 'utf8'));
@@ -38,7 +58,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const target = join(dir, `${stem}Wasm.ts`);
     if (check) {
       const m = existsSync(target) ? embeddedRe.exec(readFileSync(target, 'utf8')) : null;
-      const embedded = m ? (m[1] ?? '').replace(/[\s'+]/g, '') : null;
+      const embedded = m ? [...(m[1] ?? '').matchAll(/'([^']*)'/g)].map((q) => q[1]).join('') : null;
       if (embedded !== b64) {
         console.error(`${target}: not the assembly of ${file} — run npm run build:wasm`);
         stale++;

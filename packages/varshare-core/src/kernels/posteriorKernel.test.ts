@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../backend';
+import { SigmaCache } from '../posteriorOps';
+import { PosteriorKernel } from './posteriorKernel';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+/** float64 values of what the kernel computes, ρ clamped at −87 as documented. */
+function reference(rho: number) {
+  const r = Math.max(rho, -87);
+  const sigma = Math.max(r, 0) + Math.log1p(Math.exp(-Math.abs(r)));
+  return { sigma, dSigma: 1 / (1 + Math.exp(-r)), logSigma: Math.log(sigma), invSigma: 1 / sigma };
+}
+
+describe('PosteriorKernel (softplus, sigmoid, log σ, 1/σ in one SIMD pass)', () => {
+  it('is within a few float32 ulp of float64 over ρ ∈ [−86, 30], at the branch points and for odd lengths', () => {
+    const kernel = PosteriorKernel.get();
+    expect(kernel).not.toBeNull();
+    const grid = Array.from({ length: 50001 }, (_, i) => -86 + (116 * i) / 50000);
+    const special = [-6.9067547786, -1e-8, 0, 1e-8, 15.9, 16.1, 17, 20, 87, 88, 1e-30, -1e-30, 0.5413];
+    const rho = Float32Array.from([...grid, ...special]);
+    const got = kernel!.compute(rho);
+    const worst = { sigma: 0, dSigma: 0, invSigma: 0, logSigma: 0 };
+    for (let i = 0; i < rho.length; i++) {
+      const ref = reference(rho[i]!);
+      for (const key of ['sigma', 'dSigma', 'invSigma'] as const) {
+        worst[key] = Math.max(worst[key], Math.abs(got[key][i]! - ref[key]) / Math.abs(ref[key]));
+      }
+      // log σ crosses 0 (σ = 1 at ρ ≈ 0.5413): absolute error there, relative where |log σ| > 1
+      worst.logSigma = Math.max(worst.logSigma, Math.abs(got.logSigma[i]! - ref.logSigma) / Math.max(1, Math.abs(ref.logSigma)));
+    }
+    // float32 ulp is 2^-23 ≈ 1.19e-7 relative: a few ulp
+    expect(worst.sigma).toBeLessThan(4e-7);
+    expect(worst.dSigma).toBeLessThan(4e-7);
+    expect(worst.invSigma).toBeLessThan(4e-7);
+    expect(worst.logSigma).toBeLessThan(4e-7);
+    for (const key of ['sigma', 'dSigma', 'logSigma', 'invSigma'] as const) expect(got[key].length).toBe(rho.length);
+  });
+
+  it('clamps ρ below −87 and propagates NaN', () => {
+    const got = PosteriorKernel.get()!.compute(Float32Array.from([-87, -200, Number.NaN]));
+    expect(got.sigma[1]).toBe(got.sigma[0]);
+    expect(got.sigma[0]).toBeGreaterThan(1e-38);
+    expect(Number.isNaN(got.sigma[2])).toBe(true);
+  });
+
+  it('SigmaCache serves the kernel values, recomputes when ρ is assigned, and matches tfjs softplus', () => {
+    const rho = tf.variable(tf.randomNormal([3, 7, 5], -4, 2, 'float32', 7));
+    const cache = new SigmaCache(rho);
+    const check = () => {
+      const r = rho.dataSync();
+      const parts = { sigma: cache.sigma, dSigma: cache.dSigma, logSigma: cache.logSigma, invSigma: cache.invSigma };
+      for (const [key, t] of Object.entries(parts)) {
+        const v = t.dataSync();
+        for (let i = 0; i < r.length; i++) {
+          const ref = reference(r[i]!)[key as keyof ReturnType<typeof reference>];
+          expect(Math.abs(v[i]! - ref)).toBeLessThanOrEqual(4e-7 * Math.max(1, Math.abs(ref)));
+        }
+      }
+      const softplus = tf.softplus(rho);
+      expect(tf.max(tf.abs(tf.sub(tf.div(cache.sigma, softplus), 1))).dataSync()[0]).toBeLessThan(1e-6);
+      softplus.dispose();
+    };
+    check();
+    const before = cache.sigma.dataSync()[0];
+    rho.assign(tf.add(rho, 1));
+    check();
+    expect(cache.sigma.dataSync()[0]).not.toBe(before);
+    cache.dispose();
+  });
+});

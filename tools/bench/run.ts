@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { MultiTaskAgent, PPOTrainer, Adam, trainingConfigSchema, categoricalLogProbEntropy } from '@varshare/rl-ppo';
 import { initBackend, tf, TaskRouting, networkConfigSchema, Rng } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
-import { suiteNames } from '@varshare/envs';
+import { prepareSuite, suiteNames } from '@varshare/envs';
 
 const quick = process.argv.includes('--quick');
 const backend = await initBackend('wasm');
@@ -207,7 +207,10 @@ console.log(`backend ${backend}; matmul peak ${peak.gflops.toFixed(1)} GFLOP/s (
 const updates = quick ? 2 : 5;
 const e2e: E2E[] = [endToEnd('cartpole-mt', 'full', [64, 64], updates), endToEnd('cartpole-mt', 'none', [64, 64], updates)];
 const hasArm = suiteNames().includes('arm-mt10');
-if (hasArm) e2e.push(endToEnd('arm-mt10', 'full', [400, 400], 1), endToEnd('arm-mt10', 'none', [400, 400], 1));
+if (hasArm) {
+  await prepareSuite('arm-mt10');
+  e2e.push(endToEnd('arm-mt10', 'full', [400, 400], 1), endToEnd('arm-mt10', 'none', [400, 400], 1));
+}
 console.log('\nEnd to end (40 envs × 64 steps, 8 minibatches × 4 epochs per update)');
 console.log('suite         network     hidden    env-steps/s  rollout s  update s  other s');
 for (const r of e2e) {

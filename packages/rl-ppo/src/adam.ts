@@ -116,7 +116,8 @@ export class Adam {
         pBuf.set(p.dataSync() as Float32Array);
         gBuf.set(g);
         x.adam(pBuf.byteOffset, gBuf.byteOffset, m.byteOffset, v.byteOffset, n, b1, b2, stepSize, invBc2, eps, gradScale);
-        values = pBuf.slice(0, n);
+        // The wasm backend copies a new tensor's values at once; other backends may keep the array.
+        values = tf.getBackend() === 'wasm' ? pBuf.subarray(0, n) : pBuf.slice(0, n);
       } else {
         values = Float32Array.from(p.dataSync() as Float32Array);
         adamStepReference(values, g, m, v, b1, b2, stepSize, invBc2, eps, gradScale);

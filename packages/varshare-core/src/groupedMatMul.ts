@@ -1,16 +1,6 @@
 import { tf } from './backend';
+import { wasmHeap, type HeapBackend } from './kernels/heap';
 import { SimdGemm } from './kernels/simdGemm';
-
-/** The wasm backend's zero-copy view of a tensor's memory (an internal of tfjs-backend-wasm 4.x). */
-interface HeapBackend {
-  typedArrayFromHeap(t: { shape: number[]; dtype: string; dataId: object }): Float32Array;
-}
-
-function heapBackend(): HeapBackend | null {
-  if (tf.getBackend() !== 'wasm') return null;
-  const be = tf.backend() as unknown as Partial<HeapBackend>;
-  return typeof be.typedArrayFromHeap === 'function' ? (be as HeapBackend) : null;
-}
 
 /**
  * `op(a) · op(b)` on the SIMD kernel, as a new tensor (no gradient). `a`/`b` are read straight from
@@ -20,7 +10,8 @@ function simdMatMul(be: HeapBackend, gemm: SimdGemm, a: tf.Tensor3D, transA: boo
   const T = a.shape[0];
   const [n, k] = transA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
   const m = transB ? b.shape[1] : b.shape[2];
-  const out = gemm.bmm(be.typedArrayFromHeap(a), transA, be.typedArrayFromHeap(b), transB, T, n, k, m);
+  // A view of the kernel's memory is enough: creating a wasm tensor copies it at once.
+  const out = gemm.bmm(be.typedArrayFromHeap(a), transA, be.typedArrayFromHeap(b), transB, T, n, k, m, false);
   return tf.tensor3d(out, [T, n, m]);
 }
 
@@ -34,7 +25,7 @@ function simdMatMul(be: HeapBackend, gemm: SimdGemm, a: tf.Tensor3D, transA: boo
  * `npm run bench:core`). Elsewhere it is `tf.matMul`.
  */
 export function groupedMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  const be = heapBackend();
+  const be = wasmHeap();
   const gemm = be ? SimdGemm.get() : null;
   if (!be || !gemm || a.shape[0] !== b.shape[0] || a.dtype !== 'float32' || b.dtype !== 'float32') return tf.matMul(a, b);
   if (a.shape[2] !== b.shape[1]) throw new Error(`groupedMatMul: inner dimensions differ: [${a.shape}] · [${b.shape}]`);

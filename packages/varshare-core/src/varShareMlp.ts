@@ -3,9 +3,10 @@ import { groupedMatMul } from './groupedMatMul';
 import type { SigmaPriorValue } from './gaussianKl';
 import { deriveSeed } from './rng';
 import type { SigmaPrior } from './sigmaPrior';
-import { fastTanh } from './posteriorOps';
+import { wasmHeap } from './kernels/heap';
+import { SimdGemm } from './kernels/simdGemm';
 import { TaskRouting } from './taskRouting';
-import { VarShareDense, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
+import { VarShareDense, applyActivation, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
 
 /** Hidden activation. CleanRL's PPO uses tanh. */
 export type Activation = 'tanh' | 'relu';
@@ -129,8 +130,7 @@ export class VarShareMLP {
         let weights = options.weights;
         if (weights === 'sample' && scope === 'adapters-only' && layer.residual.kind !== 'low-rank') weights = 'mean';
         const noise = weights === 'sample' && options.noise ? { kind: options.noise.kind, seed: deriveSeed(options.noise.seed, i) } : undefined;
-        h = layer.applyGrouped(h, noise ? { weights, noise } : { weights });
-        if (i + 1 < this.layers.length) h = this.activation === 'tanh' ? fastTanh(h) : tf.relu(h);
+        h = layer.applyGrouped(h, noise ? { weights, noise } : { weights }, i + 1 < this.layers.length ? this.activation : 'none');
       });
       return h;
     });
@@ -207,16 +207,21 @@ export class MLPSnapshot {
   applyGrouped(xg: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       let h: tf.Tensor3D = xg;
+      const be = wasmHeap();
+      const gemm = be ? SimdGemm.get() : null;
       this.weights.forEach(({ w, b }, i) => {
-        let y: tf.Tensor3D;
-        if (w.rank === 2) {
-          const [T, n, d] = h.shape;
-          y = tf.reshape(tf.matMul(tf.reshape(h, [T * n, d]) as tf.Tensor2D, w as tf.Tensor2D), [T, n, w.shape[1] as number]);
-        } else {
-          y = groupedMatMul(h, w as tf.Tensor3D);
+        const activation = i + 1 < this.weights.length ? this.activation : 'none';
+        const [T, n, d] = h.shape;
+        const out = w.shape[w.rank - 1] as number;
+        if (be && gemm) {
+          // The training forward's kernel (fusedDense), so acting and training see the same outputs;
+          // shared weights (rank 2) act on all T·n rows as one block, as fusedDense does.
+          const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
+          h = tf.tensor3d(gemm.denseForwardWeights(be.typedArrayFromHeap(h), be.typedArrayFromHeap(w), be.typedArrayFromHeap(b), activation, tb, nb, d, out), [T, n, out]);
+          return;
         }
-        h = tf.add(y, b);
-        if (i + 1 < this.weights.length) h = this.activation === 'tanh' ? fastTanh(h) : tf.relu(h);
+        const y = w.rank === 2 ? tf.reshape(tf.matMul(tf.reshape(h, [T * n, d]) as tf.Tensor2D, w as tf.Tensor2D), [T, n, out]) : groupedMatMul(h, w as tf.Tensor3D);
+        h = applyActivation(tf.add(y, b) as tf.Tensor3D, activation);
       });
       return h;
     });

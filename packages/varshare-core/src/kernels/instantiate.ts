@@ -16,10 +16,11 @@ const compiled = new Map<string, object | null>();
 
 /**
  * A new instance of an embedded kernel (base64 of a .wat's assembly, see tools/wasm/build.mjs),
- * with no imports; the module is compiled once per process. Returns null when the runtime cannot
+ * with the given imports (e.g. `{ env: { memory } }` to work on another kernel's memory); the
+ * module is compiled once per process. Returns null when the runtime cannot
  * compile it (no WebAssembly, or no SIMD), so callers can fall back.
  */
-export function instantiateKernel<T>(base64: string): T | null {
+export function instantiateKernel<T>(base64: string, imports: object = {}): T | null {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
   let module = compiled.get(base64);
@@ -31,5 +32,5 @@ export function instantiateKernel<T>(base64: string): T | null {
     }
     compiled.set(base64, module);
   }
-  return module ? (new api.Instance(module, {}).exports as T) : null;
+  return module ? (new api.Instance(module, imports).exports as T) : null;
 }

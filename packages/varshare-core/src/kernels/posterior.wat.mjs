@@ -5,38 +5,7 @@
 
 const UNROLL = 4;
 
-/** f32 constants, hoisted into locals (V8 re-materialises a splat per use inside a loop). */
-const K = {
-  one: 1.0, zero: 0.0, pow2bias: 8388735.0, half: 0.5, expMin: -87.0, log2e: 1.44269504088896341,
-  ln2hi: 0.693359375, ln2lo: -2.12194440e-4, sqrthf: 0.707106781186547524,
-  // Cephes expf: exp(r) ≈ 1 + r + r²·(p0 r⁵… + p5), |r| ≤ ln2/2
-  p0: 1.9875691500e-4, p1: 1.3981999507e-3, p2: 8.3334519073e-3, p3: 4.1665795894e-2, p4: 1.6666665459e-1, p5: 5.0000001201e-1,
-  // Cephes logf: log(1 + m) ≈ m − m²/2 + m³·(q0 m⁸ … + q8), m ∈ [√½ − 1, √2 − 1)
-  q0: 7.0376836292e-2, q1: -1.1514610310e-1, q2: 1.1676998740e-1, q3: -1.2420140846e-1, q4: 1.4249322787e-1,
-  q5: -1.6668057665e-1, q6: 2.0000714765e-1, q7: -2.4999993993e-1, q8: 3.3333331174e-1,
-};
-const I = { i126: 126, mantMask: 0x807fffff, halfBits: 0x3f000000 };
-
-const g = (name) => `(local.get $${name})`;
-const k = (name) => g(`k_${name}`);
-
-/** Statements `[local, expression]` of exp for one lane group (suffix s): sets e_s from rho_s. */
-function expGroup(s) {
-  return [
-    [`x${s}`, `(f32x4.pmax (f32x4.neg (f32x4.abs ${g(`rho${s}`)})) ${k('expMin')})`],
-    [`n${s}`, `(f32x4.nearest (f32x4.mul ${g(`x${s}`)} ${k('log2e')}))`],
-    [`r${s}`, `(f32x4.sub (f32x4.sub ${g(`x${s}`)} (f32x4.mul ${g(`n${s}`)} ${k('ln2hi')})) (f32x4.mul ${g(`n${s}`)} ${k('ln2lo')}))`],
-    [`z${s}`, `(f32x4.mul ${g(`r${s}`)} ${g(`r${s}`)})`],
-    // Estrin: P = ((p0 r + p1) z + (p2 r + p3)) z + (p4 r + p5)
-    [`a${s}`, `(f32x4.add (f32x4.mul ${k('p0')} ${g(`r${s}`)}) ${k('p1')})`],
-    [`b${s}`, `(f32x4.add (f32x4.mul ${k('p2')} ${g(`r${s}`)}) ${k('p3')})`],
-    [`c${s}`, `(f32x4.add (f32x4.mul ${k('p4')} ${g(`r${s}`)}) ${k('p5')})`],
-    [`a${s}`, `(f32x4.add (f32x4.mul (f32x4.add (f32x4.mul ${g(`a${s}`)} ${g(`z${s}`)}) ${g(`b${s}`)}) ${g(`z${s}`)}) ${g(`c${s}`)})`],
-    // e = (P z + r + 1) · 2ⁿ. 2ⁿ from the exponent bits: n ∈ [−126, 0] is integral, so the low
-    // mantissa bits of n + (2²³ + 127) hold n + 127, and shifting them left by 23 makes 2ⁿ.
-    [`e${s}`, `(f32x4.mul (f32x4.add (f32x4.add (f32x4.mul ${g(`a${s}`)} ${g(`z${s}`)}) ${g(`r${s}`)}) ${k('one')}) (i32x4.shl (f32x4.add ${g(`n${s}`)} ${k('pow2bias')}) (i32.const 23)))`],
-  ];
-}
+import { K, I, g, k, expGroup } from './simdMath.mjs';
 
 /** Statements of log for one lane group: sets `dst` from `src` (a positive normal float). */
 function logGroup(s, src, dst) {
@@ -67,7 +36,7 @@ function group(s, off) {
   const at = (base) => (off ? `(i32.add (i32.add ${g(base)} ${g('i')}) (i32.const ${off}))` : `(i32.add ${g(base)} ${g('i')})`);
   return [
     [`rho${s}`, `(v128.load ${at('in')})`],
-    ...expGroup(s),
+    ...expGroup(s, `(f32x4.neg (f32x4.abs ${g(`rho${s}`)}))`),
     [`u${s}`, `(f32x4.add ${g(`e${s}`)} ${k('one')})`],
     ...logGroup(s, `u${s}`, `logu${s}`),
     // log1p(e) = log(u)·e/(u − 1), or e where u rounds to 1; σ = max(ρ, 0) + log1p(e)

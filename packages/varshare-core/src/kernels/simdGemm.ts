@@ -1,3 +1,4 @@
+import { actWasmBase64 } from './actWasm';
 import { gemmWasmBase64 } from './gemmWasm';
 import { instantiateKernel, type WasmMemory } from './instantiate';
 
@@ -5,9 +6,56 @@ interface GemmExports {
   readonly memory: WasmMemory;
   bgemm(a: number, b: number, c: number, T: number, n: number, k: number, m: number): void;
   copy2d(src: number, dst: number, T: number, rows: number, cols: number, sRow: number, sCol: number, sBatch: number, dRow: number, dBatch: number): void;
+  effw(theta: number, mu: number, sigma: number, eps: number, out: number, T: number, size: number): void;
+  addbias(c: number, b: number, rows: number, m: number): void;
+  sumrows(src: number, out: number, rows: number, m: number): void;
+  mul3(a: number, b: number, c: number, out: number, n: number): void;
 }
 
+interface ActExports {
+  tanh(p: number, n: number): void;
+  tanhgrad(dy: number, y: number, out: number, n: number): void;
+  relu(p: number, n: number): void;
+  relugrad(dy: number, y: number, out: number, n: number): void;
+}
+
+/** Activation applied after the bias in {@link SimdGemm.denseForward}. */
+export type DenseActivation = 'tanh' | 'relu' | 'none';
+
 const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
+
+/** Float offset where the arena starts: byte offset 0 is kept free to mean "no operand". */
+const ARENA_START = 16;
+
+/** Operands of one VarShare dense layer (`[T, n, in]` rows per task, `[in, out]` weights), all float32. */
+export interface DenseOperands {
+  /** Rows per task, `[T, n, in]`. */
+  readonly x: Float32Array;
+  /** Shared weights θ, `[in, out]`. */
+  readonly theta: Float32Array;
+  /** Posterior means μ, `[T, in, out]`; null for a shared layer (W = θ for every task). */
+  readonly mu: Float32Array | null;
+  /** σ = softplus(ρ) and frozen noise ε, `[T, in, out]` each; null for posterior-mean weights. */
+  readonly noise: { readonly sigma: Float32Array; readonly eps: Float32Array } | null;
+  readonly T: number;
+  readonly n: number;
+  readonly inDim: number;
+  readonly outDim: number;
+}
+
+/** Gradients of one VarShare dense layer (views of the kernel memory, valid until its next call). */
+export interface DenseGrads {
+  /** `[T, n, in]` */
+  readonly dx: Float32Array;
+  /** `[in, out]`: Σ over tasks of dW_t */
+  readonly dTheta: Float32Array;
+  /** `[out]` */
+  readonly dBias: Float32Array;
+  /** `[T, in, out]`: dW_t; null for a shared layer */
+  readonly dMu: Float32Array | null;
+  /** `[T, in, out]`: dW_t ⊙ ε ⊙ sigmoid(ρ); null for posterior-mean weights */
+  readonly dRho: Float32Array | null;
+}
 
 /**
  * Batched float32 matrix products on a small hand-written WebAssembly SIMD kernel (`gemm.wat`):
@@ -15,6 +63,8 @@ const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
  * or, when the operand is flagged transposed, the transpose of how it is stored (A_t stored
  * `[k, n]`, B_t stored `[m, k]`). Operands are copied (and transposed, and padded to the kernel's
  * 4-row × 8-column tile) into the kernel's own memory, so inputs may be views of another wasm heap.
+ * On top of it, the whole forward and backward pass of a VarShare dense layer
+ * ({@link denseForward}, {@link denseBackward}) runs in that memory.
  *
  * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, one rounding per
  * multiply and per add, so results do not depend on T, on padding or on the other rows.
@@ -24,11 +74,16 @@ const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
  */
 export class SimdGemm {
   private static shared: SimdGemm | null | undefined;
-  private readonly exports: GemmExports;
+  private readonly x: GemmExports;
+  /** Activations (act.wat), on the same memory. */
+  private readonly act: ActExports;
   private f32: Float32Array;
+  private top = ARENA_START;
+  private counters = { calls: 0, flops: 0, ms: 0 };
 
-  private constructor(exports: GemmExports) {
-    this.exports = exports;
+  private constructor(exports: GemmExports, act: ActExports) {
+    this.x = exports;
+    this.act = act;
     this.f32 = new Float32Array(exports.memory.buffer);
   }
 
@@ -36,55 +91,216 @@ export class SimdGemm {
   static get(): SimdGemm | null {
     if (SimdGemm.shared === undefined) {
       const exports = instantiateKernel<GemmExports>(gemmWasmBase64);
-      SimdGemm.shared = exports ? new SimdGemm(exports) : null;
+      const act = exports ? instantiateKernel<ActExports>(actWasmBase64, { env: { memory: exports.memory } }) : null;
+      SimdGemm.shared = exports && act ? new SimdGemm(exports, act) : null;
     }
     return SimdGemm.shared;
   }
 
-  /** Makes the kernel memory at least `floats` float32 long. */
-  private reserve(floats: number): Float32Array {
-    const bytes = floats * 4;
-    const mem = this.exports.memory;
-    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
-    if (this.f32.buffer !== mem.buffer || this.f32.length * 4 !== mem.buffer.byteLength) this.f32 = new Float32Array(mem.buffer);
+  /**
+   * Calls, matmul flops (2·T·n·k·m per product) and wall milliseconds spent in the products
+   * (operand packing included) since the last {@link resetStats}: what the benchmarks report as
+   * the matmuls' GFLOP/s.
+   */
+  stats(): { readonly calls: number; readonly flops: number; readonly ms: number } {
+    return { ...this.counters };
+  }
+
+  resetStats(): void {
+    this.counters = { calls: 0, flops: 0, ms: 0 };
+  }
+
+  /** The memory as floats (re-viewed after growth: never hold it across an {@link alloc}). */
+  private mem(): Float32Array {
+    const buffer = this.x.memory.buffer;
+    if (this.f32.buffer !== buffer || this.f32.length * 4 !== buffer.byteLength) this.f32 = new Float32Array(buffer);
     return this.f32;
+  }
+
+  /** `floats` floats from the arena, 16-byte aligned; returns the float offset. */
+  private alloc(floats: number): number {
+    const off = this.top;
+    this.top = ceilTo(off + floats, 4);
+    const bytes = this.top * 4;
+    const mem = this.x.memory;
+    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
+    return off;
+  }
+
+  private put(src: Float32Array): number {
+    const off = this.alloc(src.length);
+    this.mem().set(src, off);
+    return off;
+  }
+
+  private check(field: string, a: Float32Array, expected: number, what: string): void {
+    if (a.length !== expected) throw new Error(`SimdGemm: ${field} has ${a.length} values, expected ${what} = ${expected}`);
+  }
+
+  /** op(A)·op(B) for operands already in the arena; returns the offset of C, `[T, n, m]` contiguous. */
+  private bmmAt(aOff: number, transA: boolean, bOff: number, transB: boolean, T: number, n: number, k: number, m: number): number {
+    const t0 = performance.now();
+    const x = this.x;
+    const np = ceilTo(n, 4);
+    const mp = ceilTo(m, 8);
+    const packA = transA || np !== n;
+    const packB = transB || mp !== m;
+    // Pad rows/columns are left as they are: they only reach C's pad rows/columns, never read.
+    // op(A)[i, p] is raw[p·n + i] when transposed, raw[i·k + p] otherwise; likewise for B.
+    let a = aOff;
+    if (packA) {
+      a = this.alloc(T * np * k);
+      x.copy2d(aOff * 4, a * 4, T, n, k, transA ? 1 : k, transA ? n : 1, n * k, k, np * k);
+    }
+    let b = bOff;
+    if (packB) {
+      b = this.alloc(T * k * mp);
+      x.copy2d(bOff * 4, b * 4, T, k, m, transB ? 1 : m, transB ? k : 1, k * m, mp, k * mp);
+    }
+    let c = this.alloc(T * np * mp);
+    x.bgemm(a * 4, b * 4, c * 4, T, np, k, mp);
+    if (np !== n || mp !== m) {
+      const out = this.alloc(T * n * m);
+      x.copy2d(c * 4, out * 4, T, n, m, mp, 1, np * mp, m, n * m);
+      c = out;
+    }
+    const s = this.counters;
+    s.calls += 1;
+    s.flops += 2 * T * n * k * m;
+    s.ms += performance.now() - t0;
+    return c;
   }
 
   /**
    * C = op(A) · op(B), batched over T.
    * @param a T blocks, each `[n, k]` (or `[k, n]` when `transA`)
    * @param b T blocks, each `[k, m]` (or `[m, k]` when `transB`)
-   * @returns a new array with T blocks `[n, m]`
+   * @param copy when false the result is a view of the kernel's memory, valid until the next call
+   *   (for callers that copy it at once)
+   * @returns T blocks `[n, m]`
    */
-  bmm(a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, T: number, n: number, k: number, m: number): Float32Array {
+  bmm(a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, T: number, n: number, k: number, m: number, copy = true): Float32Array {
     for (const [field, v] of [['T', T], ['n', n], ['k', k], ['m', m]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`SimdGemm.bmm: ${field} must be a positive integer, got ${v}`);
     }
     if (a.length !== T * n * k) throw new Error(`SimdGemm.bmm: a has ${a.length} values, expected T·n·k = ${T * n * k}`);
     if (b.length !== T * k * m) throw new Error(`SimdGemm.bmm: b has ${b.length} values, expected T·k·m = ${T * k * m}`);
-    const np = ceilTo(n, 4);
-    const mp = ceilTo(m, 8);
-    const packA = transA || np !== n;
-    const packB = transB || mp !== m;
-    const unpackC = np !== n || mp !== m;
-    // Regions (floats): raw A, raw B, packed A, packed B, C, unpadded C.
-    const aRaw = 0;
-    const bRaw = aRaw + T * n * k;
-    const aPack = bRaw + T * k * m;
-    const bPack = aPack + (packA ? T * np * k : 0);
-    const cOff = bPack + (packB ? T * k * mp : 0);
-    const outOff = cOff + T * np * mp;
-    const mem = this.reserve(outOff + (unpackC ? T * n * m : 0));
-    const x = this.exports;
-    mem.set(a, aRaw);
-    mem.set(b, bRaw);
-    // Pad rows/columns are left as they are: they only reach C's pad rows/columns, never read.
-    // op(A)[i, p] is raw[p·n + i] when transposed, raw[i·k + p] otherwise; likewise for B.
-    if (packA) x.copy2d(aRaw * 4, aPack * 4, T, n, k, transA ? 1 : k, transA ? n : 1, n * k, k, np * k);
-    if (packB) x.copy2d(bRaw * 4, bPack * 4, T, k, m, transB ? 1 : m, transB ? k : 1, k * m, mp, k * mp);
-    x.bgemm((packA ? aPack : aRaw) * 4, (packB ? bPack : bRaw) * 4, cOff * 4, T, np, k, mp);
-    if (!unpackC) return mem.slice(cOff, cOff + T * n * m);
-    x.copy2d(cOff * 4, outOff * 4, T, n, m, mp, 1, np * mp, m, n * m);
-    return mem.slice(outOff, outOff + T * n * m);
+    this.top = ARENA_START;
+    const c = this.bmmAt(this.put(a), transA, this.put(b), transB, T, n, k, m);
+    const out = this.mem().subarray(c, c + T * n * m);
+    return copy ? out.slice() : out;
+  }
+
+  private denseInputs(o: DenseOperands): { xOff: number; wOff: number; epsOff: number; sizes: [number, number, number, number] } {
+    const { T, n, inDim, outDim } = o;
+    for (const [field, v] of [['T', T], ['n', n], ['inDim', inDim], ['outDim', outDim]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`SimdGemm dense: ${field} must be a positive integer, got ${v}`);
+    }
+    const size = inDim * outDim;
+    this.check('x', o.x, T * n * inDim, 'T·n·in');
+    this.check('theta', o.theta, size, 'in·out');
+    if (o.mu) this.check('mu', o.mu, T * size, 'T·in·out');
+    else if (o.noise) throw new Error('SimdGemm dense: noise needs mu');
+    if (o.noise) {
+      this.check('sigma', o.noise.sigma, T * size, 'T·in·out');
+      this.check('eps', o.noise.eps, T * size, 'T·in·out');
+    }
+    this.top = ARENA_START;
+    const xOff = this.put(o.x);
+    const theta = this.put(o.theta);
+    if (!o.mu) {
+      // Shared: one weight matrix for all rows, as a single block of T·n rows.
+      return { xOff, wOff: theta, epsOff: 0, sizes: [1, T * n, inDim, outDim] };
+    }
+    const mu = this.put(o.mu);
+    const sigma = o.noise ? this.put(o.noise.sigma) : 0;
+    const eps = o.noise ? this.put(o.noise.eps) : 0;
+    const wOff = this.alloc(T * size);
+    this.x.effw(theta * 4, mu * 4, sigma * 4, eps * 4, wOff * 4, T, size);
+    return { xOff, wOff, epsOff: eps, sizes: [T, n, inDim, outDim] };
+  }
+
+  /**
+   * Forward of a VarShare dense layer for task-major rows: Y_t = act(X_t W_t + b) with
+   * W_t = θ + (μ_t + σ_t ⊙ ε_t) (or θ + μ_t without noise; the rollout snapshot's exact sums).
+   * @returns `[T, n, out]`, a view of the kernel memory valid until its next call
+   */
+  denseForward(o: DenseOperands, bias: Float32Array, activation: DenseActivation = 'none'): Float32Array {
+    this.check('bias', bias, o.outDim, 'out');
+    const { xOff, wOff, sizes } = this.denseInputs(o);
+    return this.affine(xOff, wOff, bias, activation, sizes);
+  }
+
+  /**
+   * {@link denseForward} with the effective weights given: Y_t = act(X_t W_t + b), `w` `[T, in, out]`
+   * (the rollout snapshot's weights; the same sums as denseForward's, so the same outputs).
+   */
+  denseForwardWeights(x: Float32Array, w: Float32Array, bias: Float32Array, activation: DenseActivation, T: number, n: number, inDim: number, outDim: number): Float32Array {
+    this.check('x', x, T * n * inDim, 'T·n·in');
+    this.check('w', w, T * inDim * outDim, 'T·in·out');
+    this.check('bias', bias, outDim, 'out');
+    this.top = ARENA_START;
+    const xOff = this.put(x);
+    return this.affine(xOff, this.put(w), bias, activation, [T, n, inDim, outDim]);
+  }
+
+  private affine(xOff: number, wOff: number, bias: Float32Array, activation: DenseActivation, sizes: [number, number, number, number]): Float32Array {
+    const [T, n, inDim, outDim] = sizes;
+    const y = this.bmmAt(xOff, false, wOff, false, T, n, inDim, outDim);
+    this.x.addbias(y * 4, this.put(bias) * 4, T * n, outDim);
+    if (activation === 'tanh') this.act.tanh(y * 4, T * n * outDim);
+    else if (activation === 'relu') this.act.relu(y * 4, T * n * outDim);
+    return this.mem().subarray(y, y + T * n * outDim);
+  }
+
+  /**
+   * Backward of {@link denseForward}: with dW_t = X_tᵀ dY_t, returns dX_t = dY_t W_tᵀ, dθ = Σ_t dW_t,
+   * db = Σ over all rows of dY, dμ_t = dW_t and dρ_t = dW_t ⊙ (ε_t ⊙ sigmoid(ρ_t)).
+   * @param dy `[T, n, out]`, the gradient of the layer's output (after the activation)
+   * @param dSigma sigmoid(ρ) `[T, in, out]`, needed with noise
+   * @param y the forward's output `[T, n, out]` when an activation was applied
+   */
+  denseBackward(o: DenseOperands, dy: Float32Array, dSigma: Float32Array | null, activation: DenseActivation = 'none', y: Float32Array | null = null): DenseGrads {
+    this.check('dy', dy, o.T * o.n * o.outDim, 'T·n·out');
+    if (activation !== 'none') {
+      if (!y) throw new Error('SimdGemm.denseBackward: an activation needs the forward output y');
+      this.check('y', y, o.T * o.n * o.outDim, 'T·n·out');
+    }
+    if (o.noise) {
+      if (!dSigma) throw new Error('SimdGemm.denseBackward: sampled weights need dSigma');
+      this.check('dSigma', dSigma, o.T * o.inDim * o.outDim, 'T·in·out');
+    }
+    const { xOff, wOff, epsOff, sizes } = this.denseInputs(o);
+    const [T, n, inDim, outDim] = sizes;
+    const size = inDim * outDim;
+    let dyOff = this.put(dy);
+    if (activation !== 'none') {
+      // dy ← dy ⊙ act'(pre-activation), from the output y: 1 − y² (tanh), [y > 0] (relu)
+      const yOff = this.put(y as Float32Array);
+      const dz = this.alloc(T * n * outDim);
+      (activation === 'tanh' ? this.act.tanhgrad : this.act.relugrad)(dyOff * 4, yOff * 4, dz * 4, T * n * outDim);
+      dyOff = dz;
+    }
+    const dsOff = o.noise && dSigma ? this.put(dSigma) : 0;
+    const dw = this.bmmAt(xOff, true, dyOff, false, T, inDim, n, outDim);
+    const dx = this.bmmAt(dyOff, false, wOff, true, T, n, outDim, inDim);
+    const dTheta = this.alloc(size);
+    this.x.sumrows(dw * 4, dTheta * 4, T, size);
+    const dBias = this.alloc(outDim);
+    this.x.sumrows(dyOff * 4, dBias * 4, T * n, outDim);
+    let dRho = 0;
+    if (o.noise) {
+      dRho = this.alloc(T * size);
+      this.x.mul3(dw * 4, epsOff * 4, dsOff * 4, dRho * 4, T * size);
+    }
+    const mem = this.mem();
+    const view = (off: number, len: number) => mem.subarray(off, off + len);
+    return {
+      dx: view(dx, T * n * inDim),
+      dTheta: view(dTheta, size),
+      dBias: view(dBias, outDim),
+      dMu: o.mu ? view(dw, T * size) : null,
+      dRho: o.noise ? view(dRho, T * size) : null,
+    };
   }
 }

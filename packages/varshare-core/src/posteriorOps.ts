@@ -1,5 +1,7 @@
 import { tf } from './backend';
+import { wasmHeap } from './kernels/heap';
 import { PosteriorKernel } from './kernels/posteriorKernel';
+import { SimdGemm } from './kernels/simdGemm';
 
 /**
  * Fused posterior ops with closed-form gradients. On wasm each tensor op costs a dispatch plus a
@@ -112,6 +114,27 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
   const invSigma = cache.invSigma;
   const [T, rows, cols] = mu.shape as [number, number, number];
   if (typeof sigmaPrior !== 'number' && sigmaPrior.length !== T) throw new Error(`constantPriorKl: ${sigmaPrior.length} σ_prior values for ${T} tasks`);
+  const be = wasmHeap();
+  const gemm = be ? SimdGemm.get() : null;
+  if (be && gemm) {
+    // One pass of the SIMD kernel each way (terms in float32, per-task sums in float64).
+    const ivs = typeof sigmaPrior === 'number' ? new Array<number>(T).fill(1 / (sigmaPrior * sigmaPrior)) : sigmaPrior.map((s) => 1 / (s * s));
+    const constant = (t: number) => (Math.log(typeof sigmaPrior === 'number' ? sigmaPrior : (sigmaPrior[t] as number)) - 0.5) * rows * cols;
+    const view = (t: tf.Tensor) => be.typedArrayFromHeap(t);
+    const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      void r;
+      const sums = gemm.klForward(view(m), view(sigma), view(logSigma), ivs, T, rows * cols);
+      return {
+        value: tf.tensor1d(Float32Array.from(sums, (v, t) => v + constant(t))),
+        gradFunc: (dy: tf.Tensor) => {
+          const g = gemm.klBackward(view(mu), view(sigma), view(invSigma), view(dSigma), view(dy), ivs, T, rows * cols);
+          return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
+        },
+      };
+    }) as Grad2 as unknown as Parameters<typeof tf.customGrad>[0]);
+    return op(mu, rho) as tf.Tensor1D;
+  }
   // Tensors are made inside each function: the forward's intermediates are gone when the gradient runs.
   const invVar = (): tf.Tensor =>
     typeof sigmaPrior === 'number' ? tf.scalar(1 / (sigmaPrior * sigmaPrior)) : tf.tensor3d(sigmaPrior.map((s) => 1 / (s * s)), [T, 1, 1]);

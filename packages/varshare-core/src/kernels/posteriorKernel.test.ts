@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../backend';
 import { SigmaCache } from '../posteriorOps';
 import { PosteriorKernel } from './posteriorKernel';
+import { SimdGemm } from './simdGemm';
+import { Rng } from '../rng';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -69,5 +71,31 @@ describe('PosteriorKernel (softplus, sigmoid, log σ, 1/σ in one SIMD pass)', (
     check();
     expect(cache.sigma.dataSync()[0]).not.toBe(before);
     cache.dispose();
+  });
+});
+
+describe('SimdGemm.klForward / klBackward (the constant-prior KL on the kernel)', () => {
+  it('equal the float64 formulas, per task, with a length that is not a multiple of 4', () => {
+    const gemm = SimdGemm.get()!;
+    const [T, size] = [3, 15];
+    const rng = new Rng(9);
+    const mu = Float32Array.from({ length: T * size }, () => rng.normal() * 0.3);
+    const rho = Float32Array.from({ length: T * size }, () => -3 + rng.normal());
+    const p = PosteriorKernel.get()!.compute(rho);
+    const sigmaPrior = [0.5, 1, 2];
+    const iv = sigmaPrior.map((s) => 1 / (s * s));
+    const sums = gemm.klForward(mu, p.sigma, p.logSigma, iv, T, size);
+    const d = Float32Array.from([1, -2, 0.5]);
+    const g = gemm.klBackward(mu, p.sigma, p.invSigma, p.dSigma, d, iv, T, size);
+    for (let t = 0; t < T; t++) {
+      let ref = 0;
+      for (let i = t * size; i < (t + 1) * size; i++) {
+        const s = p.sigma[i]!;
+        ref += ((s * s + mu[i]! * mu[i]!) * iv[t]!) / 2 - Math.log(s);
+        expect(g.dMu[i]).toBeCloseTo(d[t]! * mu[i]! * iv[t]!, 6);
+        expect(g.dRho[i]! / (d[t]! * (s * iv[t]! - 1 / s) * p.dSigma[i]!)).toBeCloseTo(1, 5);
+      }
+      expect(sums[t]! / ref).toBeCloseTo(1, 6);
+    }
   });
 });

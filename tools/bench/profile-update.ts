@@ -2,23 +2,27 @@
  * Profiles PPO updates on cartpole-mt (the e2e bench configuration) with the V8 CPU profiler and
  * prints self time by function, wasm kernels included. Not part of `npm test`.
  *
- *   node --conditions=source --import tsx tools/bench/profile-update.ts [residual=full|none] [updates=3]
+ *   node --conditions=source --import tsx tools/bench/profile-update.ts [residual=full|none] [updates=3] [suite=cartpole-mt] [hidden=64]
  */
 import { Session } from 'node:inspector/promises';
 import { PPOTrainer, trainingConfigSchema } from '@varshare/rl-ppo';
 import { initBackend } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
+import { prepareSuite } from '@varshare/envs';
 
 const residual = (process.argv[2] ?? 'full') as 'full' | 'none';
 const updates = Number(process.argv[3] ?? 3);
+const suite = process.argv[4] ?? 'cartpole-mt';
+const width = Number(process.argv[5] ?? 64);
 await initBackend('wasm');
+await prepareSuite(suite);
 const config = trainingConfigSchema.parse({
   envsPerTask: 4,
   ppo: { numSteps: 64, numMinibatches: 8, updateEpochs: 4 },
-  network: { hiddenSizes: [64, 64], residual },
+  network: { hiddenSizes: [width, width], residual },
   eval: { interval: 1000 },
 });
-const trainer = new PPOTrainer({ config, controller: resolveVariant('baseline').config, suite: 'cartpole-mt', seed: 1, totalSteps: 1e9 });
+const trainer = new PPOTrainer({ config, controller: resolveVariant('baseline').config, suite, seed: 1, totalSteps: 1e9 });
 trainer.runUpdate();
 const session = new Session();
 session.connect();

@@ -11,13 +11,14 @@
  *     (evaluation excluded: the run is longer than the updates timed);
  *  3. net: one PPO-shaped minibatch step (actor+critic forward, categorical PPO loss, value loss,
  *     KL, backward, grad clip, Adam) on synthetic batches, VarShare vs plain MLP, for 39-400-400-4
- *     (arm-mt10 sized) and 4-64-64-2 (cartpole sized); matmul GFLOP/s of that step vs peak;
+ *     (arm-mt10 sized) and 4-64-64-2 (cartpole sized); matmul GFLOP/s vs peak, both over the whole
+ *     step's time and over the time spent in the SIMD matmul kernel (SimdGemm.stats);
  *  4. scaling: the 64×64 step at 10, 20, 50 tasks (32 rows per task), time and memory.
  * When the `arm-mt10` suite is registered, section 2 also runs it end to end.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { MultiTaskAgent, PPOTrainer, Adam, trainingConfigSchema, categoricalLogProbEntropy } from '@varshare/rl-ppo';
-import { initBackend, tf, TaskRouting, networkConfigSchema, Rng } from '@varshare/core';
+import { initBackend, tf, TaskRouting, networkConfigSchema, Rng, SimdGemm } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
 import { prepareSuite, suiteNames } from '@varshare/envs';
 
@@ -70,6 +71,9 @@ interface E2E {
   readonly rolloutSecondsPerUpdate: number;
   readonly updateSecondsPerUpdate: number;
   readonly otherSecondsPerUpdate: number;
+  /** Matmul GFLOP/s of the SIMD kernel over the timed updates (rollout and update), and its share of the wall time. */
+  readonly kernelMatmulGflops: number | null;
+  readonly kernelMatmulShare: number | null;
 }
 
 function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], updates: number): E2E {
@@ -83,6 +87,8 @@ function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], up
   trainer.runUpdate(); // warm-up (kernel setup, JIT)
   let rollout = 0;
   let update = 0;
+  const gemm = SimdGemm.get();
+  gemm?.resetStats();
   const t0 = performance.now();
   for (let i = 0; i < updates; i++) {
     const r = trainer.runUpdate();
@@ -91,6 +97,7 @@ function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], up
   }
   const wall = (performance.now() - t0) / 1000;
   const steps = trainer.batchSize * updates;
+  const k = gemm?.stats();
   trainer.dispose();
   return {
     suite,
@@ -101,6 +108,8 @@ function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], up
     rolloutSecondsPerUpdate: rollout / updates,
     updateSecondsPerUpdate: update / updates,
     otherSecondsPerUpdate: (wall - rollout - update) / updates,
+    kernelMatmulGflops: k && k.ms > 0 ? k.flops / (k.ms * 1e6) : null,
+    kernelMatmulShare: k ? k.ms / 1000 / wall : null,
   };
 }
 
@@ -114,7 +123,10 @@ interface StepResult {
   /** CPU ms of this process per step (robust to other jobs on the machine). */
   readonly cpuMsPerStep: number;
   readonly matmulFlopsPerStep: number;
+  /** Matmul flops of the step over its wall time. */
   readonly gflops: number;
+  /** GFLOP/s of the matmuls themselves (SIMD kernel time only, operand packing included). */
+  readonly kernelGflops: number | null;
   readonly rssMB: number;
   readonly tfMB: number;
 }
@@ -179,7 +191,10 @@ function minibatchStep(obsDim: number, hidden: number[], nActions: number, numTa
     adams.theta.applyArrays(byGroup.theta, 1e-4, scale);
     adams.posterior.applyArrays(byGroup.posterior, 1e-4, scale);
   };
+  const gemm = SimdGemm.get();
+  gemm?.resetStats();
   const { wall: ms, cpu: cpuMs } = timeBoth(step, quick ? 5 : 15, 3);
+  const k = gemm?.stats();
   const sizes = [obsDim, ...hidden];
   const flops = stepFlops([...sizes, nActions], B) + stepFlops([...sizes, 1], B);
   const mem = tf.memory();
@@ -192,6 +207,7 @@ function minibatchStep(obsDim: number, hidden: number[], nActions: number, numTa
     cpuMsPerStep: cpuMs,
     matmulFlopsPerStep: flops,
     gflops: flops / (ms * 1e6),
+    kernelGflops: k && k.ms > 0 ? k.flops / (k.ms * 1e6) : null,
     rssMB: process.memoryUsage().rss / 2 ** 20,
     tfMB: mem.numBytes / 2 ** 20,
   };
@@ -212,10 +228,10 @@ if (hasArm) {
   e2e.push(endToEnd('arm-mt10', 'full', [400, 400], 1), endToEnd('arm-mt10', 'none', [400, 400], 1));
 }
 console.log('\nEnd to end (40 envs × 64 steps, 8 minibatches × 4 epochs per update)');
-console.log('suite         network     hidden    env-steps/s  rollout s  update s  other s');
+console.log('suite         network     hidden    env-steps/s  rollout s  update s  other s  matmul GFLOP/s  matmul share');
 for (const r of e2e) {
   console.log(
-    `${r.suite.padEnd(13)} ${r.network.padEnd(11)} ${r.hidden.join('x').padEnd(9)} ${r.envStepsPerSecond.toFixed(0).padStart(11)}  ${r.rolloutSecondsPerUpdate.toFixed(3).padStart(9)}  ${r.updateSecondsPerUpdate.toFixed(3).padStart(8)}  ${r.otherSecondsPerUpdate.toFixed(3).padStart(7)}`,
+    `${r.suite.padEnd(13)} ${r.network.padEnd(11)} ${r.hidden.join('x').padEnd(9)} ${r.envStepsPerSecond.toFixed(0).padStart(11)}  ${r.rolloutSecondsPerUpdate.toFixed(3).padStart(9)}  ${r.updateSecondsPerUpdate.toFixed(3).padStart(8)}  ${r.otherSecondsPerUpdate.toFixed(3).padStart(7)}  ${(r.kernelMatmulGflops?.toFixed(1) ?? '-').padStart(14)}  ${(r.kernelMatmulShare === null ? '-' : `${(100 * r.kernelMatmulShare).toFixed(0)}%`).padStart(12)}`,
   );
 }
 if (!hasArm) console.log('(arm-mt10 is not registered: the 39-400-400-4 network is measured on synthetic 39-d batches below)');
@@ -227,10 +243,11 @@ for (const residual of ['full', 'none'] as const) {
   steps.push(minibatchStep(39, [400, 400], 4, 10, 26, residual));
 }
 console.log('\nOne PPO minibatch step (fwd+bwd+clip+Adam, actor and critic), synthetic mixed-task batch');
-console.log('network     dims          tasks  batch   ms/step  cpu ms  matmul GFLOP/s  % of peak');
+console.log('network     dims          tasks  batch   ms/step  cpu ms  step GFLOP/s  % of peak  matmul-kernel GFLOP/s  % of peak');
 for (const s of steps) {
+  const kg = s.kernelGflops;
   console.log(
-    `${s.network.padEnd(11)} ${s.dims.padEnd(13)} ${String(s.numTasks).padStart(5)}  ${String(s.batch).padStart(5)}  ${s.msPerStep.toFixed(2).padStart(8)}  ${s.cpuMsPerStep.toFixed(1).padStart(6)}  ${s.gflops.toFixed(2).padStart(14)}  ${((100 * s.gflops) / peak.gflops).toFixed(1).padStart(8)}`,
+    `${s.network.padEnd(11)} ${s.dims.padEnd(13)} ${String(s.numTasks).padStart(5)}  ${String(s.batch).padStart(5)}  ${s.msPerStep.toFixed(2).padStart(8)}  ${s.cpuMsPerStep.toFixed(1).padStart(6)}  ${s.gflops.toFixed(2).padStart(12)}  ${((100 * s.gflops) / peak.gflops).toFixed(1).padStart(9)}  ${(kg?.toFixed(1) ?? '-').padStart(21)}  ${(kg === null ? '-' : ((100 * kg) / peak.gflops).toFixed(1)).padStart(9)}`,
   );
 }
 const ratio = (dims: string) => {

@@ -86,4 +86,37 @@ describe('Adam (fused CPU step)', () => {
     // and it moved: not a test of two no-ops
     expect(Array.from(ref.get('b')!.m).some((x) => x !== 0)).toBe(true);
   });
+
+  it('re-reads a parameter assigned from outside (a checkpoint restore) before its next step', () => {
+    const p = tf.variable(tf.tensor1d([1, 2, 3]));
+    const adam = new Adam(new Map([['p', p]]));
+    const g = Float32Array.from([0.1, -0.2, 0.3]);
+    adam.applyArrays(new Map([['p', g]]), 0.01);
+    p.assign(tf.tensor1d([10, 20, 30]));
+    const m = Float32Array.from(adam.getState().arrays['m/p']!.data);
+    const v = Float32Array.from(adam.getState().arrays['v/p']!.data);
+    const ref = Float32Array.from([10, 20, 30]);
+    adamStepReference(ref, g, m, v, 0.9, 0.999, 0.01 / (1 - 0.9 ** 2), 1 / (1 - 0.999 ** 2), 1e-5, 1);
+    adam.applyArrays(new Map([['p', g]]), 0.01);
+    expect(Array.from(p.dataSync())).toEqual(Array.from(ref));
+  });
+
+  it('stage / stagedSumSquares / applyStaged: the norm of the staged gradients, and a refused step leaves no trace', () => {
+    const mk = () => new Map([['a', tf.variable(tf.tensor1d([1, 2, 3]))], ['b', tf.variable(tf.tensor1d([4, 5]))]]);
+    const [pa, pb] = [mk(), mk()];
+    const [adamA, adamB] = [new Adam(pa), new Adam(pb)];
+    const grads = { a: Float32Array.from([3, 0, 4]), b: Float32Array.from([12, 0]) };
+    adamA.stage('a', grads.a);
+    adamA.stage('b', grads.b);
+    expect(adamA.stagedSumSquares()).toBe(9 + 16 + 144);
+    adamA.discardStaged();
+    expect(adamA.stagedSumSquares()).toBe(0);
+    adamA.stage('a', grads.a);
+    adamA.stage('b', grads.b);
+    adamA.applyStaged(0.1, 0.5);
+    adamB.applyArrays(new Map(Object.entries(grads)), 0.1, 0.5);
+    for (const k of ['a', 'b']) expect(Array.from(pa.get(k)!.dataSync())).toEqual(Array.from(pb.get(k)!.dataSync()));
+    expect(adamA.steps).toBe(1);
+    expect(() => adamA.stage('c', grads.a)).toThrow(/no parameter 'c'/);
+  });
 });

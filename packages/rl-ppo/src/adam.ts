@@ -4,6 +4,7 @@ import { adamWasmBase64 } from './kernels/adamWasm';
 interface AdamExports {
   readonly memory: WasmMemory;
   adam(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, stepSize: number, invBc2: number, eps: number, gradScale: number): void;
+  sumsq(g: number, n: number): number;
 }
 
 /**
@@ -32,16 +33,26 @@ export function adamStepReference(
  *
  * The step is fused per parameter on the CPU: a VarShare agent has ~20× more parameters than the
  * plain MLP (μ and ρ per task), and the ~12 tensor ops per parameter of an op-by-op Adam cost more
- * on wasm (≈5 µs dispatch each, plus one pass over memory per op) than the arithmetic. The moments
- * live in the memory of a small WebAssembly SIMD kernel (`kernels/adam.wat`, two float64 lanes),
- * which computes {@link adamStepReference} bit for bit ~4× faster than the JavaScript loop.
+ * on wasm (≈5 µs dispatch each, plus one pass over memory per op) than the arithmetic. The moments,
+ * the gradients and a copy of each parameter's values live in the memory of a small WebAssembly
+ * SIMD kernel (`kernels/adam.wat`, two float64 lanes), which computes {@link adamStepReference}
+ * bit for bit. The parameter copy is re-read from its variable only when the variable was assigned
+ * by anyone else (a checkpoint restore, say): a variable's `dataId` changes on every assign.
+ *
+ * A step is either {@link applyArrays}, or {@link stage} per gradient, {@link stagedSumSquares} (for
+ * global grad-norm clipping), then {@link applyStaged}.
  */
 export class Adam {
   private step = 0;
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
-  /** The kernel and its scratch arrays for a parameter's values and gradient (null: JS loop). */
-  private readonly kernel: { readonly x: AdamExports; readonly p: Float32Array; readonly g: Float32Array } | null;
+  /** Per parameter: its values as last written or read, and the staged gradient. */
+  private readonly p = new Map<string, Float32Array>();
+  private readonly g = new Map<string, Float32Array>();
+  /** The variable's dataId when `p` was last in sync with it. */
+  private readonly synced = new Map<string, object>();
+  private readonly staged = new Set<string>();
+  private readonly kernel: AdamExports | null;
 
   /** @param params stable name → variable (the names key the checkpointed moments). */
   constructor(
@@ -51,25 +62,14 @@ export class Adam {
     readonly eps = 1e-5,
   ) {
     const x = instantiateKernel<AdamExports>(adamWasmBase64);
-    if (!x) {
-      this.kernel = null;
-      for (const [name, p] of params) {
-        this.m.set(name, new Float32Array(p.size));
-        this.v.set(name, new Float32Array(p.size));
-      }
-      return;
-    }
-    let largest = 0;
+    this.kernel = x;
     let total = 0;
-    for (const p of params.values()) {
-      largest = Math.max(largest, p.size);
-      total += 2 * p.size;
-    }
-    const bytes = 4 * (total + 2 * largest);
-    if (bytes > x.memory.buffer.byteLength) x.memory.grow(Math.ceil((bytes - x.memory.buffer.byteLength) / 65536));
-    // Zero-initialised moments, then the two scratch arrays; the memory never grows again, so the views stay valid.
+    for (const p of params.values()) total += 4 * p.size;
+    if (x && 4 * total > x.memory.buffer.byteLength) x.memory.grow(Math.ceil((4 * total - x.memory.buffer.byteLength) / 65536));
+    // Zero-initialised moments; the memory never grows again, so the views stay valid.
     let off = 0;
     const view = (n: number): Float32Array => {
+      if (!x) return new Float32Array(n);
       const a = new Float32Array(x.memory.buffer, off * 4, n);
       off += n;
       return a;
@@ -77,8 +77,9 @@ export class Adam {
     for (const [name, p] of params) {
       this.m.set(name, view(p.size));
       this.v.set(name, view(p.size));
+      this.p.set(name, view(p.size));
+      this.g.set(name, view(p.size));
     }
-    this.kernel = { x, p: view(largest), g: view(largest) };
   }
 
   /** Number of steps taken. */
@@ -99,31 +100,70 @@ export class Adam {
    * @param grads stable name → gradient values (row-major, the parameter's size)
    */
   applyArrays(grads: ReadonlyMap<string, Float32Array>, lr: number, gradScale = 1): void {
+    this.discardStaged();
+    for (const [name, g] of grads) this.stage(name, g);
+    this.applyStaged(lr, gradScale);
+  }
+
+  /**
+   * Copies one parameter's gradient in for the next {@link applyStaged} (the array may be a
+   * short-lived view, e.g. of the wasm heap: it is read at once).
+   */
+  stage(name: string, grad: Float32Array): void {
+    const g = this.g.get(name);
+    if (!g) throw new Error(`Adam: no parameter '${name}' in this group`);
+    if (grad.length !== g.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${g.length}`);
+    g.set(grad);
+    this.staged.add(name);
+  }
+
+  /** Σ g² over the staged gradients, in float64 (before any clipping scale). */
+  stagedSumSquares(): number {
+    let sum = 0;
+    for (const name of this.staged) {
+      const g = this.g.get(name) as Float32Array;
+      if (this.kernel) {
+        sum += this.kernel.sumsq(g.byteOffset, g.length);
+      } else {
+        for (let i = 0; i < g.length; i++) sum += (g[i] as number) * (g[i] as number);
+      }
+    }
+    return sum;
+  }
+
+  /** Forgets the staged gradients without a step (e.g. when the step is refused). */
+  discardStaged(): void {
+    this.staged.clear();
+  }
+
+  /**
+   * One step over the staged parameters, gradients multiplied by `gradScale` (the global grad-norm
+   * clip factor; 1 = no clipping), then clears the staging. Parameters without a staged gradient
+   * are left as they are.
+   */
+  applyStaged(lr: number, gradScale = 1): void {
     this.step += 1;
     const { beta1: b1, beta2: b2, eps } = this;
     const stepSize = lr / (1 - b1 ** this.step);
     const invBc2 = 1 / (1 - b2 ** this.step);
-    for (const [name, p] of this.params) {
-      const g = grads.get(name);
-      if (!g) continue;
+    const onWasm = tf.getBackend() === 'wasm';
+    for (const [name, variable] of this.params) {
+      if (!this.staged.has(name)) continue;
+      const p = this.p.get(name) as Float32Array;
+      const g = this.g.get(name) as Float32Array;
       const m = this.m.get(name) as Float32Array;
       const v = this.v.get(name) as Float32Array;
-      if (g.length !== m.length) throw new Error(`Adam: gradient of '${name}' has ${g.length} values, parameter has ${m.length}`);
-      let values: Float32Array;
+      if (this.synced.get(name) !== variable.dataId) p.set(variable.dataSync() as Float32Array);
       if (this.kernel) {
-        const { x, p: pBuf, g: gBuf } = this.kernel;
-        const n = m.length;
-        pBuf.set(p.dataSync() as Float32Array);
-        gBuf.set(g);
-        x.adam(pBuf.byteOffset, gBuf.byteOffset, m.byteOffset, v.byteOffset, n, b1, b2, stepSize, invBc2, eps, gradScale);
-        // The wasm backend copies a new tensor's values at once; other backends may keep the array.
-        values = tf.getBackend() === 'wasm' ? pBuf.subarray(0, n) : pBuf.slice(0, n);
+        this.kernel.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, b1, b2, stepSize, invBc2, eps, gradScale);
       } else {
-        values = Float32Array.from(p.dataSync() as Float32Array);
-        adamStepReference(values, g, m, v, b1, b2, stepSize, invBc2, eps, gradScale);
+        adamStepReference(p, g, m, v, b1, b2, stepSize, invBc2, eps, gradScale);
       }
-      tf.tidy(() => p.assign(tf.tensor(values, p.shape)));
+      // The wasm backend copies a new tensor's values at once; other backends may keep the array.
+      tf.tidy(() => variable.assign(tf.tensor(onWasm ? p : p.slice(), variable.shape)));
+      this.synced.set(name, variable.dataId);
     }
+    this.staged.clear();
   }
 
   getState(): { step: number; arrays: NamedArrays } {

@@ -4,6 +4,7 @@ import {
   deriveSeed,
   klBreakdown,
   posteriorDiagnostics,
+  tensorValues,
   tf,
   type MLPApplyOptions,
   type MLPSnapshot,
@@ -595,24 +596,24 @@ export class PPOTrainer {
             parts = tf.keep(r.parts);
             return r.loss;
           }, varList);
-          // Global grad-norm clipping over every parameter (CleanRL clip_grad_norm_), fused into
-          // one CPU pass with Adam: the gradients are read once, the norm is summed in float64.
-          const byGroup: Record<ParamGroup, Map<string, Float32Array>> = { theta: new Map(), posterior: new Map(), prior: new Map() };
-          let sumSq = 0;
+          // Global grad-norm clipping over every parameter (CleanRL clip_grad_norm_), fused with
+          // Adam: each gradient is copied once into its optimizer, the norm summed there in float64.
+          const opt = this.optimizers;
           for (const [varName, g] of Object.entries(grads)) {
             const stable = nameOf.get(varName) as string;
             const group: ParamGroup = groups.theta.has(stable) ? 'theta' : groups.posterior.has(stable) ? 'posterior' : 'prior';
-            const values = g.dataSync() as Float32Array;
-            for (let i = 0; i < values.length; i++) sumSq += (values[i] as number) * (values[i] as number);
-            byGroup[group].set(stable, values);
+            opt[group].stage(stable, tensorValues(g));
           }
-          const norm = Math.sqrt(sumSq);
+          const norm = Math.sqrt(opt.theta.stagedSumSquares() + opt.posterior.stagedSumSquares() + opt.prior.stagedSumSquares());
           // Never apply a non-finite step: the weights (and so the next checkpoint) stay good.
-          if (!Number.isFinite(norm)) throw new NonFiniteLossError(`non-finite gradient norm (${norm}) at update ${this.update + 1}, epoch ${epoch}`);
+          if (!Number.isFinite(norm)) {
+            for (const o of Object.values(opt)) o.discardStaged();
+            throw new NonFiniteLossError(`non-finite gradient norm (${norm}) at update ${this.update + 1}, epoch ${epoch}`);
+          }
           const scale = Math.min(1, p.maxGradNorm / (norm + 1e-6));
-          this.optimizers.theta.applyArrays(byGroup.theta, lr * o.thetaLrScale, scale);
-          this.optimizers.posterior.applyArrays(byGroup.posterior, lr * o.posteriorLrScale, scale);
-          if (groups.prior.size > 0) this.optimizers.prior.applyArrays(byGroup.prior, lr * this.priorLrScale(), scale);
+          opt.theta.applyStaged(lr * o.thetaLrScale, scale);
+          opt.posterior.applyStaged(lr * o.posteriorLrScale, scale);
+          if (groups.prior.size > 0) opt.prior.applyStaged(lr * this.priorLrScale(), scale);
           return parts as unknown as tf.Tensor1D;
         });
         const values = partsT.dataSync();

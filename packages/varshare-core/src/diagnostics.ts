@@ -40,15 +40,12 @@ export interface ModelDiagnostics {
   readonly ratioR: number;
 }
 
-function stats(mu: Float32Array, sigma: Float32Array): PosteriorStats {
+/** @param logSum Σ log σ over `sigma` (from the σ caches: no logarithm per entry here) */
+function stats(mu: Float32Array, sigma: Float32Array, logSum: number): PosteriorStats {
   const abs = new Float32Array(mu.length);
   for (let i = 0; i < mu.length; i++) abs[i] = Math.abs(mu[i] as number);
   let sum = 0;
-  let logSum = 0;
-  for (let i = 0; i < sigma.length; i++) {
-    sum += sigma[i] as number;
-    logSum += Math.log(sigma[i] as number);
-  }
+  for (let i = 0; i < sigma.length; i++) sum += sigma[i] as number;
   return { muAbsMedian: median(abs), sigmaMedian: median(sigma), sigmaMean: sum / sigma.length, logSigmaMean: logSum / sigma.length };
 }
 
@@ -77,12 +74,13 @@ export function posteriorDiagnostics(nets: readonly VarShareMLP[], eps = 1e-8): 
   const numTasks = nets[0]?.numTasks ?? 0;
   const taskMu: Float32Array[][] = Array.from({ length: numTasks }, () => []);
   const taskSigma: Float32Array[][] = Array.from({ length: numTasks }, () => []);
+  const taskLogSum = new Array<number>(numTasks).fill(0);
   const allSigma: Float32Array[] = [];
   const allTheta: Float32Array[] = [];
   const perLayer: LayerDiagnostics[] = [];
   for (const net of nets) {
     for (const layer of net.layers) {
-      const { mu, sigma, theta } = layer.readPosterior();
+      const { mu, sigma, logSigmaSum, theta } = layer.readPosterior();
       const thetaAbs = absAll(theta);
       allTheta.push(thetaAbs);
       if (layer.residualParamsPerTask === 0) continue;
@@ -91,21 +89,22 @@ export function posteriorDiagnostics(nets: readonly VarShareMLP[], eps = 1e-8): 
       allSigma.push(layerSigma);
       mu.forEach((m, t) => (taskMu[t] as Float32Array[]).push(m));
       sigma.forEach((s, t) => (taskSigma[t] as Float32Array[]).push(s));
-      const whole = stats(layerMu, layerSigma);
+      logSigmaSum.forEach((l, t) => (taskLogSum[t] = (taskLogSum[t] as number) + l));
+      const whole = stats(layerMu, layerSigma, logSigmaSum.reduce((a, b) => a + b, 0));
       const thetaAbsMedian = median(thetaAbs);
       perLayer.push({
         layer: layer.name,
         ...whole,
         thetaAbsMedian,
         ratioR: whole.sigmaMedian / (thetaAbsMedian + eps),
-        perTask: mu.map((m, t) => stats(m, sigma[t] as Float32Array)),
+        perTask: mu.map((m, t) => stats(m, sigma[t] as Float32Array, logSigmaSum[t] as number)),
       });
     }
   }
   const sigmaMedian = allSigma.length ? median(concat(allSigma)) : Number.NaN;
   const thetaAbsMedian = median(concat(allTheta));
   return {
-    perTask: taskMu.map((parts, t) => (parts.length ? stats(concat(parts), concat(taskSigma[t] as Float32Array[])) : stats(new Float32Array(), new Float32Array()))),
+    perTask: taskMu.map((parts, t) => (parts.length ? stats(concat(parts), concat(taskSigma[t] as Float32Array[]), taskLogSum[t] as number) : stats(new Float32Array(), new Float32Array(), 0))),
     perLayer,
     sigmaMedian,
     thetaAbsMedian,

@@ -27,6 +27,7 @@ export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } 
 export { median } from './median';
 export { SimdGemm } from './kernels/simdGemm';
 export { instantiateKernel } from './kernels/instantiate';
+export { tensorValues } from './kernels/heap';
 export type { WasmMemory } from './kernels/instantiate';
 export { networkConfigSchema, weightModesConfigSchema } from './config';
 export type { NetworkConfig, WeightModesConfig } from './config';

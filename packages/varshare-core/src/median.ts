@@ -5,7 +5,8 @@
 export function median(values: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) return Number.NaN;
-  const a = Float64Array.from(values as ArrayLike<number>);
+  // float32 input is selected in a float32 copy (a plain memory copy; the same values).
+  const a = values instanceof Float32Array ? values.slice() : Float64Array.from(values as ArrayLike<number>);
   const hi = select(a, n >> 1);
   if (n % 2 === 1) return hi;
   // The lower middle is the maximum of the left part after selection.
@@ -15,7 +16,7 @@ export function median(values: ArrayLike<number>): number {
 }
 
 /** k-th smallest (0-based), partially reordering `a` so that a[0..k) ≤ a[k] ≤ a(k..n). */
-function select(a: Float64Array, k: number): number {
+function select(a: Float32Array | Float64Array, k: number): number {
   let left = 0;
   let right = a.length - 1;
   while (left < right) {

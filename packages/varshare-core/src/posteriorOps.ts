@@ -17,14 +17,14 @@ import { SimdGemm } from './kernels/simdGemm';
  */
 
 /**
- * σ = softplus(ρ), dσ/dρ = sigmoid(ρ), log σ and 1/σ for one ρ variable, recomputed only when ρ
- * changes. With WebAssembly SIMD (Node ≥ 16, every current browser) all four come from one pass
- * of {@link PosteriorKernel} over ρ on the CPU (≈3 ns per element against ≈17 for the four tfjs-wasm
- * kernels); otherwise from tfjs ops.
+ * σ = softplus(ρ), dσ/dρ = sigmoid(ρ) and Σ log σ per task (for the KL) for one ρ variable
+ * `[numTasks, rows, cols]`, recomputed only when ρ changes. With WebAssembly SIMD (Node ≥ 16,
+ * every current browser) they come from one pass of {@link PosteriorKernel} over ρ on the CPU
+ * (≈3 ns per element against ≈17 for the equivalent tfjs-wasm kernels); otherwise from tfjs ops.
  */
 export class SigmaCache {
   private dataId: object | null = null;
-  private parts: { sigma: tf.Tensor; dSigma: tf.Tensor; logSigma: tf.Tensor | null; invSigma: tf.Tensor | null } | null = null;
+  private parts: { sigma: tf.Tensor; dSigma: tf.Tensor; logSigmaSums: Float64Array | null; logSigma: tf.Tensor | null; invSigma: tf.Tensor | null } | null = null;
 
   constructor(private readonly rho: tf.Variable) {}
 
@@ -35,16 +35,18 @@ export class SigmaCache {
     const kernel = PosteriorKernel.get();
     if (kernel) {
       const shape = this.rho.shape;
+      const perTask = shape.slice(1).reduce((a, b) => a * b, 1);
       // On wasm, tensor creation copies at once, so the kernel's memory can be handed over as views.
-      const p = kernel.compute(this.rho.dataSync() as Float32Array, tf.getBackend() !== 'wasm');
+      const p = kernel.compute(this.rho.dataSync() as Float32Array, tf.getBackend() !== 'wasm', perTask);
       this.parts = {
         sigma: tf.keep(tf.tensor(p.sigma, shape)),
         dSigma: tf.keep(tf.tensor(p.dSigma, shape)),
-        logSigma: tf.keep(tf.tensor(p.logSigma, shape)),
-        invSigma: tf.keep(tf.tensor(p.invSigma, shape)),
+        logSigmaSums: Float64Array.from(p.logSigmaSums),
+        logSigma: null,
+        invSigma: null,
       };
     } else {
-      this.parts = { sigma: tf.keep(tf.softplus(this.rho)), dSigma: tf.keep(tf.sigmoid(this.rho)), logSigma: null, invSigma: null };
+      this.parts = { sigma: tf.keep(tf.softplus(this.rho)), dSigma: tf.keep(tf.sigmoid(this.rho)), logSigmaSums: null, logSigma: null, invSigma: null };
     }
     this.dataId = this.rho.dataId;
     return this.parts;
@@ -58,6 +60,16 @@ export class SigmaCache {
   /** sigmoid(ρ) = dσ/dρ (owned by the cache: do not dispose). */
   get dSigma(): tf.Tensor {
     return this.refresh().dSigma;
+  }
+
+  /** Σ log σ per task (over rows·cols), float64. */
+  get logSigmaSums(): Float64Array {
+    const p = this.refresh();
+    if (!p.logSigmaSums) {
+      const T = this.rho.shape[0] as number;
+      p.logSigmaSums = Float64Array.from(tf.tidy(() => tf.sum(tf.reshape(this.logSigma, [T, -1]), 1)).dataSync());
+    }
+    return p.logSigmaSums;
   }
 
   /** log σ (owned by the cache: do not dispose). */
@@ -75,7 +87,12 @@ export class SigmaCache {
   }
 
   dispose(): void {
-    if (this.parts) for (const t of Object.values(this.parts)) t?.dispose();
+    if (this.parts) {
+      this.parts.sigma.dispose();
+      this.parts.dSigma.dispose();
+      this.parts.logSigma?.dispose();
+      this.parts.invSigma?.dispose();
+    }
     this.parts = null;
     this.dataId = null;
   }
@@ -110,25 +127,25 @@ export function sampledParam(mu: tf.Variable, rho: tf.Variable, eps: tf.Tensor, 
 export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[], cache: SigmaCache): tf.Tensor1D {
   const sigma = cache.sigma;
   const dSigma = cache.dSigma;
-  const logSigma = cache.logSigma;
-  const invSigma = cache.invSigma;
   const [T, rows, cols] = mu.shape as [number, number, number];
   if (typeof sigmaPrior !== 'number' && sigmaPrior.length !== T) throw new Error(`constantPriorKl: ${sigmaPrior.length} σ_prior values for ${T} tasks`);
   const be = wasmHeap();
   const gemm = be ? SimdGemm.get() : null;
   if (be && gemm) {
-    // One pass of the SIMD kernel each way (terms in float32, per-task sums in float64).
+    // One pass of the SIMD kernel each way (terms in float32, per-task sums in float64); Σ log σ
+    // per task comes from the σ cache.
+    const logSums = cache.logSigmaSums;
     const ivs = typeof sigmaPrior === 'number' ? new Array<number>(T).fill(1 / (sigmaPrior * sigmaPrior)) : sigmaPrior.map((s) => 1 / (s * s));
     const constant = (t: number) => (Math.log(typeof sigmaPrior === 'number' ? sigmaPrior : (sigmaPrior[t] as number)) - 0.5) * rows * cols;
     const view = (t: tf.Tensor) => be.typedArrayFromHeap(t);
     const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
       save([]);
       void r;
-      const sums = gemm.klForward(view(m), view(sigma), view(logSigma), ivs, T, rows * cols);
+      const sums = gemm.klForward(view(m), view(sigma), ivs, T, rows * cols);
       return {
-        value: tf.tensor1d(Float32Array.from(sums, (v, t) => v + constant(t))),
+        value: tf.tensor1d(Float32Array.from(sums, (v, t) => v - (logSums[t] as number) + constant(t))),
         gradFunc: (dy: tf.Tensor) => {
-          const g = gemm.klBackward(view(mu), view(sigma), view(invSigma), view(dSigma), view(dy), ivs, T, rows * cols);
+          const g = gemm.klBackward(view(mu), view(sigma), view(dSigma), view(dy), ivs, T, rows * cols);
           return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
         },
       };
@@ -143,7 +160,7 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
     void r;
     // Σ over the factor of [(σ² + μ²)/(2σ_p²) − log σ] + rows·cols·(log σ_p − ½), per task.
     const quad = tf.mul(tf.add(tf.square(sigma), tf.square(m)), tf.mul(invVar(), 0.5));
-    const perTask = tf.sum(tf.sub(quad, logSigma), [1, 2]);
+    const perTask = tf.sum(tf.sub(quad, cache.logSigma), [1, 2]);
     const constant = typeof sigmaPrior === 'number' ? (Math.log(sigmaPrior) - 0.5) * rows * cols : sigmaPrior.map((s) => (Math.log(s) - 0.5) * rows * cols);
     const value = tf.add(perTask, typeof constant === 'number' ? tf.scalar(constant) : tf.tensor1d(constant));
     return {
@@ -152,7 +169,7 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
         const d = tf.reshape(dy, [T, 1, 1]);
         const iv = invVar();
         const dMu = tf.mul(d, tf.mul(mu, iv));
-        const dRho = tf.mul(d, tf.mul(tf.sub(tf.mul(sigma, iv), invSigma), dSigma));
+        const dRho = tf.mul(d, tf.mul(tf.sub(tf.mul(sigma, iv), cache.invSigma), dSigma));
         return [dMu, dRho];
       },
     };

@@ -301,8 +301,11 @@ export class VarShareDense {
     });
   }
 
-  /** Posterior parameters as CPU arrays, per task: μ and σ over all residual entries, and |θ|. */
-  readPosterior(): { mu: Float32Array[]; sigma: Float32Array[]; theta: Float32Array } {
+  /**
+   * Posterior parameters as CPU arrays, per task: μ and σ over all residual entries, Σ log σ
+   * (float64, from the σ cache), and θ.
+   */
+  readPosterior(): { mu: Float32Array[]; sigma: Float32Array[]; logSigmaSum: number[]; theta: Float32Array } {
     const mu: Float32Array[] = [];
     const sigma: Float32Array[] = [];
     const per = this.residualParamsPerTask;
@@ -321,7 +324,9 @@ export class VarShareDense {
       }
       offset += size;
     }
-    return { mu, sigma, theta: this.theta.dataSync() as Float32Array };
+    const logSigmaSum = new Array<number>(this.numTasks).fill(0);
+    for (const f of this.factors) f.sigma.logSigmaSums.forEach((v, m) => (logSigmaSum[m] = (logSigmaSum[m] as number) + v));
+    return { mu, sigma, logSigmaSum, theta: this.theta.dataSync() as Float32Array };
   }
 
   /** Every variable's values, by stable name (`theta`, `bias`, `mu0`, `rho0`, …). */

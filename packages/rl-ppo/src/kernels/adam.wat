@@ -1,4 +1,5 @@
-;; Fused Adam step for @varshare/rl-ppo (see src/adam.ts), two elements at a time with f64x2.
+;; Fused Adam step for @varshare/rl-ppo (see src/adam.ts), two elements at a time with f64x2,
+;; and the sum of squares of the gradients (for global grad-norm clipping).
 ;; This text is the source: `npm run build:wasm` assembles it (wabt) into adamWasm.ts, and a test
 ;; checks that the embedded bytes are this file's assembly.
 ;;
@@ -63,4 +64,25 @@
           (f64.promote_f32 (f32.load (local.get $p)))
           (f64.div (f64.mul (local.get $stepSize) (local.get $sm)) (f64.add (f64.sqrt (f64.mul (local.get $sv) (local.get $invBc2))) (local.get $eps))))))
         (f32.store (local.get $m) (f32.demote_f64 (local.get $sm)))
-        (f32.store (local.get $v) (f32.demote_f64 (local.get $sv)))))))
+        (f32.store (local.get $v) (f32.demote_f64 (local.get $sv))))))
+  ;; sumsq(g, n): Σ g[i]² over float32 g, each square and the sum in float64, two lanes
+  ;; (lane 0 sums the even elements, lane 1 the odd ones; the lanes are added at the end).
+  (func (export "sumsq") (param $g i32) (param $n i32) (result f64)
+    (local $i i32) (local $pairs i32) (local $acc v128) (local $x v128) (local $s f64)
+    (local.set $pairs (i32.shr_u (local.get $n) (i32.const 1)))
+    (local.set $acc (v128.const i64x2 0 0))
+    (block $done
+      (br_if $done (i32.eqz (local.get $pairs)))
+      (loop $pair
+        (local.set $x (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $g))))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $x) (local.get $x))))
+        (local.set $g (i32.add (local.get $g) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $pair (i32.lt_u (local.get $i) (local.get $pairs)))))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $s (f64.add (local.get $s)
+          (f64.mul (f64.promote_f32 (f32.load (local.get $g))) (f64.promote_f32 (f32.load (local.get $g))))))))
+    (local.get $s))
+)

@@ -20,10 +20,12 @@
     (local $b0 v128) (local $b1 v128) (local $av v128)
     (local.set $ka (i32.shl (local.get $k) (i32.const 2)))
     (local.set $mb (i32.shl (local.get $m) (i32.const 2)))
-    (local.set $i (i32.const 0))
-    (loop $rows
-      (local.set $j (i32.const 0))
-      (loop $cols
+    ;; column panels outside, row blocks inside: the k×8 panel of B stays in L1 while every row
+    ;; block of A passes over it
+    (local.set $j (i32.const 0))
+    (loop $cols
+      (local.set $i (i32.const 0))
+      (loop $rows
         (local.set $c00 (v128.const i32x4 0 0 0 0))
         (local.set $c01 (v128.const i32x4 0 0 0 0))
         (local.set $c10 (v128.const i32x4 0 0 0 0))
@@ -72,10 +74,10 @@
         (local.set $cp (i32.add (local.get $cp) (local.get $mb)))
         (v128.store offset=0 (local.get $cp) (local.get $c30))
         (v128.store offset=16 (local.get $cp) (local.get $c31))
-        (local.set $j (i32.add (local.get $j) (i32.const 8)))
-        (br_if $cols (i32.lt_u (local.get $j) (local.get $m))))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br_if $rows (i32.lt_u (local.get $i) (local.get $n)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $rows (i32.lt_u (local.get $i) (local.get $n))))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br_if $cols (i32.lt_u (local.get $j) (local.get $m)))))
   (func (export "bgemm") (param $a i32) (param $b i32) (param $c i32) (param $T i32) (param $n i32) (param $k i32) (param $m i32)
     (local $t i32) (local $sa i32) (local $sb i32) (local $sc i32)
     (local.set $sa (i32.shl (i32.mul (local.get $n) (local.get $k)) (i32.const 2)))
@@ -218,10 +220,10 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $scalar (i32.lt_u (local.get $i) (local.get $n))))))
 
-  ;; klfwd(mu, sigma, logsig, halfiv, out, T, size): per task t, in float64,
-  ;;   out[t] = Σ_i [ (σ² + μ²)·halfiv[t] − log σ ]  (halfiv[t] = 1/(2σ_p,t²), float32 array; out float64)
-  ;; each term computed in float32 as ((σ·σ + μ·μ)·halfiv) − log σ, summed in float64.
-  (func (export "klfwd") (param $mu i32) (param $sigma i32) (param $logsig i32) (param $halfiv i32) (param $out i32) (param $T i32) (param $size i32)
+  ;; klfwd(mu, sigma, halfiv, out, T, size): per task t, in float64,
+  ;;   out[t] = Σ_i (σ² + μ²)·halfiv[t]  (halfiv[t] = 1/(2σ_p,t²), float32 array; out float64)
+  ;; each term computed in float32 as (σ·σ + μ·μ)·halfiv, summed in float64.
+  (func (export "klfwd") (param $mu i32) (param $sigma i32) (param $halfiv i32) (param $out i32) (param $T i32) (param $size i32)
     (local $t i32) (local $i i32) (local $v i32) (local $tail i32) (local $h v128) (local $term v128) (local $acc v128) (local $s f64) (local $sh f32)
     (local.set $tail (i32.and (local.get $size) (i32.const -4)))
     (block $done
@@ -235,12 +237,11 @@
           (br_if $vecDone (i32.eqz (local.get $tail)))
           (loop $vec
             (local.set $v (i32.shl (local.get $i) (i32.const 2)))
-            (local.set $term (f32x4.sub
+            (local.set $term
               (f32x4.mul (f32x4.add
                   (f32x4.mul (v128.load (i32.add (local.get $sigma) (local.get $v))) (v128.load (i32.add (local.get $sigma) (local.get $v))))
                   (f32x4.mul (v128.load (i32.add (local.get $mu) (local.get $v))) (v128.load (i32.add (local.get $mu) (local.get $v)))))
-                (local.get $h))
-              (v128.load (i32.add (local.get $logsig) (local.get $v)))))
+                (local.get $h)))
             (local.set $acc (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (local.get $term))))
             (local.set $acc (f64x2.add (local.get $acc)
               (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $term) (local.get $term)))))
@@ -251,24 +252,22 @@
           (br_if $scalarDone (i32.ge_u (local.get $i) (local.get $size)))
           (loop $scalar
             (local.set $v (i32.shl (local.get $i) (i32.const 2)))
-            (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.sub
+            (local.set $s (f64.add (local.get $s) (f64.promote_f32
               (f32.mul (f32.add
                   (f32.mul (f32.load (i32.add (local.get $sigma) (local.get $v))) (f32.load (i32.add (local.get $sigma) (local.get $v))))
                   (f32.mul (f32.load (i32.add (local.get $mu) (local.get $v))) (f32.load (i32.add (local.get $mu) (local.get $v)))))
-                (local.get $sh))
-              (f32.load (i32.add (local.get $logsig) (local.get $v)))))))
+                (local.get $sh)))))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br_if $scalar (i32.lt_u (local.get $i) (local.get $size)))))
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 3))) (local.get $s))
         (local.set $v (i32.shl (local.get $size) (i32.const 2)))
         (local.set $mu (i32.add (local.get $mu) (local.get $v)))
         (local.set $sigma (i32.add (local.get $sigma) (local.get $v)))
-        (local.set $logsig (i32.add (local.get $logsig) (local.get $v)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br_if $task (i32.lt_u (local.get $t) (local.get $T))))))
-  ;; klbwd(mu, sigma, invsig, dsig, d, iv, dmu, drho, T, size): gradients of Σ_t d[t]·KL_t, float32,
+  ;; klbwd(mu, sigma, dsig, d, iv, dmu, drho, T, size): gradients of Σ_t d[t]·KL_t, float32,
   ;;   dmu = d[t]·(μ·iv[t]),  drho = d[t]·(((σ·iv[t]) − 1/σ)·σ')   (iv[t] = 1/σ_p,t²)
-  (func (export "klbwd") (param $mu i32) (param $sigma i32) (param $invsig i32) (param $dsig i32) (param $d i32) (param $iv i32)
+  (func (export "klbwd") (param $mu i32) (param $sigma i32) (param $dsig i32) (param $d i32) (param $iv i32)
     (param $dmu i32) (param $drho i32) (param $T i32) (param $size i32)
     (local $t i32) (local $i i32) (local $v i32) (local $tail i32) (local $dv v128) (local $ivv v128) (local $sd f32) (local $si f32)
     (local.set $tail (i32.and (local.get $size) (i32.const -4)))
@@ -288,7 +287,8 @@
               (f32x4.mul (local.get $dv) (f32x4.mul (v128.load (i32.add (local.get $mu) (local.get $v))) (local.get $ivv))))
             (v128.store (i32.add (local.get $drho) (local.get $v))
               (f32x4.mul (local.get $dv) (f32x4.mul
-                (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $sigma) (local.get $v))) (local.get $ivv)) (v128.load (i32.add (local.get $invsig) (local.get $v))))
+                (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $sigma) (local.get $v))) (local.get $ivv))
+                  (f32x4.div (f32x4.splat (f32.const 1)) (v128.load (i32.add (local.get $sigma) (local.get $v)))))
                 (v128.load (i32.add (local.get $dsig) (local.get $v))))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br_if $vec (i32.lt_u (local.get $i) (local.get $tail)))))
@@ -300,14 +300,14 @@
               (f32.mul (local.get $sd) (f32.mul (f32.load (i32.add (local.get $mu) (local.get $v))) (local.get $si))))
             (f32.store (i32.add (local.get $drho) (local.get $v))
               (f32.mul (local.get $sd) (f32.mul
-                (f32.sub (f32.mul (f32.load (i32.add (local.get $sigma) (local.get $v))) (local.get $si)) (f32.load (i32.add (local.get $invsig) (local.get $v))))
+                (f32.sub (f32.mul (f32.load (i32.add (local.get $sigma) (local.get $v))) (local.get $si))
+                  (f32.div (f32.const 1) (f32.load (i32.add (local.get $sigma) (local.get $v)))))
                 (f32.load (i32.add (local.get $dsig) (local.get $v))))))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br_if $scalar (i32.lt_u (local.get $i) (local.get $size)))))
         (local.set $v (i32.shl (local.get $size) (i32.const 2)))
         (local.set $mu (i32.add (local.get $mu) (local.get $v)))
         (local.set $sigma (i32.add (local.get $sigma) (local.get $v)))
-        (local.set $invsig (i32.add (local.get $invsig) (local.get $v)))
         (local.set $dsig (i32.add (local.get $dsig) (local.get $v)))
         (local.set $dmu (i32.add (local.get $dmu) (local.get $v)))
         (local.set $drho (i32.add (local.get $drho) (local.get $v)))

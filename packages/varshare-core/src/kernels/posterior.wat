@@ -8,7 +8,6 @@
 ;;   out[i]      = σ  = max(ρ, 0) + log1p(e)
 ;;   out[n + i]  = σ' = sigmoid(ρ) = (ρ ≥ 0 ? 1 : e) / u
 ;;   out[2n + i] = log σ
-;;   out[3n + i] = 1 / σ
 ;; log1p(e) = log(u)·e/(u − 1) (accurate also when e ≪ 1), and e where u rounds to 1. exp and log
 ;; are the Cephes single-precision polynomials, evaluated in Estrin form; ρ below −87 is treated
 ;; as −87 (σ ≥ 1.6e−38, a normal float). 4 groups of 4 lanes per iteration, interleaved.
@@ -17,7 +16,7 @@
   ;; the multiple of n the caller must pad to
   (func (export "lanes") (result i32) (i32.const 16))
   (func (export "sigma") (param $in i32) (param $out i32) (param $n i32)
-    (local $i i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $i i32) (local $o1 i32) (local $o2 i32)
     (local $k_one v128) (local $k_zero v128) (local $k_pow2bias v128) (local $k_half v128) (local $k_expMin v128) (local $k_log2e v128) (local $k_ln2hi v128) (local $k_ln2lo v128) (local $k_sqrthf v128) (local $k_p0 v128) (local $k_p1 v128) (local $k_p2 v128) (local $k_p3 v128) (local $k_p4 v128) (local $k_p5 v128) (local $k_q0 v128) (local $k_q1 v128) (local $k_q2 v128) (local $k_q3 v128) (local $k_q4 v128) (local $k_q5 v128) (local $k_q6 v128) (local $k_q7 v128) (local $k_q8 v128) (local $k_i126 v128) (local $k_mantMask v128) (local $k_halfBits v128) (local $rho_0 v128) (local $x_0 v128) (local $n_0 v128) (local $r_0 v128) (local $z_0 v128) (local $a_0 v128) (local $b_0 v128) (local $c_0 v128) (local $e_0 v128) (local $u_0 v128) (local $kk_0 v128) (local $m_0 v128) (local $mask_0 v128) (local $kf_0 v128) (local $d_0 v128) (local $logu_0 v128) (local $sig_0 v128) (local $logsig_0 v128) (local $rho_1 v128) (local $x_1 v128) (local $n_1 v128) (local $r_1 v128) (local $z_1 v128) (local $a_1 v128) (local $b_1 v128) (local $c_1 v128) (local $e_1 v128) (local $u_1 v128) (local $kk_1 v128) (local $m_1 v128) (local $mask_1 v128) (local $kf_1 v128) (local $d_1 v128) (local $logu_1 v128) (local $sig_1 v128) (local $logsig_1 v128) (local $rho_2 v128) (local $x_2 v128) (local $n_2 v128) (local $r_2 v128) (local $z_2 v128) (local $a_2 v128) (local $b_2 v128) (local $c_2 v128) (local $e_2 v128) (local $u_2 v128) (local $kk_2 v128) (local $m_2 v128) (local $mask_2 v128) (local $kf_2 v128) (local $d_2 v128) (local $logu_2 v128) (local $sig_2 v128) (local $logsig_2 v128) (local $rho_3 v128) (local $x_3 v128) (local $n_3 v128) (local $r_3 v128) (local $z_3 v128) (local $a_3 v128) (local $b_3 v128) (local $c_3 v128) (local $e_3 v128) (local $u_3 v128) (local $kk_3 v128) (local $m_3 v128) (local $mask_3 v128) (local $kf_3 v128) (local $d_3 v128) (local $logu_3 v128) (local $sig_3 v128) (local $logsig_3 v128)
     (local.set $k_one (f32x4.splat (f32.const 1)))
     (local.set $k_zero (f32x4.splat (f32.const 0)))
@@ -48,7 +47,6 @@
     (local.set $k_halfBits (i32x4.splat (i32.const 1056964608)))
     (local.set $o1 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $o2 (i32.add (local.get $o1) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $o3 (i32.add (local.get $o2) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (br_if $done (i32.eqz (local.get $n)))
       (loop $lanes
@@ -232,9 +230,35 @@
         (v128.store (i32.add (i32.add (local.get $o2) (local.get $i)) (i32.const 16)) (local.get $logsig_1))
         (v128.store (i32.add (i32.add (local.get $o2) (local.get $i)) (i32.const 32)) (local.get $logsig_2))
         (v128.store (i32.add (i32.add (local.get $o2) (local.get $i)) (i32.const 48)) (local.get $logsig_3))
-        (v128.store (i32.add (local.get $o3) (local.get $i)) (f32x4.div (local.get $k_one) (local.get $sig_0)))
-        (v128.store (i32.add (i32.add (local.get $o3) (local.get $i)) (i32.const 16)) (f32x4.div (local.get $k_one) (local.get $sig_1)))
-        (v128.store (i32.add (i32.add (local.get $o3) (local.get $i)) (i32.const 32)) (f32x4.div (local.get $k_one) (local.get $sig_2)))
-        (v128.store (i32.add (i32.add (local.get $o3) (local.get $i)) (i32.const 48)) (f32x4.div (local.get $k_one) (local.get $sig_3)))
         (local.set $i (i32.add (local.get $i) (i32.const 64)))
-        (br_if $lanes (i32.lt_u (local.get $i) (i32.shl (local.get $n) (i32.const 2))))))))
+        (br_if $lanes (i32.lt_u (local.get $i) (i32.shl (local.get $n) (i32.const 2)))))))
+  ;; blocksums(src, n, block, out): out[b] = Σ src[b·block .. (b+1)·block) in float64 (float32 src,
+  ;; float64 out; n a multiple of block); four lanes promoted in pairs, then a scalar tail per block.
+  (func (export "blocksums") (param $src i32) (param $n i32) (param $block i32) (param $out i32)
+    (local $b i32) (local $end i32) (local $vend i32) (local $p i32) (local $x v128) (local $acc v128) (local $s f64)
+    (block $done
+      (br_if $done (i32.or (i32.eqz (local.get $n)) (i32.eqz (local.get $block))))
+      (loop $blocks
+        (local.set $p (i32.add (local.get $src) (i32.shl (i32.mul (local.get $b) (local.get $block)) (i32.const 2))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $block) (i32.const 2))))
+        (local.set $vend (i32.add (local.get $p) (i32.shl (i32.and (local.get $block) (i32.const -4)) (i32.const 2))))
+        (local.set $acc (v128.const i64x2 0 0))
+        (block $vecDone
+          (loop $vec
+            (br_if $vecDone (i32.ge_u (local.get $p) (local.get $vend)))
+            (local.set $x (v128.load (local.get $p)))
+            (local.set $acc (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (local.get $x))))
+            (local.set $acc (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $vec)))
+        (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+        (block $scalarDone
+          (loop $scalar
+            (br_if $scalarDone (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br $scalar)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $b) (i32.const 3))) (local.get $s))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br_if $blocks (i32.lt_u (i32.mul (local.get $b) (local.get $block)) (local.get $n))))))
+)

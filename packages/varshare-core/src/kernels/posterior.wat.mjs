@@ -45,7 +45,6 @@ function group(s, off) {
     [null, `(v128.store ${at('out')} ${g(`sig${s}`)})`],
     [null, `(v128.store ${at('o1')} (f32x4.div (v128.bitselect ${k('one')} ${g(`e${s}`)} (f32x4.ge ${g(`rho${s}`)} ${k('zero')})) ${g(`u${s}`)}))`],
     [null, `(v128.store ${at('o2')} ${g(`logsig${s}`)})`],
-    [null, `(v128.store ${at('o3')} (f32x4.div ${k('one')} ${g(`sig${s}`)}))`],
   ];
 }
 
@@ -71,7 +70,6 @@ export default function generate() {
 ;;   out[i]      = σ  = max(ρ, 0) + log1p(e)
 ;;   out[n + i]  = σ' = sigmoid(ρ) = (ρ ≥ 0 ? 1 : e) / u
 ;;   out[2n + i] = log σ
-;;   out[3n + i] = 1 / σ
 ;; log1p(e) = log(u)·e/(u − 1) (accurate also when e ≪ 1), and e where u rounds to 1. exp and log
 ;; are the Cephes single-precision polynomials, evaluated in Estrin form; ρ below −87 is treated
 ;; as −87 (σ ≥ 1.6e−38, a normal float). ${UNROLL} groups of 4 lanes per iteration, interleaved.
@@ -80,18 +78,47 @@ export default function generate() {
   ;; the multiple of n the caller must pad to
   (func (export "lanes") (result i32) (i32.const ${4 * UNROLL}))
   (func (export "sigma") (param $in i32) (param $out i32) (param $n i32)
-    (local $i i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $i i32) (local $o1 i32) (local $o2 i32)
     ${[...Object.keys(K).map((c) => `k_${c}`), ...Object.keys(I).map((c) => `k_${c}`), ...locals].map((l) => `(local $${l} v128)`).join(' ')}
 ${Object.entries(K).map(([c, v]) => `    (local.set $k_${c} (f32x4.splat (f32.const ${v})))`).join('\n')}
 ${Object.entries(I).map(([c, v]) => `    (local.set $k_${c} (i32x4.splat (i32.const ${v})))`).join('\n')}
     (local.set $o1 (i32.add ${g('out')} (i32.shl ${g('n')} (i32.const 2))))
     (local.set $o2 (i32.add ${g('o1')} (i32.shl ${g('n')} (i32.const 2))))
-    (local.set $o3 (i32.add ${g('o2')} (i32.shl ${g('n')} (i32.const 2))))
     (block $done
       (br_if $done (i32.eqz ${g('n')}))
       (loop $lanes
 ${lines.join('\n')}
         (local.set $i (i32.add ${g('i')} (i32.const ${step})))
-        (br_if $lanes (i32.lt_u ${g('i')} (i32.shl ${g('n')} (i32.const 2))))))))
+        (br_if $lanes (i32.lt_u ${g('i')} (i32.shl ${g('n')} (i32.const 2)))))))
+  ;; blocksums(src, n, block, out): out[b] = Σ src[b·block .. (b+1)·block) in float64 (float32 src,
+  ;; float64 out; n a multiple of block); four lanes promoted in pairs, then a scalar tail per block.
+  (func (export "blocksums") (param $src i32) (param $n i32) (param $block i32) (param $out i32)
+    (local $b i32) (local $end i32) (local $vend i32) (local $p i32) (local $x v128) (local $acc v128) (local $s f64)
+    (block $done
+      (br_if $done (i32.or (i32.eqz ${g('n')}) (i32.eqz ${g('block')})))
+      (loop $blocks
+        (local.set $p (i32.add ${g('src')} (i32.shl (i32.mul ${g('b')} ${g('block')}) (i32.const 2))))
+        (local.set $end (i32.add ${g('p')} (i32.shl ${g('block')} (i32.const 2))))
+        (local.set $vend (i32.add ${g('p')} (i32.shl (i32.and ${g('block')} (i32.const -4)) (i32.const 2))))
+        (local.set $acc (v128.const i64x2 0 0))
+        (block $vecDone
+          (loop $vec
+            (br_if $vecDone (i32.ge_u ${g('p')} ${g('vend')}))
+            (local.set $x (v128.load ${g('p')}))
+            (local.set $acc (f64x2.add ${g('acc')} (f64x2.promote_low_f32x4 ${g('x')})))
+            (local.set $acc (f64x2.add ${g('acc')} (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${g('x')} ${g('x')}))))
+            (local.set $p (i32.add ${g('p')} (i32.const 16)))
+            (br $vec)))
+        (local.set $s (f64.add (f64x2.extract_lane 0 ${g('acc')}) (f64x2.extract_lane 1 ${g('acc')})))
+        (block $scalarDone
+          (loop $scalar
+            (br_if $scalarDone (i32.ge_u ${g('p')} ${g('end')}))
+            (local.set $s (f64.add ${g('s')} (f64.promote_f32 (f32.load ${g('p')}))))
+            (local.set $p (i32.add ${g('p')} (i32.const 4)))
+            (br $scalar)))
+        (f64.store (i32.add ${g('out')} (i32.shl ${g('b')} (i32.const 3))) ${g('s')})
+        (local.set $b (i32.add ${g('b')} (i32.const 1)))
+        (br_if $blocks (i32.lt_u (i32.mul ${g('b')} ${g('block')}) ${g('n')})))))
+)
 `;
 }

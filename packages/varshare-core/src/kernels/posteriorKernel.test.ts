@@ -13,10 +13,10 @@ beforeAll(async () => {
 function reference(rho: number) {
   const r = Math.max(rho, -87);
   const sigma = Math.max(r, 0) + Math.log1p(Math.exp(-Math.abs(r)));
-  return { sigma, dSigma: 1 / (1 + Math.exp(-r)), logSigma: Math.log(sigma), invSigma: 1 / sigma };
+  return { sigma, dSigma: 1 / (1 + Math.exp(-r)), logSigma: Math.log(sigma) };
 }
 
-describe('PosteriorKernel (softplus, sigmoid, log σ, 1/σ in one SIMD pass)', () => {
+describe('PosteriorKernel (softplus, sigmoid, log σ in one SIMD pass)', () => {
   it('is within a few float32 ulp of float64 over ρ ∈ [−86, 30], at the branch points and for odd lengths', () => {
     const kernel = PosteriorKernel.get();
     expect(kernel).not.toBeNull();
@@ -24,10 +24,10 @@ describe('PosteriorKernel (softplus, sigmoid, log σ, 1/σ in one SIMD pass)', (
     const special = [-6.9067547786, -1e-8, 0, 1e-8, 15.9, 16.1, 17, 20, 87, 88, 1e-30, -1e-30, 0.5413];
     const rho = Float32Array.from([...grid, ...special]);
     const got = kernel!.compute(rho);
-    const worst = { sigma: 0, dSigma: 0, invSigma: 0, logSigma: 0 };
+    const worst = { sigma: 0, dSigma: 0, logSigma: 0 };
     for (let i = 0; i < rho.length; i++) {
       const ref = reference(rho[i]!);
-      for (const key of ['sigma', 'dSigma', 'invSigma'] as const) {
+      for (const key of ['sigma', 'dSigma'] as const) {
         worst[key] = Math.max(worst[key], Math.abs(got[key][i]! - ref[key]) / Math.abs(ref[key]));
       }
       // log σ crosses 0 (σ = 1 at ρ ≈ 0.5413): absolute error there, relative where |log σ| > 1
@@ -36,9 +36,25 @@ describe('PosteriorKernel (softplus, sigmoid, log σ, 1/σ in one SIMD pass)', (
     // float32 ulp is 2^-23 ≈ 1.19e-7 relative: a few ulp
     expect(worst.sigma).toBeLessThan(4e-7);
     expect(worst.dSigma).toBeLessThan(4e-7);
-    expect(worst.invSigma).toBeLessThan(4e-7);
     expect(worst.logSigma).toBeLessThan(4e-7);
-    for (const key of ['sigma', 'dSigma', 'logSigma', 'invSigma'] as const) expect(got[key].length).toBe(rho.length);
+    for (const key of ['sigma', 'dSigma', 'logSigma'] as const) expect(got[key].length).toBe(rho.length);
+    // one block by default: Σ log σ over everything, in float64
+    let sum = 0;
+    for (const v of got.logSigma) sum += v;
+    expect(got.logSigmaSums.length).toBe(1);
+    expect(got.logSigmaSums[0]! / sum).toBeCloseTo(1, 9);
+  });
+
+  it('sums log σ per block (per task) in float64, blocks of any length', () => {
+    const rho = Float32Array.from({ length: 3 * 7 }, (_, i) => -5 + 0.3 * i);
+    const got = PosteriorKernel.get()!.compute(rho, true, 7);
+    expect(got.logSigmaSums.length).toBe(3);
+    for (let b = 0; b < 3; b++) {
+      let ref = 0;
+      for (let i = 7 * b; i < 7 * (b + 1); i++) ref += got.logSigma[i]!;
+      expect(got.logSigmaSums[b]! / ref).toBeCloseTo(1, 9);
+    }
+    expect(() => PosteriorKernel.get()!.compute(rho, true, 5)).toThrow(/block 5 does not divide 21/);
   });
 
   it('clamps ρ below −87 and propagates NaN', () => {
@@ -53,7 +69,7 @@ describe('PosteriorKernel (softplus, sigmoid, log σ, 1/σ in one SIMD pass)', (
     const cache = new SigmaCache(rho);
     const check = () => {
       const r = rho.dataSync();
-      const parts = { sigma: cache.sigma, dSigma: cache.dSigma, logSigma: cache.logSigma, invSigma: cache.invSigma };
+      const parts = { sigma: cache.sigma, dSigma: cache.dSigma, logSigma: cache.logSigma };
       for (const [key, t] of Object.entries(parts)) {
         const v = t.dataSync();
         for (let i = 0; i < r.length; i++) {
@@ -61,6 +77,13 @@ describe('PosteriorKernel (softplus, sigmoid, log σ, 1/σ in one SIMD pass)', (
           expect(Math.abs(v[i]! - ref)).toBeLessThanOrEqual(4e-7 * Math.max(1, Math.abs(ref)));
         }
       }
+      // Σ log σ per task
+      const logS = parts.logSigma.dataSync();
+      cache.logSigmaSums.forEach((v, t) => {
+        let ref = 0;
+        for (let i = t * 35; i < (t + 1) * 35; i++) ref += logS[i]!;
+        expect(v / ref).toBeCloseTo(1, 6);
+      });
       const softplus = tf.softplus(rho);
       expect(tf.max(tf.abs(tf.sub(tf.div(cache.sigma, softplus), 1))).dataSync()[0]).toBeLessThan(1e-6);
       softplus.dispose();
@@ -84,14 +107,14 @@ describe('SimdGemm.klForward / klBackward (the constant-prior KL on the kernel)'
     const p = PosteriorKernel.get()!.compute(rho);
     const sigmaPrior = [0.5, 1, 2];
     const iv = sigmaPrior.map((s) => 1 / (s * s));
-    const sums = gemm.klForward(mu, p.sigma, p.logSigma, iv, T, size);
+    const sums = gemm.klForward(mu, p.sigma, iv, T, size);
     const d = Float32Array.from([1, -2, 0.5]);
-    const g = gemm.klBackward(mu, p.sigma, p.invSigma, p.dSigma, d, iv, T, size);
+    const g = gemm.klBackward(mu, p.sigma, p.dSigma, d, iv, T, size);
     for (let t = 0; t < T; t++) {
       let ref = 0;
       for (let i = t * size; i < (t + 1) * size; i++) {
         const s = p.sigma[i]!;
-        ref += ((s * s + mu[i]! * mu[i]!) * iv[t]!) / 2 - Math.log(s);
+        ref += ((s * s + mu[i]! * mu[i]!) * iv[t]!) / 2;
         expect(g.dMu[i]).toBeCloseTo(d[t]! * mu[i]! * iv[t]!, 6);
         expect(g.dRho[i]! / (d[t]! * (s * iv[t]! - 1 / s) * p.dSigma[i]!)).toBeCloseTo(1, 5);
       }

@@ -10,8 +10,8 @@ interface GemmExports {
   addbias(c: number, b: number, rows: number, m: number): void;
   sumrows(src: number, out: number, rows: number, m: number): void;
   mul3(a: number, b: number, c: number, out: number, n: number): void;
-  klfwd(mu: number, sigma: number, logsig: number, halfiv: number, out: number, T: number, size: number): void;
-  klbwd(mu: number, sigma: number, invsig: number, dsig: number, d: number, iv: number, dmu: number, drho: number, T: number, size: number): void;
+  klfwd(mu: number, sigma: number, halfiv: number, out: number, T: number, size: number): void;
+  klbwd(mu: number, sigma: number, dsig: number, d: number, iv: number, dmu: number, drho: number, T: number, size: number): void;
 }
 
 interface ActExports {
@@ -285,7 +285,10 @@ export class SimdGemm {
     }
     const dsOff = o.noise && dSigma ? this.put(dSigma) : 0;
     const dw = this.bmmAt(xOff, true, dyOff, false, T, inDim, n, outDim);
-    const dx = this.bmmAt(dyOff, false, wOff, true, T, n, outDim, inDim);
+    // dX = dY Wᵀ computed as (W dYᵀ)ᵀ: only the small dY and dXᵀ are transposed, never W.
+    const dxT = this.bmmAt(wOff, false, dyOff, true, T, inDim, outDim, n);
+    const dx = this.alloc(T * n * inDim);
+    this.x.copy2d(dxT * 4, dx * 4, T, n, inDim, 1, n, inDim * n, inDim, n * inDim);
     const dTheta = this.alloc(size);
     this.x.sumrows(dw * 4, dTheta * 4, T, size);
     const dBias = this.alloc(outDim);
@@ -307,41 +310,40 @@ export class SimdGemm {
   }
 
   /**
-   * Σ_i [(σ² + μ²)/(2σ_p,t²) − log σ] per task t over `size` entries per task (the σ_p-dependent
-   * part of KL(N(μ, σ²) ‖ N(0, σ_p²)) without its constant), terms in float32, sums in float64.
+   * Σ_i (σ² + μ²)/(2σ_p,t²) per task t over `size` entries per task (the μ- and σ_p-dependent part
+   * of KL(N(μ, σ²) ‖ N(0, σ_p²)); the caller adds −Σ log σ and the constant), terms in float32,
+   * sums in float64.
    * @param invVar 1/σ_p,t² per task
    */
-  klForward(mu: Float32Array, sigma: Float32Array, logSigma: Float32Array, invVar: readonly number[], T: number, size: number): Float64Array {
-    for (const [field, a] of [['mu', mu], ['sigma', sigma], ['logSigma', logSigma]] as const) this.check(field, a, T * size, 'T·size');
+  klForward(mu: Float32Array, sigma: Float32Array, invVar: readonly number[], T: number, size: number): Float64Array {
+    for (const [field, a] of [['mu', mu], ['sigma', sigma]] as const) this.check(field, a, T * size, 'T·size');
     if (invVar.length !== T) throw new Error(`SimdGemm.klForward: ${invVar.length} prior variances for ${T} tasks`);
     this.top = ARENA_START;
     const m = this.put(mu);
     const sg = this.put(sigma);
-    const ls = this.put(logSigma);
     const h = this.put(Float32Array.from(invVar, (v) => v * 0.5));
-    const out = this.alloc(2 * T); // float64
-    this.x.klfwd(m * 4, sg * 4, ls * 4, h * 4, out * 4, T, size);
+    const out = this.alloc(2 * T); // float64 (the arena is 16-byte aligned)
+    this.x.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
     return new Float64Array(this.x.memory.buffer, out * 4, T).slice();
   }
 
   /**
-   * Gradients of Σ_t d_t·KL_t from {@link klForward}'s terms: dμ = d_t·(μ/σ_p,t²) and
-   * dρ = d_t·((σ/σ_p,t² − 1/σ)·σ'), σ' = sigmoid(ρ). Views of the kernel memory, valid until its next call.
+   * Gradients of Σ_t d_t·KL_t: dμ = d_t·(μ/σ_p,t²) and dρ = d_t·((σ/σ_p,t² − 1/σ)·σ'),
+   * σ' = sigmoid(ρ). Views of the kernel memory, valid until its next call.
    */
-  klBackward(mu: Float32Array, sigma: Float32Array, invSigma: Float32Array, dSigma: Float32Array, d: Float32Array, invVar: readonly number[], T: number, size: number): { dMu: Float32Array; dRho: Float32Array } {
-    for (const [field, a] of [['mu', mu], ['sigma', sigma], ['invSigma', invSigma], ['dSigma', dSigma]] as const) this.check(field, a, T * size, 'T·size');
+  klBackward(mu: Float32Array, sigma: Float32Array, dSigma: Float32Array, d: Float32Array, invVar: readonly number[], T: number, size: number): { dMu: Float32Array; dRho: Float32Array } {
+    for (const [field, a] of [['mu', mu], ['sigma', sigma], ['dSigma', dSigma]] as const) this.check(field, a, T * size, 'T·size');
     this.check('d', d, T, 'T');
     if (invVar.length !== T) throw new Error(`SimdGemm.klBackward: ${invVar.length} prior variances for ${T} tasks`);
     this.top = ARENA_START;
     const m = this.put(mu);
     const sg = this.put(sigma);
-    const is = this.put(invSigma);
     const ds = this.put(dSigma);
     const dd = this.put(d);
     const iv = this.put(Float32Array.from(invVar));
     const dMu = this.alloc(T * size);
     const dRho = this.alloc(T * size);
-    this.x.klbwd(m * 4, sg * 4, is * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
+    this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
     const mem = this.mem();
     return { dMu: mem.subarray(dMu, dMu + T * size), dRho: mem.subarray(dRho, dRho + T * size) };
   }

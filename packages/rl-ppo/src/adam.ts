@@ -3,25 +3,48 @@ import { adamWasmBase64 } from './kernels/adamWasm';
 
 interface AdamExports {
   readonly memory: WasmMemory;
-  adam(p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, stepSize: number, invBc2: number, eps: number, gradScale: number): void;
+  adam(p: number, g: number, m: number, v: number, n: number, c1: number, b2: number, c2: number, negStep: number, bc2sqrt: number, eps: number, scale: number): void;
   sumsq(g: number, n: number): number;
 }
 
+/** Per-step constants of the Adam update, rounded to float32 as PyTorch's kernels use them. */
+export interface AdamStepConstants {
+  /** 1 − β₁ */
+  readonly c1: number;
+  readonly b2: number;
+  /** 1 − β₂ */
+  readonly c2: number;
+  /** −lr/(1 − β₁ᵗ) */
+  readonly negStep: number;
+  /** √(1 − β₂ᵗ) */
+  readonly bc2sqrt: number;
+  readonly eps: number;
+  /** The global grad-norm clip factor the gradient is multiplied by first. */
+  readonly scale: number;
+}
+
+/** The float32 constants of step `t` (1-based). */
+export function adamStepConstants(lr: number, beta1: number, beta2: number, eps: number, t: number, scale: number): AdamStepConstants {
+  const f = Math.fround;
+  return { c1: f(1 - beta1), b2: f(beta2), c2: f(1 - beta2), negStep: f(-lr / (1 - beta1 ** t)), bc2sqrt: f(Math.sqrt(1 - beta2 ** t)), eps: f(eps), scale: f(scale) };
+}
+
 /**
- * The Adam update of one parameter, in float64 per element with m, v and p rounded to float32
- * when stored — the reference semantics of the wasm kernel (`kernels/adam.wat`), which computes
- * exactly these operations in this order. Exported for tests; {@link Adam} uses the kernel when
+ * The Adam update of one parameter in float32, every operation rounded (Math.fround), in PyTorch's
+ * order for a float32 parameter after clip_grad_norm_: g' = g·scale; m ← m + c1·(g' − m);
+ * v ← v·b2 + (c2·g')·g'; p ← p + negStep·(m / (√v/bc2sqrt + ε)). The reference semantics of the
+ * wasm kernel (`kernels/adam.wat`), which is bit-identical; {@link Adam} uses the kernel when
  * WebAssembly SIMD is available and this loop otherwise.
  */
-export function adamStepReference(
-  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-  b1: number, b2: number, stepSize: number, invBc2: number, eps: number, gradScale: number,
-): void {
+export function adamStepReference(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void {
+  const f = Math.fround;
   for (let i = 0; i < p.length; i++) {
-    const gi = (g[i] as number) * gradScale;
-    const mi = (m[i] = b1 * (m[i] as number) + (1 - b1) * gi);
-    const vi = (v[i] = b2 * (v[i] as number) + (1 - b2) * gi * gi);
-    p[i] = (p[i] as number) - (stepSize * mi) / (Math.sqrt(vi * invBc2) + eps);
+    const gi = f((g[i] as number) * k.scale);
+    const mi = f((m[i] as number) + f(k.c1 * f(gi - (m[i] as number))));
+    const vi = f(f((v[i] as number) * k.b2) + f(f(k.c2 * gi) * gi));
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = f((p[i] as number) + f(k.negStep * f(mi / f(f(f(Math.sqrt(vi)) / k.bc2sqrt) + k.eps))));
   }
 }
 
@@ -31,12 +54,13 @@ export function adamStepReference(
  * learning rate is passed on every step (linear annealing × the group's scale), and the whole state
  * (step count and moments, keyed by stable parameter names) goes into checkpoints.
  *
- * The step is fused per parameter on the CPU: a VarShare agent has ~20× more parameters than the
- * plain MLP (μ and ρ per task), and the ~12 tensor ops per parameter of an op-by-op Adam cost more
- * on wasm (≈5 µs dispatch each, plus one pass over memory per op) than the arithmetic. The moments,
- * the gradients and a copy of each parameter's values live in the memory of a small WebAssembly
- * SIMD kernel (`kernels/adam.wat`, two float64 lanes), which computes {@link adamStepReference}
- * bit for bit. The parameter copy is re-read from its variable only when the variable was assigned
+ * The arithmetic is PyTorch's for float32 parameters, in float32 and in its order of operations
+ * (see {@link adamStepReference}). The step is fused per parameter on the CPU: a VarShare agent has
+ * ~20× more parameters than the plain MLP (μ and ρ per task), and the ~12 tensor ops per parameter
+ * of an op-by-op Adam cost more on wasm (≈5 µs dispatch each, plus one pass over memory per op)
+ * than the arithmetic. The moments, the gradients and a copy of each parameter's values live in
+ * the memory of a small WebAssembly SIMD kernel (`kernels/adam.wat`, four float32 lanes), which
+ * computes {@link adamStepReference} bit for bit. The parameter copy is re-read from its variable only when the variable was assigned
  * by anyone else (a checkpoint restore, say): a variable's `dataId` changes on every assign.
  *
  * A step is either {@link applyArrays}, or {@link stage} per gradient, {@link stagedSumSquares} (for
@@ -143,9 +167,7 @@ export class Adam {
    */
   applyStaged(lr: number, gradScale = 1): void {
     this.step += 1;
-    const { beta1: b1, beta2: b2, eps } = this;
-    const stepSize = lr / (1 - b1 ** this.step);
-    const invBc2 = 1 / (1 - b2 ** this.step);
+    const k = adamStepConstants(lr, this.beta1, this.beta2, this.eps, this.step, gradScale);
     const onWasm = tf.getBackend() === 'wasm';
     for (const [name, variable] of this.params) {
       if (!this.staged.has(name)) continue;
@@ -155,9 +177,9 @@ export class Adam {
       const v = this.v.get(name) as Float32Array;
       if (this.synced.get(name) !== variable.dataId) p.set(variable.dataSync() as Float32Array);
       if (this.kernel) {
-        this.kernel.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, b1, b2, stepSize, invBc2, eps, gradScale);
+        this.kernel.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale);
       } else {
-        adamStepReference(p, g, m, v, b1, b2, stepSize, invBc2, eps, gradScale);
+        adamStepReference(p, g, m, v, k);
       }
       // The wasm backend copies a new tensor's values at once; other backends may keep the array.
       tf.tidy(() => variable.assign(tf.tensor(onWasm ? p : p.slice(), variable.shape)));

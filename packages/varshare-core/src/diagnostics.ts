@@ -40,13 +40,35 @@ export interface ModelDiagnostics {
   readonly ratioR: number;
 }
 
-/** @param logSum Σ log σ over `sigma` (from the σ caches: no logarithm per entry here) */
-function stats(mu: Float32Array, sigma: Float32Array, logSum: number): PosteriorStats {
-  const abs = new Float32Array(mu.length);
-  for (let i = 0; i < mu.length; i++) abs[i] = Math.abs(mu[i] as number);
-  let sum = 0;
-  for (let i = 0; i < sigma.length; i++) sum += sigma[i] as number;
-  return { muAbsMedian: median(abs), sigmaMedian: median(sigma), sigmaMean: sum / sigma.length, logSigmaMean: logSum / sigma.length };
+/** One set of entries: |μ| and σ values with their sums (Σσ, Σ log σ). */
+interface Entries {
+  readonly absMu: Float32Array;
+  readonly sigma: Float32Array;
+  readonly sigmaSum: number;
+  readonly logSigmaSum: number;
+}
+
+function entries(mu: Float32Array, sigma: Float32Array, logSigmaSum: number): Entries {
+  const absMu = new Float32Array(mu.length);
+  for (let i = 0; i < mu.length; i++) absMu[i] = Math.abs(mu[i] as number);
+  let sigmaSum = 0;
+  for (let i = 0; i < sigma.length; i++) sigmaSum += sigma[i] as number;
+  return { absMu, sigma, sigmaSum, logSigmaSum };
+}
+
+/** Entries of several sets together (sums added, arrays concatenated: no per-entry work again). */
+function merge(parts: readonly Entries[]): Entries {
+  return {
+    absMu: concat(parts.map((p) => p.absMu)),
+    sigma: concat(parts.map((p) => p.sigma)),
+    sigmaSum: parts.reduce((a, p) => a + p.sigmaSum, 0),
+    logSigmaSum: parts.reduce((a, p) => a + p.logSigmaSum, 0),
+  };
+}
+
+function stats(e: Entries): PosteriorStats {
+  const n = e.sigma.length;
+  return { muAbsMedian: median(e.absMu), sigmaMedian: median(e.sigma), sigmaMean: e.sigmaSum / n, logSigmaMean: e.logSigmaSum / n };
 }
 
 function concat(parts: readonly Float32Array[]): Float32Array {
@@ -72,9 +94,8 @@ function absAll(x: Float32Array): Float32Array {
  */
 export function posteriorDiagnostics(nets: readonly VarShareMLP[], eps = 1e-8): ModelDiagnostics {
   const numTasks = nets[0]?.numTasks ?? 0;
-  const taskMu: Float32Array[][] = Array.from({ length: numTasks }, () => []);
-  const taskSigma: Float32Array[][] = Array.from({ length: numTasks }, () => []);
-  const taskLogSum = new Array<number>(numTasks).fill(0);
+  // |μ| and the sums are computed once per (layer, task); layer-wide and task-wide statistics reuse them.
+  const perTaskParts: Entries[][] = Array.from({ length: numTasks }, () => []);
   const allSigma: Float32Array[] = [];
   const allTheta: Float32Array[] = [];
   const perLayer: LayerDiagnostics[] = [];
@@ -84,27 +105,25 @@ export function posteriorDiagnostics(nets: readonly VarShareMLP[], eps = 1e-8): 
       const thetaAbs = absAll(theta);
       allTheta.push(thetaAbs);
       if (layer.residualParamsPerTask === 0) continue;
-      const layerMu = concat(mu);
-      const layerSigma = concat(sigma);
-      allSigma.push(layerSigma);
-      mu.forEach((m, t) => (taskMu[t] as Float32Array[]).push(m));
-      sigma.forEach((s, t) => (taskSigma[t] as Float32Array[]).push(s));
-      logSigmaSum.forEach((l, t) => (taskLogSum[t] = (taskLogSum[t] as number) + l));
-      const whole = stats(layerMu, layerSigma, logSigmaSum.reduce((a, b) => a + b, 0));
+      const tasks = mu.map((m, t) => entries(m, sigma[t] as Float32Array, logSigmaSum[t] as number));
+      tasks.forEach((e, t) => (perTaskParts[t] as Entries[]).push(e));
+      const whole = merge(tasks);
+      allSigma.push(whole.sigma);
+      const wholeStats = stats(whole);
       const thetaAbsMedian = median(thetaAbs);
       perLayer.push({
         layer: layer.name,
-        ...whole,
+        ...wholeStats,
         thetaAbsMedian,
-        ratioR: whole.sigmaMedian / (thetaAbsMedian + eps),
-        perTask: mu.map((m, t) => stats(m, sigma[t] as Float32Array, logSigmaSum[t] as number)),
+        ratioR: wholeStats.sigmaMedian / (thetaAbsMedian + eps),
+        perTask: tasks.map(stats),
       });
     }
   }
   const sigmaMedian = allSigma.length ? median(concat(allSigma)) : Number.NaN;
   const thetaAbsMedian = median(concat(allTheta));
   return {
-    perTask: taskMu.map((parts, t) => (parts.length ? stats(concat(parts), concat(taskSigma[t] as Float32Array[]), taskLogSum[t] as number) : stats(new Float32Array(), new Float32Array(), 0))),
+    perTask: perTaskParts.map((parts) => stats(merge(parts))),
     perLayer,
     sigmaMedian,
     thetaAbsMedian,

@@ -1,70 +1,75 @@
-;; Fused Adam step for @varshare/rl-ppo (see src/adam.ts), two elements at a time with f64x2,
+;; Fused Adam step for @varshare/rl-ppo (see src/adam.ts), four elements at a time with f32x4,
 ;; and the sum of squares of the gradients (for global grad-norm clipping).
-;; This text is the source: `npm run build:wasm` assembles it (wabt) into adamWasm.ts, and a test
-;; checks that the embedded bytes are this file's assembly.
+;; This text is the source: `npm run build:wasm` assembles it (wabt) into adamWasm.ts, and
+;; `npm test` checks that the embedded bytes are this file's assembly.
 ;;
-;; adam(p, g, m, v, n, b1, b2, stepSize, invBc2, eps, gradScale): for i < n, with p, g, m, v
-;; float32 arrays at those byte offsets, in float64 and in exactly this order of operations:
-;;   gi = g[i]·gradScale
-;;   mi = b1·m[i] + (1 − b1)·gi
-;;   vi = b2·v[i] + ((1 − b2)·gi)·gi
-;;   p[i] ← f32(p[i] − (stepSize·mi) / (sqrt(vi·invBc2) + eps)),  m[i] ← f32(mi),  v[i] ← f32(vi)
-;; which is the scalar JavaScript loop it replaces, operation for operation (IEEE add, mul, div and
-;; sqrt round the same in f64x2 lanes as in scalar code), so results are bit-identical.
+;; adam(p, g, m, v, n, c1, b2, c2, negStep, bc2sqrt, eps, scale): for i < n, with p, g, m, v float32
+;; arrays at those byte offsets, in float32 and in this order of operations — PyTorch's Adam for a
+;; float32 parameter after clip_grad_norm_ (g.mul_(scale), exp_avg.lerp_(g, 1 − β₁),
+;; exp_avg_sq.mul_(β₂).addcmul_(g, g, value=1 − β₂), denom = exp_avg_sq.sqrt() / √bc₂ + ε,
+;; p.addcdiv_(exp_avg, denom, value=−step)):
+;;   g' = g·scale
+;;   m ← m + c1·(g' − m)                 (c1 = 1 − β₁)
+;;   v ← v·b2 + (c2·g')·g'               (c2 = 1 − β₂)
+;;   p ← p + negStep·(m / (sqrt(v)/bc2sqrt + eps))
+;; IEEE float32 add, mul, div and sqrt round the same in every lane as in scalar code, so this is
+;; bit-identical to src/adam.ts's adamStepReference (which rounds each operation with Math.fround).
 (module
   (memory (export "memory") 1)
   (func (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
-    (param $b1 f64) (param $b2 f64) (param $stepSize f64) (param $invBc2 f64) (param $eps f64) (param $gradScale f64)
-    (local $c1 f64) (local $c2 f64) (local $i i32) (local $pairs i32)
-    (local $vb1 v128) (local $vb2 v128) (local $vc1 v128) (local $vc2 v128) (local $vstep v128) (local $vinv v128) (local $veps v128) (local $vscale v128)
-    (local $gi v128) (local $mi v128) (local $vi v128) (local $pi v128)
-    (local $sg f64) (local $sm f64) (local $sv f64)
-    (local.set $c1 (f64.sub (f64.const 1) (local.get $b1)))
-    (local.set $c2 (f64.sub (f64.const 1) (local.get $b2)))
-    (local.set $vb1 (f64x2.splat (local.get $b1)))
-    (local.set $vb2 (f64x2.splat (local.get $b2)))
-    (local.set $vc1 (f64x2.splat (local.get $c1)))
-    (local.set $vc2 (f64x2.splat (local.get $c2)))
-    (local.set $vstep (f64x2.splat (local.get $stepSize)))
-    (local.set $vinv (f64x2.splat (local.get $invBc2)))
-    (local.set $veps (f64x2.splat (local.get $eps)))
-    (local.set $vscale (f64x2.splat (local.get $gradScale)))
-    (local.set $pairs (i32.shr_u (local.get $n) (i32.const 1)))
-    (block $pairsDone
-      (br_if $pairsDone (i32.eqz (local.get $pairs)))
-      (loop $pair
-        (local.set $gi (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $g))) (local.get $vscale)))
-        (local.set $mi (f64x2.add
-          (f64x2.mul (local.get $vb1) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $m))))
-          (f64x2.mul (local.get $vc1) (local.get $gi))))
-        (local.set $vi (f64x2.add
-          (f64x2.mul (local.get $vb2) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v))))
-          (f64x2.mul (f64x2.mul (local.get $vc2) (local.get $gi)) (local.get $gi))))
-        (local.set $pi (f64x2.sub
-          (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))
-          (f64x2.div
-            (f64x2.mul (local.get $vstep) (local.get $mi))
-            (f64x2.add (f64x2.sqrt (f64x2.mul (local.get $vi) (local.get $vinv))) (local.get $veps)))))
-        (v128.store64_lane 0 (local.get $m) (f32x4.demote_f64x2_zero (local.get $mi)))
-        (v128.store64_lane 0 (local.get $v) (f32x4.demote_f64x2_zero (local.get $vi)))
-        (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero (local.get $pi)))
-        (local.set $p (i32.add (local.get $p) (i32.const 8)))
-        (local.set $g (i32.add (local.get $g) (i32.const 8)))
-        (local.set $m (i32.add (local.get $m) (i32.const 8)))
-        (local.set $v (i32.add (local.get $v) (i32.const 8)))
+    (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $negStep f32) (param $bc2sqrt f32) (param $eps f32) (param $scale f32)
+    (local $i i32) (local $quads i32)
+    (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $vstep v128) (local $vbc v128) (local $veps v128) (local $vscale v128)
+    (local $gi v128) (local $mi v128) (local $vi v128)
+    (local $sg f32) (local $sm f32) (local $sv f32)
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $vstep (f32x4.splat (local.get $negStep)))
+    (local.set $vbc (f32x4.splat (local.get $bc2sqrt)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vscale (f32x4.splat (local.get $scale)))
+    (local.set $quads (i32.shr_u (local.get $n) (i32.const 2)))
+    (block $quadsDone
+      (br_if $quadsDone (i32.eqz (local.get $quads)))
+      (loop $quad
+        (local.set $gi (f32x4.mul (v128.load (local.get $g)) (local.get $vscale)))
+        (local.set $mi (v128.load (local.get $m)))
+        (local.set $mi (f32x4.add (local.get $mi) (f32x4.mul (local.get $vc1) (f32x4.sub (local.get $gi) (local.get $mi)))))
+        (local.set $vi (f32x4.add
+          (f32x4.mul (v128.load (local.get $v)) (local.get $vb2))
+          (f32x4.mul (f32x4.mul (local.get $vc2) (local.get $gi)) (local.get $gi))))
+        (v128.store (local.get $m) (local.get $mi))
+        (v128.store (local.get $v) (local.get $vi))
+        (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
+          (f32x4.mul (local.get $vstep)
+            (f32x4.div (local.get $mi) (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vi)) (local.get $vbc)) (local.get $veps))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $m (i32.add (local.get $m) (i32.const 16)))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $pair (i32.lt_u (local.get $i) (local.get $pairs)))))
-    ;; odd n: the last element in scalar f64, the same operations
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then
-        (local.set $sg (f64.mul (f64.promote_f32 (f32.load (local.get $g))) (local.get $gradScale)))
-        (local.set $sm (f64.add (f64.mul (local.get $b1) (f64.promote_f32 (f32.load (local.get $m)))) (f64.mul (local.get $c1) (local.get $sg))))
-        (local.set $sv (f64.add (f64.mul (local.get $b2) (f64.promote_f32 (f32.load (local.get $v)))) (f64.mul (f64.mul (local.get $c2) (local.get $sg)) (local.get $sg))))
-        (f32.store (local.get $p) (f32.demote_f64 (f64.sub
-          (f64.promote_f32 (f32.load (local.get $p)))
-          (f64.div (f64.mul (local.get $stepSize) (local.get $sm)) (f64.add (f64.sqrt (f64.mul (local.get $sv) (local.get $invBc2))) (local.get $eps))))))
-        (f32.store (local.get $m) (f32.demote_f64 (local.get $sm)))
-        (f32.store (local.get $v) (f32.demote_f64 (local.get $sv))))))
+        (br_if $quad (i32.lt_u (local.get $i) (local.get $quads)))))
+    ;; the last n mod 4 elements in scalar float32, the same operations
+    (local.set $i (i32.and (local.get $n) (i32.const 3)))
+    (block $tailDone
+      (br_if $tailDone (i32.eqz (local.get $i)))
+      (loop $tail
+        (local.set $sg (f32.mul (f32.load (local.get $g)) (local.get $scale)))
+        (local.set $sm (f32.load (local.get $m)))
+        (local.set $sm (f32.add (local.get $sm) (f32.mul (local.get $c1) (f32.sub (local.get $sg) (local.get $sm)))))
+        (local.set $sv (f32.add (f32.mul (f32.load (local.get $v)) (local.get $b2)) (f32.mul (f32.mul (local.get $c2) (local.get $sg)) (local.get $sg))))
+        (f32.store (local.get $m) (local.get $sm))
+        (f32.store (local.get $v) (local.get $sv))
+        (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
+          (f32.mul (local.get $negStep)
+            (f32.div (local.get $sm) (f32.add (f32.div (f32.sqrt (local.get $sv)) (local.get $bc2sqrt)) (local.get $eps))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $m (i32.add (local.get $m) (i32.const 4)))
+        (local.set $v (i32.add (local.get $v) (i32.const 4)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br_if $tail (local.get $i)))))
   ;; sumsq(g, n): Σ g[i]² over float32 g, each square and the sum in float64, two lanes
   ;; (lane 0 sums the even elements, lane 1 the odd ones; the lanes are added at the end).
   (func (export "sumsq") (param $g i32) (param $n i32) (result f64)

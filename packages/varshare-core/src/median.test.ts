@@ -15,7 +15,36 @@ describe('median', () => {
       const s = [...xs].sort((a, b) => a - b);
       const ref = n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
       expect(median(xs) + 0).toBe(ref + 0); // +0 folds −0 from Math.round
+      // float32 input takes the radix path: the same answer on the same (float32) values
+      const f = Float32Array.from(xs.map((x) => x * 0.37 - 1e-3));
+      const fs = Array.from(f).sort((a, b) => a - b);
+      const fref = n % 2 ? fs[(n - 1) / 2]! : (fs[n / 2 - 1]! + fs[n / 2]!) / 2;
+      expect(median(f)).toBe(fref);
+      expect(median(Array.from(f))).toBe(fref);
     }
+  });
+
+  it('float32 radix path: signs, zeros, extremes, ties across buckets, NaN, and no change to the input', () => {
+    const cases: number[][] = [
+      [-3, -1, -2],
+      [0, -0, 1, -1],
+      [3.4e38, -3.4e38, 1e-45, -1e-45, 7],
+      [Infinity, -Infinity, 2, 1],
+      [1, 1.0000001, 1.0000002, 0.9999999],
+    ];
+    for (const c of cases) {
+      const f = Float32Array.from(c);
+      const before = Array.from(f);
+      const s = Array.from(f).sort((a, b) => a - b);
+      const n = s.length;
+      const ref = n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+      expect(median(f) + 0).toBe(ref + 0);
+      expect(Array.from(f)).toEqual(before);
+    }
+    expect(Number.isNaN(median(Float32Array.from([1, Number.NaN, 2])))).toBe(true);
+    // a subarray view (non-zero byteOffset) reads only its own values
+    const big = Float32Array.from([100, 5, 1, 3, 100]);
+    expect(median(big.subarray(1, 4))).toBe(3);
   });
 });
 

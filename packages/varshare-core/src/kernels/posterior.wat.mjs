@@ -1,11 +1,34 @@
 // Generator of posterior.wat (run by tools/wasm/build.mjs, which writes posterior.wat next to this
 // file and assembles it). The kernel is written once per group of 4 lanes here and emitted for
-// UNROLL independent groups with their statements interleaved: the polynomial chains of exp and log
-// are latency-bound, and two interleaved chains run ~2× faster per element than one.
+// UNROLL independent groups with their statements interleaved: the polynomial chains are
+// latency-bound, and interleaved chains run ~2× faster per element than one.
+//
+// With e = exp(−|ρ|) ∈ (0, 1]: log1p(e) = e·R(e) and, for ρ ≤ 0, log σ = log(e·R(e)) = ρ + H(e),
+// where R(e) = log1p(e)/e and H = log R are smooth on [0, 1] and replaced by polynomials (float64
+// least squares on Chebyshev nodes, degree 9 and 8: |ΔR/R| < 5e-9, |ΔH| < 1.1e-8 before float32
+// rounding). Only lane groups holding some ρ > 0 (σ > log 2, rare) take a full logarithm.
 
 const UNROLL = 4;
 
 import { K, I, g, k, expGroup } from './simdMath.mjs';
+
+/** R(e) = log1p(e)/e ≈ Σ r_i eⁱ and H(e) = log R(e) ≈ Σ h_i eⁱ on [0, 1]. */
+const R = [0.9999999954, -0.4999990399, 0.3333000404, -0.2495455887, 0.1967811726, -0.1531186311, 0.1061426469, -0.05706420081, 0.01990716095, -0.003256378479];
+const H = [-1.043363556e-8, -0.4999982377, 0.2082837371, -0.1244528667, 0.08404319371, -0.05557280245, 0.03041553832, -0.01118781896, 0.00195635425];
+const PK = Object.fromEntries([...R.map((c, i) => [`r${i}`, c]), ...H.map((c, i) => [`h${i}`, c])]);
+
+/**
+ * Estrin evaluation of Σ c_i xⁱ (coefficients named `${name}${i}`, degree 8 or 9) for one lane
+ * group: pairs c_2j + c_2j+1·x, combined with x² and x⁴. Needs x2/x4 of the group set already.
+ */
+function estrin(s, name, degree, x, dst) {
+  const c = (i) => g(`k_${name}${i}`);
+  const pair = (i) => (i + 1 <= degree ? `(f32x4.add ${c(i)} (f32x4.mul ${c(i + 1)} ${x}))` : c(i));
+  const x2 = g(`x2${s}`);
+  const x4 = g(`x4${s}`);
+  // q0 = p01 + p23·x², q1 = p45 + p67·x², P = q0 + x⁴·(q1 + x⁴·p89)
+  return [[dst, `(f32x4.add (f32x4.add ${pair(0)} (f32x4.mul ${pair(2)} ${x2})) (f32x4.mul ${x4} (f32x4.add (f32x4.add ${pair(4)} (f32x4.mul ${pair(6)} ${x2})) (f32x4.mul ${x4} ${pair(8)}))))`]];
+}
 
 /** Statements of log for one lane group: sets `dst` from `src` (a positive normal float). */
 function logGroup(s, src, dst) {
@@ -37,21 +60,32 @@ function group(s, off) {
   return [
     [`rho${s}`, `(v128.load ${at('in')})`],
     ...expGroup(s, `(f32x4.neg (f32x4.abs ${g(`rho${s}`)}))`),
-    [`u${s}`, `(f32x4.add ${g(`e${s}`)} ${k('one')})`],
-    ...logGroup(s, `u${s}`, `logu${s}`),
-    // log1p(e) = log(u)·e/(u − 1), or e where u rounds to 1; σ = max(ρ, 0) + log1p(e)
-    [`sig${s}`, `(f32x4.add (f32x4.pmax ${g(`rho${s}`)} ${k('zero')}) (v128.bitselect ${g(`e${s}`)} (f32x4.div (f32x4.mul ${g(`logu${s}`)} ${g(`e${s}`)}) (f32x4.sub ${g(`u${s}`)} ${k('one')})) (f32x4.eq ${g(`u${s}`)} ${k('one')})))`],
-    ...logGroup(s, `sig${s}`, `logsig${s}`),
+    [`x2${s}`, `(f32x4.mul ${g(`e${s}`)} ${g(`e${s}`)})`],
+    [`x4${s}`, `(f32x4.mul ${g(`x2${s}`)} ${g(`x2${s}`)})`],
+    ...estrin(s, 'r', R.length - 1, g(`e${s}`), `rr${s}`),
+    ...estrin(s, 'h', H.length - 1, g(`e${s}`), `hh${s}`),
+    // σ = max(ρ, 0) + e·R(e);  log σ = ρ + H(e) (ρ ≤ 0; other lanes are redone below)
+    [`sig${s}`, `(f32x4.add (f32x4.pmax ${g(`rho${s}`)} ${k('zero')}) (f32x4.mul ${g(`e${s}`)} ${g(`rr${s}`)}))`],
+    [`logsig${s}`, `(f32x4.add ${g(`rho${s}`)} ${g(`hh${s}`)})`],
     [null, `(v128.store ${at('out')} ${g(`sig${s}`)})`],
-    [null, `(v128.store ${at('o1')} (f32x4.div (v128.bitselect ${k('one')} ${g(`e${s}`)} (f32x4.ge ${g(`rho${s}`)} ${k('zero')})) ${g(`u${s}`)}))`],
+    [null, `(v128.store ${at('o1')} (f32x4.div (v128.bitselect ${k('one')} ${g(`e${s}`)} (f32x4.ge ${g(`rho${s}`)} ${k('zero')})) (f32x4.add ${g(`e${s}`)} ${k('one')})))`],
     [null, `(v128.store ${at('o2')} ${g(`logsig${s}`)})`],
   ];
 }
 
+/** Where a group holds some ρ > 0: log σ by the full logarithm for those lanes. */
+function positiveFix(s, off) {
+  const at = (base) => (off ? `(i32.add (i32.add ${g(base)} ${g('i')}) (i32.const ${off}))` : `(i32.add ${g(base)} ${g('i')})`);
+  const stmts = [...logGroup(s, `sig${s}`, `full${s}`), [null, `(v128.store ${at('o2')} (v128.bitselect ${g(`full${s}`)} ${g(`logsig${s}`)} (f32x4.gt ${g(`rho${s}`)} ${k('zero')})))`]];
+  const body = stmts.map(([dst, expr]) => (dst ? `            (local.set $${dst} ${expr})` : `            ${expr}`)).join('\n');
+  return { stmts, text: `        (if (v128.any_true (f32x4.gt ${g(`rho${s}`)} ${k('zero')}))\n          (then\n${body}))` };
+}
+
 export default function generate() {
   const groups = Array.from({ length: UNROLL }, (_, u) => group(`_${u}`, 16 * u));
+  const fixes = Array.from({ length: UNROLL }, (_, u) => positiveFix(`_${u}`, 16 * u));
   const locals = new Set();
-  for (const grp of groups) for (const [dst] of grp) if (dst) locals.add(dst);
+  for (const grp of [...groups, ...fixes.map((f) => f.stmts)]) for (const [dst] of grp) if (dst) locals.add(dst);
   const lines = [];
   for (let j = 0; j < (groups[0] ?? []).length; j++) {
     for (const grp of groups) {
@@ -59,6 +93,7 @@ export default function generate() {
       lines.push(dst ? `        (local.set $${dst} ${expr})` : `        ${expr}`);
     }
   }
+  for (const f of fixes) lines.push(f.text);
   const step = 16 * UNROLL;
   return `;; GENERATED by posterior.wat.mjs (tools/wasm/build.mjs): edit that file, then npm run build:wasm.
 ;;
@@ -70,17 +105,21 @@ export default function generate() {
 ;;   out[i]      = σ  = max(ρ, 0) + log1p(e)
 ;;   out[n + i]  = σ' = sigmoid(ρ) = (ρ ≥ 0 ? 1 : e) / u
 ;;   out[2n + i] = log σ
-;; log1p(e) = log(u)·e/(u − 1) (accurate also when e ≪ 1), and e where u rounds to 1. exp and log
-;; are the Cephes single-precision polynomials, evaluated in Estrin form; ρ below −87 is treated
-;; as −87 (σ ≥ 1.6e−38, a normal float). ${UNROLL} groups of 4 lanes per iteration, interleaved.
+;; log1p(e) = e·R(e) and, for ρ ≤ 0, log σ = ρ + H(e), with polynomials R ≈ log1p(e)/e (degree 9)
+;; and H ≈ log R (degree 8) on [0, 1]; a group of 4 lanes with some ρ > 0 takes the full log for
+;; those lanes. exp and log are the Cephes single-precision polynomials; polynomials are evaluated
+;; in Estrin form; ρ below −87 is treated as −87 (σ ≥ 1.6e−38, a normal float). ${UNROLL} groups of
+;; 4 lanes per iteration, interleaved.
+;;
+;; blocksums(src, n, block, out): float64 sums of consecutive blocks (Σ log σ per task).
 (module
   (memory (export "memory") 1)
   ;; the multiple of n the caller must pad to
   (func (export "lanes") (result i32) (i32.const ${4 * UNROLL}))
   (func (export "sigma") (param $in i32) (param $out i32) (param $n i32)
     (local $i i32) (local $o1 i32) (local $o2 i32)
-    ${[...Object.keys(K).map((c) => `k_${c}`), ...Object.keys(I).map((c) => `k_${c}`), ...locals].map((l) => `(local $${l} v128)`).join(' ')}
-${Object.entries(K).map(([c, v]) => `    (local.set $k_${c} (f32x4.splat (f32.const ${v})))`).join('\n')}
+    ${[...Object.keys(K).map((c) => `k_${c}`), ...Object.keys(PK).map((c) => `k_${c}`), ...Object.keys(I).map((c) => `k_${c}`), ...locals].map((l) => `(local $${l} v128)`).join(' ')}
+${Object.entries({ ...K, ...PK }).map(([c, v]) => `    (local.set $k_${c} (f32x4.splat (f32.const ${v})))`).join('\n')}
 ${Object.entries(I).map(([c, v]) => `    (local.set $k_${c} (i32x4.splat (i32.const ${v})))`).join('\n')}
     (local.set $o1 (i32.add ${g('out')} (i32.shl ${g('n')} (i32.const 2))))
     (local.set $o2 (i32.add ${g('o1')} (i32.shl ${g('n')} (i32.const 2))))

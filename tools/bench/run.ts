@@ -9,7 +9,8 @@
  *     is the reference for "achieved vs peak";
  *  2. e2e: PPOTrainer env-steps/s on cartpole-mt (10 tasks, 64×64 actor and critic), VarShare and
  *     shared-mlp (network.residual 'none'), split into rollout and update seconds per PPO update
- *     (evaluation excluded: the run is longer than the updates timed);
+ *     (evaluation excluded: the run is longer than the updates timed); then `varshare train` itself
+ *     (the CLI, the suite's experiment defaults, evaluation included) for baseline and shared-mlp;
  *  3. net: one PPO-shaped minibatch step (actor+critic forward, categorical PPO loss, value loss,
  *     KL, backward, grad clip, Adam) on synthetic batches, VarShare vs plain MLP, for 39-400-400-4
  *     (arm-mt10 sized) and 4-64-64-2 (cartpole sized); matmul GFLOP/s vs peak, both over the whole
@@ -17,7 +18,10 @@
  *  4. scaling: the 64×64 step at 10, 20, 50 tasks (32 rows per task), time and memory.
  * When the `arm-mt10` suite is registered, section 2 also runs it end to end.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MultiTaskAgent, PPOTrainer, Adam, trainingConfigSchema, categoricalLogProbEntropy } from '@varshare/rl-ppo';
 import { initBackend, tf, TaskRouting, networkConfigSchema, Rng, SimdGemm } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
@@ -123,6 +127,41 @@ function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], up
     kernelMatmulGflops: k && k.ms > 0 ? k.flops / (k.ms * 1e6) : null,
     kernelMatmulShare: k ? k.ms / 1000 / wall : null,
   };
+}
+
+// ------------------------------------------------------------------ 2b. the CLI
+interface CliRun {
+  readonly variant: string;
+  readonly envSteps: number;
+  /** summary.json: env steps / wall seconds of the run (evaluation every eval.interval included). */
+  readonly envStepsPerSecond: number;
+  /** Median over updates of the trainer's charts/SPS. */
+  readonly medianSps: number;
+  readonly meanRolloutSeconds: number;
+  readonly meanUpdateSeconds: number;
+}
+
+/** `varshare train --suite cartpole-mt` with the suite's experiment defaults, as a researcher runs it. */
+function cliRun(variant: string, steps: number): CliRun {
+  const out = mkdtempSync(join(tmpdir(), 'varshare-bench-'));
+  try {
+    const r = spawnSync(process.execPath, ['apps/trainer/bin/varshare.mjs', 'train', '--suite', 'cartpole-mt', '--variant', variant, '--seed', '1', '--steps', String(steps), '--out', out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`varshare train exited with ${r.status}: ${(r.stderr ?? '').slice(-500)}`);
+    const dir = join(out, 'cartpole-mt', variant, 'seed-1');
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { env_steps: number; wall_s: number };
+    const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const mean = (k: string) => rows.reduce((a, row) => a + (row[k] as number), 0) / rows.length;
+    return {
+      variant,
+      envSteps: summary.env_steps,
+      envStepsPerSecond: summary.env_steps / summary.wall_s,
+      medianSps: median(rows.map((row) => row['charts/SPS'] as number)),
+      meanRolloutSeconds: mean('charts/rollout_s'),
+      meanUpdateSeconds: mean('charts/update_s'),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 // ------------------------------------------------------------------ 3./4. one minibatch step
@@ -248,6 +287,14 @@ for (const r of e2e) {
 }
 if (!hasArm) console.log('(arm-mt10 is not registered: the 39-400-400-4 network is measured on synthetic 39-d batches below)');
 
+const cliSteps = quick ? 51200 : 204800;
+const cli = ['baseline', 'shared-mlp'].map((v) => cliRun(v, cliSteps));
+console.log(`\nvarshare train --suite cartpole-mt (experiments/cartpole-mt.yaml, ${cliSteps} steps, seed 1)`);
+console.log('variant      env-steps/s (whole run)  median SPS  rollout s  update s');
+for (const c of cli) {
+  console.log(`${c.variant.padEnd(12)} ${c.envStepsPerSecond.toFixed(0).padStart(23)}  ${c.medianSps.toFixed(0).padStart(10)}  ${c.meanRolloutSeconds.toFixed(3).padStart(9)}  ${c.meanUpdateSeconds.toFixed(3).padStart(8)}`);
+}
+
 // 320 rows = one minibatch of the e2e configuration (2560 / 8); 39-d: 256 rows as in bench:core.
 const steps: StepResult[] = [];
 for (const residual of ['full', 'none'] as const) {
@@ -289,6 +336,6 @@ for (const s of scaling) {
 }
 
 mkdirSync('bench-results', { recursive: true });
-const result = { date: new Date().toISOString(), node: process.version, backend, quick, peak, e2e, armMt10Available: hasArm, steps, ratios, e2eUpdateRatio: e2eRatio, armE2eUpdateRatio: armE2e, scaling };
+const result = { date: new Date().toISOString(), node: process.version, backend, quick, peak, e2e, cli, armMt10Available: hasArm, steps, ratios, e2eUpdateRatio: e2eRatio, armE2eUpdateRatio: armE2e, scaling };
 writeFileSync('bench-results/bench.json', JSON.stringify(result, null, 2));
 console.log('\nwrote bench-results/bench.json');

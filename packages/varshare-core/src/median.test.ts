@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median } from './median';
+import { median, radixMedian } from './median';
 import { Rng, deriveSeed } from './rng';
 
 describe('median', () => {
@@ -20,6 +20,7 @@ describe('median', () => {
       const fs = Array.from(f).sort((a, b) => a - b);
       const fref = n % 2 ? fs[(n - 1) / 2]! : (fs[n / 2 - 1]! + fs[n / 2]!) / 2;
       expect(median(f)).toBe(fref);
+      expect(radixMedian(f)).toBe(fref);
       expect(median(Array.from(f))).toBe(fref);
     }
   });
@@ -38,13 +39,17 @@ describe('median', () => {
       const s = Array.from(f).sort((a, b) => a - b);
       const n = s.length;
       const ref = n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-      expect(median(f) + 0).toBe(ref + 0);
+      expect(radixMedian(f) + 0).toBe(ref + 0);
       expect(Array.from(f)).toEqual(before);
     }
-    expect(Number.isNaN(median(Float32Array.from([1, Number.NaN, 2])))).toBe(true);
+    expect(Number.isNaN(radixMedian(Float32Array.from([1, Number.NaN, 2])))).toBe(true);
     // a subarray view (non-zero byteOffset) reads only its own values
     const big = Float32Array.from([100, 5, 1, 3, 100]);
-    expect(median(big.subarray(1, 4))).toBe(3);
+    expect(radixMedian(big.subarray(1, 4))).toBe(3);
+    // and median() takes the radix path for large float32 inputs
+    const rng = new Rng(5);
+    const large = Float32Array.from({ length: (1 << 17) + 1 }, () => rng.normal());
+    expect(median(large)).toBe(median(Array.from(large)));
   });
 });
 

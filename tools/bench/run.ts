@@ -141,18 +141,22 @@ interface CliRun {
   readonly meanUpdateSeconds: number;
 }
 
-/** `varshare train --suite cartpole-mt` with the suite's experiment defaults, as a researcher runs it. */
-function cliRun(variant: string, steps: number): CliRun {
+/**
+ * `varshare train --suite cartpole-mt --variant baseline` with the suite's experiment defaults, as a
+ * researcher runs it (`extra` CLI arguments, e.g. `--set network.residual=none` for shared-mlp).
+ */
+function cliRun(label: string, steps: number, extra: string[] = []): CliRun {
+  const variant = 'baseline';
   const out = mkdtempSync(join(tmpdir(), 'varshare-bench-'));
   try {
-    const r = spawnSync(process.execPath, ['apps/trainer/bin/varshare.mjs', 'train', '--suite', 'cartpole-mt', '--variant', variant, '--seed', '1', '--steps', String(steps), '--out', out], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['apps/trainer/bin/varshare.mjs', 'train', '--suite', 'cartpole-mt', '--variant', variant, '--seed', '1', '--steps', String(steps), '--out', out, ...extra], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`varshare train exited with ${r.status}: ${(r.stderr ?? '').slice(-500)}`);
     const dir = join(out, 'cartpole-mt', variant, 'seed-1');
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { env_steps: number; wall_s: number };
     const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     const mean = (k: string) => rows.reduce((a, row) => a + (row[k] as number), 0) / rows.length;
     return {
-      variant,
+      variant: label,
       envSteps: summary.env_steps,
       envStepsPerSecond: summary.env_steps / summary.wall_s,
       medianSps: median(rows.map((row) => row['charts/SPS'] as number)),
@@ -271,7 +275,7 @@ function minibatchStep(obsDim: number, hidden: number[], nActions: number, numTa
 const peak = matmulPeak();
 console.log(`backend ${backend}; matmul peak ${peak.gflops.toFixed(1)} GFLOP/s (${peak.size}³: tfjs-wasm ${peak.tfjsGflops.toFixed(1)}, SIMD kernel ${peak.kernelGflops.toFixed(1)})`);
 
-const updates = quick ? 2 : 5;
+const updates = quick ? 2 : 10;
 const e2e: E2E[] = [endToEnd('cartpole-mt', 'full', [64, 64], updates), endToEnd('cartpole-mt', 'none', [64, 64], updates)];
 const hasArm = suiteNames().includes('arm-mt10');
 if (hasArm) {
@@ -288,7 +292,7 @@ for (const r of e2e) {
 if (!hasArm) console.log('(arm-mt10 is not registered: the 39-400-400-4 network is measured on synthetic 39-d batches below)');
 
 const cliSteps = quick ? 51200 : 204800;
-const cli = ['baseline', 'shared-mlp'].map((v) => cliRun(v, cliSteps));
+const cli = [cliRun('baseline', cliSteps), cliRun('shared-mlp', cliSteps, ['--set', 'network.residual=none'])];
 console.log(`\nvarshare train --suite cartpole-mt (experiments/cartpole-mt.yaml, ${cliSteps} steps, seed 1)`);
 console.log('variant      env-steps/s (whole run)  median SPS  rollout s  update s');
 for (const c of cli) {

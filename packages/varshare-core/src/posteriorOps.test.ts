@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from './backend';
 import { gaussianKl } from './gaussianKl';
-import { SigmaCache, constantPriorKl, fastTanh, sampledParam } from './posteriorOps';
+import { SigmaCache, constantPriorKl, fastTanh, sampledParam, scalarPriorKl } from './posteriorOps';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -48,6 +48,31 @@ describe('posterior ops (fused, closed-form gradients)', () => {
         const scale = tf.max(tf.abs(g)).dataSync()[0] as number;
         expect(maxAbs(fused.grads[x.name] as tf.Tensor, g)).toBeLessThan(1e-5 * Math.max(1, scale));
       }
+    });
+  }
+
+  for (const detach of [false, true]) {
+    it(`KL under a learned scalar σ_prior = exp(v) (detach σ: ${detach}): value and gradients (μ, ρ, v) equal autodiff of gaussianKl`, () => {
+      const v = tf.variable(tf.scalar(Math.log(0.3)));
+      const weights = tf.tensor1d([1, -2, 0.5]);
+      const fused = tf.variableGrads(() => {
+        const kl = scalarPriorKl(mu, rho, tf.exp(v), detach, cache);
+        expect(kl).not.toBeNull();
+        return tf.sum(tf.mul(weights, kl as tf.Tensor1D)) as tf.Scalar;
+      }, [mu, rho, v]);
+      const plain = tf.variableGrads(
+        () => tf.sum(tf.mul(weights, tf.sum(gaussianKl(mu, tf.softplus(rho), tf.exp(v), { detachSigmaForPrior: detach }), [1, 2]))) as tf.Scalar,
+        [mu, rho, v],
+      );
+      const val = fused.value.dataSync()[0] as number;
+      expect(Math.abs(val - (plain.value.dataSync()[0] as number))).toBeLessThan(1e-4 * Math.max(1, Math.abs(val)));
+      for (const x of [mu, rho, v]) {
+        const g = plain.grads[x.name] as tf.Tensor;
+        const scale = tf.max(tf.abs(g)).dataSync()[0] as number;
+        expect(maxAbs(fused.grads[x.name] as tf.Tensor, g), x.name).toBeLessThan(1e-5 * Math.max(1, scale));
+      }
+      // detaching σ changes only σ_prior's gradient
+      expect(Math.abs((fused.grads[v.name] as tf.Tensor).dataSync()[0] as number)).toBeGreaterThan(0);
     });
   }
 

@@ -141,9 +141,9 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
     const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
       save([]);
       void r;
-      const sums = gemm.klForward(view(m), view(sigma), ivs, T, rows * cols);
+      const { quad } = gemm.klForward(view(m), view(sigma), ivs, T, rows * cols);
       return {
-        value: tf.tensor1d(Float32Array.from(sums, (v, t) => v - (logSums[t] as number) + constant(t))),
+        value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant(t))),
         gradFunc: (dy: tf.Tensor) => {
           const g = gemm.klBackward(view(mu), view(sigma), view(dSigma), view(dy), ivs, T, rows * cols);
           return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
@@ -175,6 +175,47 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
     };
   }) as Grad2 as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(mu, rho) as tf.Tensor1D;
+}
+
+/**
+ * Per-task KL( N(μ, σ²) || N(0, σ_p²) ) summed over a `[numTasks, rows, cols]` factor for a scalar
+ * σ_p tensor that takes a gradient (Experiment 5's learned per-layer prior, `exp(log σ_p)`), on the
+ * wasm kernel; null when the kernel is unavailable (the caller uses gaussianKl). Value and the μ/ρ
+ * gradients as {@link constantPriorKl}; dKL_t/dσ_p = n/σ_p − Σ(σ² + μ²)/σ_p³, or with
+ * `detachSigma` (stabiliser C: σ's term passes no gradient into σ_p) n/σ_p − Σμ²/σ_p³, n = rows·cols.
+ * @returns `[numTasks]`
+ */
+export function scalarPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: tf.Tensor, detachSigma: boolean, cache: SigmaCache): tf.Tensor1D | null {
+  const be = wasmHeap();
+  const gemm = be ? SimdGemm.get() : null;
+  if (!be || !gemm || sigmaPrior.rank !== 0) return null;
+  const sigma = cache.sigma;
+  const dSigma = cache.dSigma;
+  const logSums = cache.logSigmaSums;
+  const [T, rows, cols] = mu.shape as [number, number, number];
+  const n = rows * cols;
+  const view = (t: tf.Tensor) => be.typedArrayFromHeap(t);
+  const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, spT: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    void r;
+    const sp = spT.dataSync()[0] as number;
+    const ivs = new Array<number>(T).fill(1 / (sp * sp));
+    const { quad, muQuad } = gemm.klForward(view(m), view(sigma), ivs, T, n);
+    const constant = (Math.log(sp) - 0.5) * n;
+    return {
+      value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant)),
+      gradFunc: (dy: tf.Tensor) => {
+        const d = dy.dataSync();
+        // quad_t = Σ(σ² + μ²)/(2σ_p²) ⇒ Σ(σ² + μ²)/σ_p³ = 2·quad_t/σ_p (likewise muQuad for Σμ²)
+        const byPrior = detachSigma ? muQuad : quad;
+        let dSp = 0;
+        for (let t = 0; t < T; t++) dSp += (d[t] as number) * (n / sp - (2 * (byPrior[t] as number)) / sp);
+        const g = gemm.klBackward(view(mu), view(sigma), view(dSigma), view(dy), ivs, T, n);
+        return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols]), tf.scalar(dSp)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor1D)(mu, rho, sigmaPrior);
 }
 
 /** tanh(x) as 2·sigmoid(2x) − 1: the same function, but wasm's sigmoid is ~8× faster than its tanh. */

@@ -6,7 +6,7 @@ import { SigmaPrior, uniqueId } from './sigmaPrior';
 import { groupedMatMul } from './groupedMatMul';
 import { wasmHeap } from './kernels/heap';
 import { SimdGemm } from './kernels/simdGemm';
-import { SigmaCache, constantPriorKl, fastTanh, sampledParam } from './posteriorOps';
+import { SigmaCache, constantPriorKl, fastTanh, sampledParam, scalarPriorKl } from './posteriorOps';
 import { TaskRouting } from './taskRouting';
 
 /**
@@ -294,8 +294,11 @@ export class VarShareDense {
       }
       const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
       const detach = sigmaPrior instanceof SigmaPrior && sigmaPrior.detachSigma;
-      const perFactor = this.factors.map((f) =>
-        tf.sum(gaussianKl(f.mu, tf.softplus(f.rho), sp, { detachSigmaForPrior: detach }), [1, 2]),
+      const perFactor = this.factors.map(
+        (f) =>
+          // A scalar σ_prior tensor (the learned per-layer prior): fused on the wasm kernel.
+          (typeof sp !== 'number' && scalarPriorKl(f.mu, f.rho, sp, detach, f.sigma)) ||
+          tf.sum(gaussianKl(f.mu, tf.softplus(f.rho), sp, { detachSigmaForPrior: detach }), [1, 2]),
       );
       return (perFactor.length === 1 ? perFactor[0] : tf.addN(perFactor)) as tf.Tensor1D;
     });

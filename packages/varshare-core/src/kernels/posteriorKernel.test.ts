@@ -112,13 +112,16 @@ describe('SimdGemm.klForward / klBackward (the constant-prior KL on the kernel)'
     const g = gemm.klBackward(mu, p.sigma, p.dSigma, d, iv, T, size);
     for (let t = 0; t < T; t++) {
       let ref = 0;
+      let refMu = 0;
       for (let i = t * size; i < (t + 1) * size; i++) {
         const s = p.sigma[i]!;
         ref += ((s * s + mu[i]! * mu[i]!) * iv[t]!) / 2;
+        refMu += (mu[i]! * mu[i]! * iv[t]!) / 2;
         expect(g.dMu[i]).toBeCloseTo(d[t]! * mu[i]! * iv[t]!, 6);
         expect(g.dRho[i]! / (d[t]! * (s * iv[t]! - 1 / s) * p.dSigma[i]!)).toBeCloseTo(1, 5);
       }
-      expect(sums[t]! / ref).toBeCloseTo(1, 6);
+      expect(sums.quad[t]! / ref).toBeCloseTo(1, 6);
+      expect(sums.muQuad[t]! / refMu).toBeCloseTo(1, 6);
     }
   });
 });

@@ -310,21 +310,23 @@ export class SimdGemm {
   }
 
   /**
-   * Σ_i (σ² + μ²)/(2σ_p,t²) per task t over `size` entries per task (the μ- and σ_p-dependent part
-   * of KL(N(μ, σ²) ‖ N(0, σ_p²)); the caller adds −Σ log σ and the constant), terms in float32,
-   * sums in float64.
+   * Per task t over `size` entries per task, in float64 from float32 terms: `quad[t]` =
+   * Σ_i (σ² + μ²)/(2σ_p,t²) (the μ- and σ_p-dependent part of KL(N(μ, σ²) ‖ N(0, σ_p²)); the caller
+   * adds −Σ log σ and the constant) and `muQuad[t]` = Σ_i μ²/(2σ_p,t²) (for a learned prior's
+   * gradient with σ detached).
    * @param invVar 1/σ_p,t² per task
    */
-  klForward(mu: Float32Array, sigma: Float32Array, invVar: readonly number[], T: number, size: number): Float64Array {
+  klForward(mu: Float32Array, sigma: Float32Array, invVar: readonly number[], T: number, size: number): { quad: Float64Array; muQuad: Float64Array } {
     for (const [field, a] of [['mu', mu], ['sigma', sigma]] as const) this.check(field, a, T * size, 'T·size');
     if (invVar.length !== T) throw new Error(`SimdGemm.klForward: ${invVar.length} prior variances for ${T} tasks`);
     this.top = ARENA_START;
     const m = this.put(mu);
     const sg = this.put(sigma);
     const h = this.put(Float32Array.from(invVar, (v) => v * 0.5));
-    const out = this.alloc(2 * T); // float64 (the arena is 16-byte aligned)
+    const out = this.alloc(4 * T); // 2T float64 (the arena is 16-byte aligned)
     this.x.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
-    return new Float64Array(this.x.memory.buffer, out * 4, T).slice();
+    const sums = new Float64Array(this.x.memory.buffer, out * 4, 2 * T);
+    return { quad: sums.slice(0, T), muQuad: sums.slice(T, 2 * T) };
   }
 
   /**

@@ -248,7 +248,7 @@ function minibatchStep(obsDim: number, hidden: number[], nActions: number, numTa
   };
   const gemm = SimdGemm.get();
   gemm?.resetStats();
-  const { wall: ms, cpu: cpuMs } = timeBoth(step, quick ? 5 : 15, 3);
+  const { wall: ms, cpu: cpuMs } = timeBoth(step, quick ? 10 : 30, 15);
   const k = gemm?.stats();
   const sizes = [obsDim, ...hidden];
   const flops = stepFlops([...sizes, nActions], B) + stepFlops([...sizes, 1], B);

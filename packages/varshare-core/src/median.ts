@@ -3,7 +3,7 @@
  * input. Large float32 arrays (≥ 2¹⁷ entries: the posterior diagnostics' σ and |μ| of 400-wide
  * networks, millions per update) are selected by radix on their bit patterns, two passes over
  * 16-bit digits without copying or reordering the input (NaN if they hold a NaN); other inputs by
- * quickselect on a float64 copy.
+ * quickselect on a copy (float32 input in float32: the same values).
  */
 /** Smallest float32 input selected by radix (below it, quickselect is faster). */
 const RADIX_MIN = 1 << 17;
@@ -13,7 +13,8 @@ export function median(values: ArrayLike<number>): number {
   if (n === 0) return Number.NaN;
   // Radix selection costs two passes plus two scans of 65,536 buckets: worth it for large inputs.
   if (values instanceof Float32Array && n >= RADIX_MIN) return radixMedian(values);
-  const a = Float64Array.from(values as ArrayLike<number>);
+  // float32 input is selected in a float32 copy (a plain memory copy; the same values).
+  const a = values instanceof Float32Array ? values.slice() : Float64Array.from(values as ArrayLike<number>);
   const hi = select(a, n >> 1);
   if (n % 2 === 1) return hi;
   // The lower middle is the maximum of the left part after selection.
@@ -77,7 +78,7 @@ export function radixMedian(values: Float32Array): number {
 }
 
 /** k-th smallest (0-based), partially reordering `a` so that a[0..k) ≤ a[k] ≤ a(k..n). */
-function select(a: Float64Array, k: number): number {
+function select(a: Float32Array | Float64Array, k: number): number {
   let left = 0;
   let right = a.length - 1;
   while (left < right) {

@@ -1,5 +1,5 @@
 import { tf } from './backend';
-import { wasmHeap } from './kernels/heap';
+import { tensorValues, wasmHeap } from './kernels/heap';
 import { PosteriorKernel } from './kernels/posteriorKernel';
 import { SimdGemm } from './kernels/simdGemm';
 
@@ -24,42 +24,63 @@ import { SimdGemm } from './kernels/simdGemm';
  */
 export class SigmaCache {
   private dataId: object | null = null;
-  private parts: { sigma: tf.Tensor; dSigma: tf.Tensor; logSigmaSums: Float64Array | null; logSigma: tf.Tensor | null; invSigma: tf.Tensor | null } | null = null;
+  private parts: {
+    sigmaValues: Float32Array | null;
+    dSigmaValues: Float32Array | null;
+    sigma: tf.Tensor | null;
+    dSigma: tf.Tensor | null;
+    logSigmaSums: Float64Array | null;
+    logSigma: tf.Tensor | null;
+    invSigma: tf.Tensor | null;
+  } | null = null;
 
   constructor(private readonly rho: tf.Variable) {}
 
   private refresh(): NonNullable<SigmaCache['parts']> {
     // A variable gets a new dataId on every assign, so the dataId identifies the value of ρ.
-    if (this.parts && this.dataId === this.rho.dataId && !this.parts.sigma.isDisposed) return this.parts;
+    if (this.parts && this.dataId === this.rho.dataId) return this.parts;
     this.dispose();
     const kernel = PosteriorKernel.get();
     if (kernel) {
-      const shape = this.rho.shape;
-      const perTask = shape.slice(1).reduce((a, b) => a * b, 1);
-      // On wasm, tensor creation copies at once, so the kernel's memory can be handed over as views.
-      const p = kernel.compute(this.rho.dataSync() as Float32Array, tf.getBackend() !== 'wasm', perTask);
-      this.parts = {
-        sigma: tf.keep(tf.tensor(p.sigma, shape)),
-        dSigma: tf.keep(tf.tensor(p.dSigma, shape)),
-        logSigmaSums: Float64Array.from(p.logSigmaSums),
-        logSigma: null,
-        invSigma: null,
-      };
+      // Arrays only: the fused wasm ops read them directly; tensors are made if someone asks.
+      const perTask = this.rho.shape.slice(1).reduce((a, b) => a * b, 1);
+      const p = kernel.compute(tensorValues(this.rho), false, perTask);
+      this.parts = { sigmaValues: p.sigma.slice(), dSigmaValues: p.dSigma.slice(), sigma: null, dSigma: null, logSigmaSums: p.logSigmaSums.slice(), logSigma: null, invSigma: null };
     } else {
-      this.parts = { sigma: tf.keep(tf.softplus(this.rho)), dSigma: tf.keep(tf.sigmoid(this.rho)), logSigmaSums: null, logSigma: null, invSigma: null };
+      const sigma = tf.keep(tf.softplus(this.rho));
+      const dSigma = tf.keep(tf.sigmoid(this.rho));
+      this.parts = { sigmaValues: null, dSigmaValues: null, sigma, dSigma, logSigmaSums: null, logSigma: null, invSigma: null };
     }
     this.dataId = this.rho.dataId;
     return this.parts;
   }
 
-  /** softplus(ρ), not on any gradient tape (owned by the cache: do not dispose). */
+  /** softplus(ρ) as a tensor, not on any gradient tape (owned by the cache: do not dispose). */
   get sigma(): tf.Tensor {
-    return this.refresh().sigma;
+    const p = this.refresh();
+    if (!p.sigma) p.sigma = tf.keep(tf.tensor(p.sigmaValues as Float32Array, this.rho.shape));
+    return p.sigma;
   }
 
-  /** sigmoid(ρ) = dσ/dρ (owned by the cache: do not dispose). */
+  /** sigmoid(ρ) = dσ/dρ as a tensor (owned by the cache: do not dispose). */
   get dSigma(): tf.Tensor {
-    return this.refresh().dSigma;
+    const p = this.refresh();
+    if (!p.dSigma) p.dSigma = tf.keep(tf.tensor(p.dSigmaValues as Float32Array, this.rho.shape));
+    return p.dSigma;
+  }
+
+  /** softplus(ρ) values, row-major like ρ (owned by the cache: do not modify). */
+  get sigmaValues(): Float32Array {
+    const p = this.refresh();
+    if (!p.sigmaValues) p.sigmaValues = (p.sigma as tf.Tensor).dataSync() as Float32Array;
+    return p.sigmaValues;
+  }
+
+  /** sigmoid(ρ) values (owned by the cache: do not modify). */
+  get dSigmaValues(): Float32Array {
+    const p = this.refresh();
+    if (!p.dSigmaValues) p.dSigmaValues = (p.dSigma as tf.Tensor).dataSync() as Float32Array;
+    return p.dSigmaValues;
   }
 
   /** Σ log σ per task (over rows·cols), float64. */
@@ -75,21 +96,21 @@ export class SigmaCache {
   /** log σ (owned by the cache: do not dispose). */
   get logSigma(): tf.Tensor {
     const p = this.refresh();
-    if (!p.logSigma) p.logSigma = tf.keep(tf.log(p.sigma));
+    if (!p.logSigma) p.logSigma = tf.keep(tf.log(this.sigma));
     return p.logSigma;
   }
 
   /** 1/σ (owned by the cache: do not dispose). */
   get invSigma(): tf.Tensor {
     const p = this.refresh();
-    if (!p.invSigma) p.invSigma = tf.keep(tf.reciprocal(p.sigma));
+    if (!p.invSigma) p.invSigma = tf.keep(tf.reciprocal(this.sigma));
     return p.invSigma;
   }
 
   dispose(): void {
     if (this.parts) {
-      this.parts.sigma.dispose();
-      this.parts.dSigma.dispose();
+      this.parts.sigma?.dispose();
+      this.parts.dSigma?.dispose();
       this.parts.logSigma?.dispose();
       this.parts.invSigma?.dispose();
     }
@@ -125,13 +146,13 @@ export function sampledParam(mu: tf.Variable, rho: tf.Variable, eps: tf.Tensor, 
  * @returns `[numTasks]`
  */
 export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[], cache: SigmaCache): tf.Tensor1D {
-  const sigma = cache.sigma;
-  const dSigma = cache.dSigma;
   const [T, rows, cols] = mu.shape as [number, number, number];
   if (typeof sigmaPrior !== 'number' && sigmaPrior.length !== T) throw new Error(`constantPriorKl: ${sigmaPrior.length} σ_prior values for ${T} tasks`);
   const be = wasmHeap();
   const gemm = be ? SimdGemm.get() : null;
   if (be && gemm) {
+    const sigma = cache.sigmaValues;
+    const dSigma = cache.dSigmaValues;
     // One pass of the SIMD kernel each way (terms in float32, per-task sums in float64); Σ log σ
     // per task comes from the σ cache.
     const logSums = cache.logSigmaSums;
@@ -141,17 +162,19 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
     const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
       save([]);
       void r;
-      const { quad } = gemm.klForward(view(m), view(sigma), ivs, T, rows * cols);
+      const { quad } = gemm.klForward(view(m), sigma, ivs, T, rows * cols);
       return {
         value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant(t))),
         gradFunc: (dy: tf.Tensor) => {
-          const g = gemm.klBackward(view(mu), view(sigma), view(dSigma), view(dy), ivs, T, rows * cols);
+          const g = gemm.klBackward(view(mu), sigma, dSigma, view(dy), ivs, T, rows * cols);
           return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
         },
       };
     }) as Grad2 as unknown as Parameters<typeof tf.customGrad>[0]);
     return op(mu, rho) as tf.Tensor1D;
   }
+  const sigma = cache.sigma;
+  const dSigma = cache.dSigma;
   // Tensors are made inside each function: the forward's intermediates are gone when the gradient runs.
   const invVar = (): tf.Tensor =>
     typeof sigmaPrior === 'number' ? tf.scalar(1 / (sigmaPrior * sigmaPrior)) : tf.tensor3d(sigmaPrior.map((s) => 1 / (s * s)), [T, 1, 1]);
@@ -189,8 +212,8 @@ export function scalarPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: tf.
   const be = wasmHeap();
   const gemm = be ? SimdGemm.get() : null;
   if (!be || !gemm || sigmaPrior.rank !== 0) return null;
-  const sigma = cache.sigma;
-  const dSigma = cache.dSigma;
+  const sigma = cache.sigmaValues;
+  const dSigma = cache.dSigmaValues;
   const logSums = cache.logSigmaSums;
   const [T, rows, cols] = mu.shape as [number, number, number];
   const n = rows * cols;
@@ -200,7 +223,7 @@ export function scalarPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: tf.
     void r;
     const sp = spT.dataSync()[0] as number;
     const ivs = new Array<number>(T).fill(1 / (sp * sp));
-    const { quad, muQuad } = gemm.klForward(view(m), view(sigma), ivs, T, n);
+    const { quad, muQuad } = gemm.klForward(view(m), sigma, ivs, T, n);
     const constant = (Math.log(sp) - 0.5) * n;
     return {
       value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant)),
@@ -210,7 +233,7 @@ export function scalarPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: tf.
         const byPrior = detachSigma ? muQuad : quad;
         let dSp = 0;
         for (let t = 0; t < T; t++) dSp += (d[t] as number) * (n / sp - (2 * (byPrior[t] as number)) / sp);
-        const g = gemm.klBackward(view(mu), view(sigma), view(dSigma), view(dy), ivs, T, n);
+        const g = gemm.klBackward(view(mu), sigma, dSigma, view(dy), ivs, T, n);
         return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols]), tf.scalar(dSp)];
       },
     };

@@ -320,7 +320,7 @@ export class VarShareDense {
     for (const f of this.factors) {
       const size = (f.mu.shape[1] as number) * (f.mu.shape[2] as number);
       const muData = f.mu.dataSync() as Float32Array;
-      const sigmaData = f.sigma.sigma.dataSync() as Float32Array;
+      const sigmaData = f.sigma.sigmaValues;
       for (let m = 0; m < this.numTasks; m++) {
         (mu[m] as Float32Array).set(muData.subarray(m * size, (m + 1) * size), offset);
         (sigma[m] as Float32Array).set(sigmaData.subarray(m * size, (m + 1) * size), offset);
@@ -386,14 +386,15 @@ function fusedDense(xg: tf.Tensor3D, theta: tf.Variable, bias: tf.Variable, f: P
   const gemm = SimdGemm.get() as SimdGemm;
   const [T, n, inDim] = xg.shape;
   const outDim = theta.shape[1] as number;
-  // σ and σ' are (re)computed before any heap view is taken: computing them allocates tensors.
-  const sigma = eps && f ? f.sigma.sigma : null;
-  const dSigma = eps && f ? f.sigma.dSigma : null;
+  // σ and σ' as arrays from the layer's cache (no tensors); the rest are views of the tfjs heap,
+  // taken right before the kernel copies them.
+  const sigma = eps && f ? f.sigma.sigmaValues : null;
+  const dSigma = eps && f ? f.sigma.dSigmaValues : null;
   const operands = (x: tf.Tensor) => ({
     x: be.typedArrayFromHeap(x),
     theta: be.typedArrayFromHeap(theta),
     mu: f ? be.typedArrayFromHeap(f.mu) : null,
-    noise: eps && sigma ? { sigma: be.typedArrayFromHeap(sigma), eps: be.typedArrayFromHeap(eps) } : null,
+    noise: eps && sigma ? { sigma, eps: be.typedArrayFromHeap(eps) } : null,
     T,
     n,
     inDim,
@@ -409,7 +410,7 @@ function fusedDense(xg: tf.Tensor3D, theta: tf.Variable, bias: tf.Variable, f: P
       value,
       gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
         const y = activation === 'none' ? null : be.typedArrayFromHeap(saved[1] as tf.Tensor);
-        const g = gemm.denseBackward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), dSigma ? be.typedArrayFromHeap(dSigma) : null, activation, y);
+        const g = gemm.denseBackward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), dSigma, activation, y);
         // Tensor creation copies out of the kernel memory, which tfjs allocations do not touch.
         const grads = [tf.tensor3d(g.dx, [T, n, inDim]), tf.tensor2d(g.dTheta, [inDim, outDim]), tf.tensor1d(g.dBias)];
         if (g.dMu) grads.push(tf.tensor3d(g.dMu, [T, inDim, outDim]));

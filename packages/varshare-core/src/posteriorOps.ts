@@ -1,7 +1,8 @@
 import { tf } from './backend';
 import { tensorValues, wasmHeap } from './kernels/heap';
 import { PosteriorKernel } from './kernels/posteriorKernel';
-import { SimdGemm } from './kernels/simdGemm';
+import { ResidentBuffer, SimdGemm, type Operand } from './kernels/simdGemm';
+import { residentOf } from './kernels/residentTensor';
 
 /**
  * Fused posterior ops with closed-form gradients. On wasm each tensor op costs a dispatch plus a
@@ -25,62 +26,86 @@ import { SimdGemm } from './kernels/simdGemm';
 export class SigmaCache {
   private dataId: object | null = null;
   private parts: {
-    sigmaValues: Float32Array | null;
-    dSigmaValues: Float32Array | null;
+    /** σ and σ' where the fused ops read them: resident in the SIMD kernel memory, or arrays. */
+    sigmaOperand: Operand | null;
+    dSigmaOperand: Operand | null;
     sigma: tf.Tensor | null;
     dSigma: tf.Tensor | null;
     logSigmaSums: Float64Array | null;
     logSigma: tf.Tensor | null;
     invSigma: tf.Tensor | null;
   } | null = null;
+  private resident: { sigma: ResidentBuffer; dSigma: ResidentBuffer } | null = null;
 
   constructor(private readonly rho: tf.Variable) {}
 
   private refresh(): NonNullable<SigmaCache['parts']> {
     // A variable gets a new dataId on every assign, so the dataId identifies the value of ρ.
     if (this.parts && this.dataId === this.rho.dataId) return this.parts;
-    this.dispose();
+    this.disposeTensors();
     const kernel = PosteriorKernel.get();
     if (kernel) {
-      // Arrays only: the fused wasm ops read them directly; tensors are made if someone asks.
+      // Arrays only (tensors are made if someone asks): σ and σ' go straight into resident regions
+      // of the matmul kernel's memory, where the fused layer and KL ops read them.
       const perTask = this.rho.shape.slice(1).reduce((a, b) => a * b, 1);
       const p = kernel.compute(tensorValues(this.rho), false, perTask);
-      this.parts = { sigmaValues: p.sigma.slice(), dSigmaValues: p.dSigma.slice(), sigma: null, dSigma: null, logSigmaSums: p.logSigmaSums.slice(), logSigma: null, invSigma: null };
+      const gemm = SimdGemm.get();
+      let sigmaOperand: Operand;
+      let dSigmaOperand: Operand;
+      if (gemm) {
+        if (!this.resident) this.resident = { sigma: gemm.resident(this.rho.size), dSigma: gemm.resident(this.rho.size) };
+        gemm.write(this.resident.sigma, p.sigma);
+        gemm.write(this.resident.dSigma, p.dSigma);
+        [sigmaOperand, dSigmaOperand] = [this.resident.sigma, this.resident.dSigma];
+      } else {
+        [sigmaOperand, dSigmaOperand] = [p.sigma.slice(), p.dSigma.slice()];
+      }
+      this.parts = { sigmaOperand, dSigmaOperand, sigma: null, dSigma: null, logSigmaSums: p.logSigmaSums.slice(), logSigma: null, invSigma: null };
     } else {
       const sigma = tf.keep(tf.softplus(this.rho));
       const dSigma = tf.keep(tf.sigmoid(this.rho));
-      this.parts = { sigmaValues: null, dSigmaValues: null, sigma, dSigma, logSigmaSums: null, logSigma: null, invSigma: null };
+      this.parts = { sigmaOperand: null, dSigmaOperand: null, sigma, dSigma, logSigmaSums: null, logSigma: null, invSigma: null };
     }
     this.dataId = this.rho.dataId;
     return this.parts;
   }
 
+  /** A fresh copy of an operand's values (resident regions are views of memory that may move). */
+  private static values(o: Operand): Float32Array {
+    return o instanceof ResidentBuffer ? (SimdGemm.get() as SimdGemm).read(o).slice() : o;
+  }
+
   /** softplus(ρ) as a tensor, not on any gradient tape (owned by the cache: do not dispose). */
   get sigma(): tf.Tensor {
     const p = this.refresh();
-    if (!p.sigma) p.sigma = tf.keep(tf.tensor(p.sigmaValues as Float32Array, this.rho.shape));
+    if (!p.sigma) p.sigma = tf.keep(tf.tensor(SigmaCache.values(p.sigmaOperand as Operand), this.rho.shape));
     return p.sigma;
   }
 
   /** sigmoid(ρ) = dσ/dρ as a tensor (owned by the cache: do not dispose). */
   get dSigma(): tf.Tensor {
     const p = this.refresh();
-    if (!p.dSigma) p.dSigma = tf.keep(tf.tensor(p.dSigmaValues as Float32Array, this.rho.shape));
+    if (!p.dSigma) p.dSigma = tf.keep(tf.tensor(SigmaCache.values(p.dSigmaOperand as Operand), this.rho.shape));
     return p.dSigma;
   }
 
-  /** softplus(ρ) values, row-major like ρ (owned by the cache: do not modify). */
-  get sigmaValues(): Float32Array {
+  /** softplus(ρ) where the SIMD kernel reads it (owned by the cache: do not modify or release). */
+  get sigmaOperand(): Operand {
     const p = this.refresh();
-    if (!p.sigmaValues) p.sigmaValues = (p.sigma as tf.Tensor).dataSync() as Float32Array;
-    return p.sigmaValues;
+    if (!p.sigmaOperand) p.sigmaOperand = (p.sigma as tf.Tensor).dataSync() as Float32Array;
+    return p.sigmaOperand;
   }
 
-  /** sigmoid(ρ) values (owned by the cache: do not modify). */
-  get dSigmaValues(): Float32Array {
+  /** sigmoid(ρ) where the SIMD kernel reads it (owned by the cache). */
+  get dSigmaOperand(): Operand {
     const p = this.refresh();
-    if (!p.dSigmaValues) p.dSigmaValues = (p.dSigma as tf.Tensor).dataSync() as Float32Array;
-    return p.dSigmaValues;
+    if (!p.dSigmaOperand) p.dSigmaOperand = (p.dSigma as tf.Tensor).dataSync() as Float32Array;
+    return p.dSigmaOperand;
+  }
+
+  /** softplus(ρ) values, row-major like ρ (a copy). */
+  get sigmaValues(): Float32Array {
+    return SigmaCache.values(this.sigmaOperand);
   }
 
   /** Σ log σ per task (over rows·cols), float64. */
@@ -107,7 +132,7 @@ export class SigmaCache {
     return p.invSigma;
   }
 
-  dispose(): void {
+  private disposeTensors(): void {
     if (this.parts) {
       this.parts.sigma?.dispose();
       this.parts.dSigma?.dispose();
@@ -116,6 +141,16 @@ export class SigmaCache {
     }
     this.parts = null;
     this.dataId = null;
+  }
+
+  dispose(): void {
+    this.disposeTensors();
+    const gemm = SimdGemm.get();
+    if (this.resident && gemm) {
+      gemm.release(this.resident.sigma);
+      gemm.release(this.resident.dSigma);
+    }
+    this.resident = null;
   }
 }
 
@@ -151,8 +186,8 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
   const be = wasmHeap();
   const gemm = be ? SimdGemm.get() : null;
   if (be && gemm) {
-    const sigma = cache.sigmaValues;
-    const dSigma = cache.dSigmaValues;
+    const sigma = cache.sigmaOperand;
+    const dSigma = cache.dSigmaOperand;
     // One pass of the SIMD kernel each way (terms in float32, per-task sums in float64); Σ log σ
     // per task comes from the σ cache.
     const logSums = cache.logSigmaSums;
@@ -162,11 +197,11 @@ export function constantPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: n
     const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
       save([]);
       void r;
-      const { quad } = gemm.klForward(view(m), sigma, ivs, T, rows * cols);
+      const { quad } = gemm.klForward(residentOf(gemm, mu), sigma, ivs, T, rows * cols);
       return {
         value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant(t))),
         gradFunc: (dy: tf.Tensor) => {
-          const g = gemm.klBackward(view(mu), sigma, dSigma, view(dy), ivs, T, rows * cols);
+          const g = gemm.klBackward(residentOf(gemm, mu), sigma, dSigma, view(dy), ivs, T, rows * cols);
           return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
         },
       };
@@ -212,8 +247,8 @@ export function scalarPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: tf.
   const be = wasmHeap();
   const gemm = be ? SimdGemm.get() : null;
   if (!be || !gemm || sigmaPrior.rank !== 0) return null;
-  const sigma = cache.sigmaValues;
-  const dSigma = cache.dSigmaValues;
+  const sigma = cache.sigmaOperand;
+  const dSigma = cache.dSigmaOperand;
   const logSums = cache.logSigmaSums;
   const [T, rows, cols] = mu.shape as [number, number, number];
   const n = rows * cols;
@@ -223,7 +258,7 @@ export function scalarPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: tf.
     void r;
     const sp = spT.dataSync()[0] as number;
     const ivs = new Array<number>(T).fill(1 / (sp * sp));
-    const { quad, muQuad } = gemm.klForward(view(m), sigma, ivs, T, n);
+    const { quad, muQuad } = gemm.klForward(residentOf(gemm, mu), sigma, ivs, T, n);
     const constant = (Math.log(sp) - 0.5) * n;
     return {
       value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant)),
@@ -233,7 +268,7 @@ export function scalarPriorKl(mu: tf.Variable, rho: tf.Variable, sigmaPrior: tf.
         const byPrior = detachSigma ? muQuad : quad;
         let dSp = 0;
         for (let t = 0; t < T; t++) dSp += (d[t] as number) * (n / sp - (2 * (byPrior[t] as number)) / sp);
-        const g = gemm.klBackward(view(mu), sigma, dSigma, view(dy), ivs, T, n);
+        const g = gemm.klBackward(residentOf(gemm, mu), sigma, dSigma, view(dy), ivs, T, n);
         return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols]), tf.scalar(dSp)];
       },
     };

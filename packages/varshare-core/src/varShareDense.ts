@@ -6,6 +6,7 @@ import { SigmaPrior, uniqueId } from './sigmaPrior';
 import { groupedMatMul } from './groupedMatMul';
 import { wasmHeap } from './kernels/heap';
 import { SimdGemm } from './kernels/simdGemm';
+import { releaseResident, residentOf } from './kernels/residentTensor';
 import { SigmaCache, constantPriorKl, fastTanh, sampledParam, scalarPriorKl } from './posteriorOps';
 import { TaskRouting } from './taskRouting';
 
@@ -270,7 +271,10 @@ export class VarShareDense {
   /** ε per factor for a frozen-noise seed, cached until a different seed is asked for. */
   private frozenEps(seed: number): tf.Tensor[] {
     if (this.frozen?.seed !== seed) {
-      this.frozen?.eps.forEach((e) => e.dispose());
+      this.frozen?.eps.forEach((e) => {
+        releaseResident(e);
+        e.dispose();
+      });
       const eps = this.factors.map((f, k) => tf.keep(tf.randomNormal(f.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(seed, k)))));
       this.frozen = { seed, eps };
     }
@@ -349,7 +353,10 @@ export class VarShareDense {
       }
       v.assign(tf.tensor(saved.data, v.shape));
     }
-    this.frozen?.eps.forEach((e) => e.dispose());
+    this.frozen?.eps.forEach((e) => {
+      releaseResident(e);
+      e.dispose();
+    });
     this.frozen = null;
   }
 
@@ -361,10 +368,16 @@ export class VarShareDense {
 
   /** Frees all variables and cached noise. */
   dispose(): void {
-    this.frozen?.eps.forEach((e) => e.dispose());
+    this.frozen?.eps.forEach((e) => {
+      releaseResident(e);
+      e.dispose();
+    });
     this.frozen = null;
     for (const f of this.factors) f.sigma.dispose();
-    for (const [, v] of this.namedVariables()) v.dispose();
+    for (const [, v] of this.namedVariables()) {
+      releaseResident(v);
+      v.dispose();
+    }
   }
 }
 
@@ -386,15 +399,15 @@ function fusedDense(xg: tf.Tensor3D, theta: tf.Variable, bias: tf.Variable, f: P
   const gemm = SimdGemm.get() as SimdGemm;
   const [T, n, inDim] = xg.shape;
   const outDim = theta.shape[1] as number;
-  // σ and σ' as arrays from the layer's cache (no tensors); the rest are views of the tfjs heap,
-  // taken right before the kernel copies them.
-  const sigma = eps && f ? f.sigma.sigmaValues : null;
-  const dSigma = eps && f ? f.sigma.dSigmaValues : null;
+  // θ, μ, ε, σ and σ' are resident in the kernel memory (written when they change, shared by the
+  // forward, the backward and the KL); x, dy and y are views of the tfjs heap, copied in by the call.
+  const sigma = eps && f ? f.sigma.sigmaOperand : null;
+  const dSigma = eps && f ? f.sigma.dSigmaOperand : null;
   const operands = (x: tf.Tensor) => ({
     x: be.typedArrayFromHeap(x),
-    theta: be.typedArrayFromHeap(theta),
-    mu: f ? be.typedArrayFromHeap(f.mu) : null,
-    noise: eps && sigma ? { sigma, eps: be.typedArrayFromHeap(eps) } : null,
+    theta: residentOf(gemm, theta),
+    mu: f ? residentOf(gemm, f.mu) : null,
+    noise: eps && sigma ? { sigma, eps: residentOf(gemm, eps) } : null,
     T,
     n,
     inDim,

@@ -29,16 +29,37 @@ const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
 /** Float offset where the arena starts: byte offset 0 is kept free to mean "no operand". */
 const ARENA_START = 16;
 
+/**
+ * A region of the kernel memory that outlives calls: operands that stay the same across several
+ * calls (a layer's μ within a minibatch step, its σ, its frozen ε) are written once and passed by
+ * reference instead of being copied in by every call. Made by {@link SimdGemm.resident}; give it back
+ * with {@link SimdGemm.release}.
+ */
+export class ResidentBuffer {
+  /** What the values were last written from (e.g. a tensor's dataId), for callers that skip rewrites. */
+  tag: object | null = null;
+  released = false;
+
+  /** @param off float offset in the kernel memory */
+  constructor(
+    readonly off: number,
+    readonly length: number,
+  ) {}
+}
+
+/** A float32 operand: an array (copied in by the call) or a {@link ResidentBuffer} (used in place). */
+export type Operand = Float32Array | ResidentBuffer;
+
 /** Operands of one VarShare dense layer (`[T, n, in]` rows per task, `[in, out]` weights), all float32. */
 export interface DenseOperands {
   /** Rows per task, `[T, n, in]`. */
   readonly x: Float32Array;
   /** Shared weights θ, `[in, out]`. */
-  readonly theta: Float32Array;
+  readonly theta: Operand;
   /** Posterior means μ, `[T, in, out]`; null for a shared layer (W = θ for every task). */
-  readonly mu: Float32Array | null;
+  readonly mu: Operand | null;
   /** σ = softplus(ρ) and frozen noise ε, `[T, in, out]` each; null for posterior-mean weights. */
-  readonly noise: { readonly sigma: Float32Array; readonly eps: Float32Array } | null;
+  readonly noise: { readonly sigma: Operand; readonly eps: Operand } | null;
   readonly T: number;
   readonly n: number;
   readonly inDim: number;
@@ -80,6 +101,10 @@ export class SimdGemm {
   /** Activations (act.wat), on the same memory. */
   private readonly act: ActExports;
   private f32: Float32Array;
+  /** End of the resident regions; each call's arena starts here. */
+  private residentEnd = ARENA_START;
+  /** Released resident regions (float offset, size), sorted by offset. */
+  private free: { off: number; size: number }[] = [];
   private top = ARENA_START;
   private counters = { calls: 0, flops: 0, ms: 0 };
 
@@ -119,24 +144,91 @@ export class SimdGemm {
     return this.f32;
   }
 
+  private ensure(floats: number): void {
+    const bytes = floats * 4;
+    const mem = this.x.memory;
+    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
+  }
+
   /** `floats` floats from the arena, 16-byte aligned; returns the float offset. */
   private alloc(floats: number): number {
     const off = this.top;
     this.top = ceilTo(off + floats, 4);
-    const bytes = this.top * 4;
-    const mem = this.x.memory;
-    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
+    this.ensure(this.top);
     return off;
   }
 
-  private put(src: Float32Array): number {
+  /** Starts a call: the arena is everything above the resident regions. */
+  private reset(): void {
+    this.top = this.residentEnd;
+  }
+
+  /** The operand's float offset in the kernel memory: resident in place, an array copied into the arena. */
+  private put(src: Operand): number {
+    if (src instanceof ResidentBuffer) {
+      if (src.released) throw new Error('SimdGemm: a released resident buffer was used');
+      return src.off;
+    }
     const off = this.alloc(src.length);
     this.mem().set(src, off);
     return off;
   }
 
-  private check(field: string, a: Float32Array, expected: number, what: string): void {
+  private check(field: string, a: Operand, expected: number, what: string): void {
     if (a.length !== expected) throw new Error(`SimdGemm: ${field} has ${a.length} values, expected ${what} = ${expected}`);
+  }
+
+  /** A resident region of `length` floats (first fit among released regions, else appended). */
+  resident(length: number): ResidentBuffer {
+    if (!Number.isInteger(length) || length < 1) throw new Error(`SimdGemm.resident: length must be a positive integer, got ${length}`);
+    const size = ceilTo(length, 4);
+    const i = this.free.findIndex((r) => r.size >= size);
+    if (i >= 0) {
+      const r = this.free[i] as { off: number; size: number };
+      const off = r.off;
+      if (r.size === size) this.free.splice(i, 1);
+      else this.free[i] = { off: off + size, size: r.size - size };
+      return new ResidentBuffer(off, length);
+    }
+    const off = this.residentEnd;
+    this.residentEnd += size;
+    this.ensure(this.residentEnd);
+    return new ResidentBuffer(off, length);
+  }
+
+  /** Gives a resident region back (it may be reused by the next {@link resident}). */
+  release(r: ResidentBuffer): void {
+    if (r.released) return;
+    r.released = true;
+    this.free.push({ off: r.off, size: ceilTo(r.length, 4) });
+    this.free.sort((a, b) => a.off - b.off);
+    const merged: { off: number; size: number }[] = [];
+    for (const f of this.free) {
+      const last = merged[merged.length - 1];
+      if (last && last.off + last.size === f.off) last.size += f.size;
+      else merged.push({ ...f });
+    }
+    // A free block at the end shrinks the resident area (the arena starts lower).
+    const tail = merged[merged.length - 1];
+    if (tail && tail.off + tail.size === this.residentEnd) {
+      this.residentEnd = tail.off;
+      merged.pop();
+    }
+    this.free = merged;
+  }
+
+  /** Copies `values` into a resident region and tags it (e.g. with the source tensor's dataId). */
+  write(r: ResidentBuffer, values: Float32Array, tag: object | null = null): void {
+    if (r.released) throw new Error('SimdGemm.write: the resident buffer was released');
+    if (values.length !== r.length) throw new Error(`SimdGemm.write: ${values.length} values for a resident buffer of ${r.length}`);
+    this.mem().set(values, r.off);
+    r.tag = tag;
+  }
+
+  /** A resident region's values: a view valid until the kernel memory next grows (copy it out at once). */
+  read(r: ResidentBuffer): Float32Array {
+    if (r.released) throw new Error('SimdGemm.read: the resident buffer was released');
+    return this.mem().subarray(r.off, r.off + r.length);
   }
 
   /** op(A)·op(B) for operands already in the arena; returns the offset of C, `[T, n, m]` contiguous. */
@@ -187,7 +279,7 @@ export class SimdGemm {
     }
     if (a.length !== T * n * k) throw new Error(`SimdGemm.bmm: a has ${a.length} values, expected T·n·k = ${T * n * k}`);
     if (b.length !== T * k * m) throw new Error(`SimdGemm.bmm: b has ${b.length} values, expected T·k·m = ${T * k * m}`);
-    this.top = ARENA_START;
+    this.reset();
     const c = this.bmmAt(this.put(a), transA, this.put(b), transB, T, n, k, m);
     const out = this.mem().subarray(c, c + T * n * m);
     return copy ? out.slice() : out;
@@ -207,7 +299,7 @@ export class SimdGemm {
       this.check('sigma', o.noise.sigma, T * size, 'T·in·out');
       this.check('eps', o.noise.eps, T * size, 'T·in·out');
     }
-    this.top = ARENA_START;
+    this.reset();
     const xOff = this.put(o.x);
     const theta = this.put(o.theta);
     if (!o.mu) {
@@ -241,7 +333,7 @@ export class SimdGemm {
     this.check('x', x, T * n * inDim, 'T·n·in');
     this.check('w', w, T * inDim * outDim, 'T·in·out');
     this.check('bias', bias, outDim, 'out');
-    this.top = ARENA_START;
+    this.reset();
     const xOff = this.put(x);
     return this.affine(xOff, this.put(w), bias, activation, [T, n, inDim, outDim]);
   }
@@ -262,7 +354,7 @@ export class SimdGemm {
    * @param dSigma sigmoid(ρ) `[T, in, out]`, needed with noise
    * @param y the forward's output `[T, n, out]` when an activation was applied
    */
-  denseBackward(o: DenseOperands, dy: Float32Array, dSigma: Float32Array | null, activation: DenseActivation = 'none', y: Float32Array | null = null): DenseGrads {
+  denseBackward(o: DenseOperands, dy: Float32Array, dSigma: Operand | null, activation: DenseActivation = 'none', y: Float32Array | null = null): DenseGrads {
     this.check('dy', dy, o.T * o.n * o.outDim, 'T·n·out');
     if (activation !== 'none') {
       if (!y) throw new Error('SimdGemm.denseBackward: an activation needs the forward output y');
@@ -316,10 +408,10 @@ export class SimdGemm {
    * gradient with σ detached).
    * @param invVar 1/σ_p,t² per task
    */
-  klForward(mu: Float32Array, sigma: Float32Array, invVar: readonly number[], T: number, size: number): { quad: Float64Array; muQuad: Float64Array } {
+  klForward(mu: Operand, sigma: Operand, invVar: readonly number[], T: number, size: number): { quad: Float64Array; muQuad: Float64Array } {
     for (const [field, a] of [['mu', mu], ['sigma', sigma]] as const) this.check(field, a, T * size, 'T·size');
     if (invVar.length !== T) throw new Error(`SimdGemm.klForward: ${invVar.length} prior variances for ${T} tasks`);
-    this.top = ARENA_START;
+    this.reset();
     const m = this.put(mu);
     const sg = this.put(sigma);
     const h = this.put(Float32Array.from(invVar, (v) => v * 0.5));
@@ -333,11 +425,11 @@ export class SimdGemm {
    * Gradients of Σ_t d_t·KL_t: dμ = d_t·(μ/σ_p,t²) and dρ = d_t·((σ/σ_p,t² − 1/σ)·σ'),
    * σ' = sigmoid(ρ). Views of the kernel memory, valid until its next call.
    */
-  klBackward(mu: Float32Array, sigma: Float32Array, dSigma: Float32Array, d: Float32Array, invVar: readonly number[], T: number, size: number): { dMu: Float32Array; dRho: Float32Array } {
+  klBackward(mu: Operand, sigma: Operand, dSigma: Operand, d: Float32Array, invVar: readonly number[], T: number, size: number): { dMu: Float32Array; dRho: Float32Array } {
     for (const [field, a] of [['mu', mu], ['sigma', sigma], ['dSigma', dSigma]] as const) this.check(field, a, T * size, 'T·size');
     this.check('d', d, T, 'T');
     if (invVar.length !== T) throw new Error(`SimdGemm.klBackward: ${invVar.length} prior variances for ${T} tasks`);
-    this.top = ARENA_START;
+    this.reset();
     const m = this.put(mu);
     const sg = this.put(sigma);
     const ds = this.put(dSigma);

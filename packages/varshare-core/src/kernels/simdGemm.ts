@@ -87,7 +87,9 @@ export interface DenseGrads {
  * `[k, n]`, B_t stored `[m, k]`). Operands are copied (and transposed, and padded to the kernel's
  * 4-row × 8-column tile) into the kernel's own memory, so inputs may be views of another wasm heap.
  * On top of it, the whole forward and backward pass of a VarShare dense layer
- * ({@link denseForward}, {@link denseBackward}) runs in that memory.
+ * ({@link denseForward}, {@link denseBackward}) and the KL ({@link klForward}, {@link klBackward})
+ * run in that memory. Operands that several calls share can stay in it as resident regions
+ * ({@link resident}, {@link ResidentBuffer}); everything else lives in a per-call arena above them.
  *
  * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, one rounding per
  * multiply and per add, so results do not depend on T, on padding or on the other rows.

@@ -24,13 +24,10 @@ export function median(values: ArrayLike<number>): number {
 }
 
 /**
- * The float32 bit pattern as an unsigned key with the order of the values: negative floats have
- * all bits flipped, non-negative ones the sign bit set. (−0 sorts just below +0; both are 0.)
+ * Keys: the float32 bit pattern as an unsigned number with the order of the values — negative
+ * floats have all bits flipped, non-negative ones the sign bit set (−0 sorts just below +0).
+ * keyToFloat inverts that.
  */
-function sortKey(bits: number): number {
-  return (bits & 0x80000000 ? ~bits : bits | 0x80000000) >>> 0;
-}
-
 function keyToFloat(key: number): number {
   const bits = key & 0x80000000 ? key & 0x7fffffff : ~key;
   const u = new Uint32Array([bits >>> 0]);
@@ -40,41 +37,45 @@ function keyToFloat(key: number): number {
 /** Exact median of a float32 array by radix selection (see {@link median}); exported for tests. */
 export function radixMedian(values: Float32Array): number {
   const n = values.length;
+  if (n === 0) return Number.NaN;
   const bits = new Uint32Array(values.buffer, values.byteOffset, n);
-  // Pass 1: histogram of the high 16 bits of the keys.
+  // Pass 1: histogram of the high 16 bits of the order-preserving keys (see sortKey).
   const high = new Uint32Array(65536);
   for (let i = 0; i < n; i++) {
     const b = bits[i] as number;
     if ((b & 0x7fffffff) > 0x7f800000) return Number.NaN;
-    const top = sortKey(b) >>> 16;
+    const top = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 16;
     high[top] = (high[top] as number) + 1;
   }
-  const ranks = n % 2 === 1 ? [n >> 1] : [(n >> 1) - 1, n >> 1];
-  const found = ranks.map((k) => {
+  // The middle rank(s) and the high-16-bit bucket holding each.
+  const kHi = n >> 1;
+  const kLo = n % 2 === 1 ? kHi : kHi - 1;
+  const locate = (k: number): [number, number] => {
     let below = 0;
     let bucket = 0;
     while (below + (high[bucket] as number) <= k) below += high[bucket++] as number;
-    return { k, bucket, rankInBucket: k - below };
-  });
-  // Pass 2: histogram of the low 16 bits within the bucket(s) holding the middle rank(s).
-  const buckets = [...new Set(found.map((f) => f.bucket))];
-  const low = buckets.map(() => new Uint32Array(65536));
+    return [bucket, k - below];
+  };
+  const [bLo, rLo] = locate(kLo);
+  const [bHi, rHi] = locate(kHi);
+  // Pass 2: histogram of the low 16 bits within those (one or two) buckets.
+  const lowLo = new Uint32Array(65536);
+  const lowHi = bHi === bLo ? lowLo : new Uint32Array(65536);
   for (let i = 0; i < n; i++) {
-    const key = sortKey(bits[i] as number);
-    const j = buckets.indexOf(key >>> 16);
-    if (j >= 0) {
-      const h = low[j] as Uint32Array;
-      h[key & 0xffff] = (h[key & 0xffff] as number) + 1;
-    }
+    const b = bits[i] as number;
+    const key = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+    const top = key >>> 16;
+    if (top === bLo) lowLo[key & 0xffff] = (lowLo[key & 0xffff] as number) + 1;
+    else if (top === bHi) lowHi[key & 0xffff] = (lowHi[key & 0xffff] as number) + 1;
   }
-  const at = found.map(({ bucket, rankInBucket }) => {
-    const h = low[buckets.indexOf(bucket)] as Uint32Array;
+  const pick = (bucket: number, rank: number, h: Uint32Array): number => {
     let below = 0;
     let digit = 0;
-    while (below + (h[digit] as number) <= rankInBucket) below += h[digit++] as number;
+    while (below + (h[digit] as number) <= rank) below += h[digit++] as number;
     return keyToFloat(((bucket << 16) | digit) >>> 0);
-  });
-  return at.length === 1 ? (at[0] as number) : ((at[0] as number) + (at[1] as number)) / 2;
+  };
+  const hi = pick(bHi, rHi, lowHi);
+  return kLo === kHi ? hi : (pick(bLo, rLo, lowLo) + hi) / 2;
 }
 
 /** k-th smallest (0-based), partially reordering `a` so that a[0..k) ≤ a[k] ≤ a(k..n). */

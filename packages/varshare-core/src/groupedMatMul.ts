@@ -20,9 +20,9 @@ function simdMatMul(be: HeapBackend, gemm: SimdGemm, a: tf.Tensor3D, transA: boo
  * of `a` times matrix t of `b`. Equal to `tf.matMul(a, b)` up to float32 summation order.
  *
  * On wasm it runs on {@link SimdGemm} (forward, dA = dY·Bᵀ and dB = Aᵀ·dY, the transposes folded
- * into the kernel's operand copies): tfjs-wasm's BatchMatMul is a generic loop at 2–4 GFLOP/s,
- * the kernel runs 10×[32×64]·[64×64] at ~24 GFLOP/s and 10×[26×400]·[400×400] at ~34 (measured,
- * `npm run bench:core`). Elsewhere it is `tf.matMul`.
+ * into the kernel's operand copies): tfjs-wasm's BatchMatMul is a generic loop at 2–4 GFLOP/s;
+ * the kernel ran 10×[32×64]·[64×64] at ~27 GFLOP/s and 10×[26×400]·[400×400] at ~40 in isolation
+ * here, operand copies included. Elsewhere it is `tf.matMul`.
  */
 export function groupedMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const be = wasmHeap();

@@ -21,7 +21,7 @@ import { residentOf } from './kernels/residentTensor';
  * σ = softplus(ρ), dσ/dρ = sigmoid(ρ) and Σ log σ per task (for the KL) for one ρ variable
  * `[numTasks, rows, cols]`, recomputed only when ρ changes. With WebAssembly SIMD (Node ≥ 16,
  * every current browser) they come from one pass of {@link PosteriorKernel} over ρ on the CPU
- * (≈3 ns per element against ≈17 for the equivalent tfjs-wasm kernels); otherwise from tfjs ops.
+ * (≈2 ns per element against ≈17 for the equivalent tfjs-wasm kernels); otherwise from tfjs ops.
  */
 export class SigmaCache {
   private dataId: object | null = null;

@@ -6,7 +6,7 @@ import { SigmaPrior, uniqueId } from './sigmaPrior';
 import { groupedMatMul } from './groupedMatMul';
 import { wasmHeap } from './kernels/heap';
 import { SimdGemm } from './kernels/simdGemm';
-import { releaseResident, residentOf } from './kernels/residentTensor';
+import { releaseResident, residentFor, residentOf } from './kernels/residentTensor';
 import { SigmaCache, constantPriorKl, fastTanh, sampledParam, scalarPriorKl } from './posteriorOps';
 import { TaskRouting } from './taskRouting';
 
@@ -373,7 +373,10 @@ export class VarShareDense {
       e.dispose();
     });
     this.frozen = null;
-    for (const f of this.factors) f.sigma.dispose();
+    for (const f of this.factors) {
+      f.sigma.dispose();
+      releaseResident(f);
+    }
     for (const [, v] of this.namedVariables()) {
       releaseResident(v);
       v.dispose();
@@ -408,6 +411,8 @@ function fusedDense(xg: tf.Tensor3D, theta: tf.Variable, bias: tf.Variable, f: P
     theta: residentOf(gemm, theta),
     mu: f ? residentOf(gemm, f.mu) : null,
     noise: eps && sigma ? { sigma, eps: residentOf(gemm, eps) } : null,
+    // W is kept for the backward: recomputed only if θ, μ, ρ or ε changed in between.
+    w: f ? { buf: residentFor(gemm, f, T * inDim * outDim), key: [theta.dataId, f.mu.dataId, f.rho.dataId, eps] } : undefined,
     T,
     n,
     inDim,

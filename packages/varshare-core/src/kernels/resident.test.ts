@@ -77,4 +77,19 @@ describe('resident regions of the SIMD kernel memory', () => {
     a.dispose();
     b.dispose();
   });
+
+  it('two forwards with different weights before one backward: each gradient uses its own W', () => {
+    const layer = new VarShareDense({ inputDim: 4, outputDim: 3, numTasks: 2, seed: 6, name: 'res.1' });
+    tf.tidy(() => layer.posteriorVariables().forEach((p, i) => p.assign(tf.randomNormal(p.shape, p.name.includes('/rho') ? -1 : 0, 0.4, 'float32', 40 + i))));
+    const xg = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 9) as tf.Tensor3D;
+    const sample = { weights: 'sample', noise: { kind: 'frozen', seed: 3 } } as const;
+    const mean = { weights: 'mean' } as const;
+    const gx = (f: (x: tf.Tensor3D) => tf.Scalar) => tf.grad((x: tf.Tensor) => f(x as tf.Tensor3D))(xg);
+    const lossMean = (x: tf.Tensor3D) => tf.sum(tf.square(layer.applyGrouped(x, mean, 'tanh'))) as tf.Scalar;
+    const lossSample = (x: tf.Tensor3D) => tf.sum(tf.mul(layer.applyGrouped(x, sample, 'tanh'), 2)) as tf.Scalar;
+    const both = gx((x) => tf.add(lossMean(x), lossSample(x)) as tf.Scalar).dataSync();
+    const separate = tf.add(gx(lossMean), gx(lossSample)).dataSync();
+    both.forEach((v, i) => expect(v).toBeCloseTo(separate[i]!, 5));
+    layer.dispose();
+  });
 });

@@ -35,8 +35,28 @@ export function residentOf(gemm: SimdGemm, t: tf.Tensor): ResidentBuffer {
   return slot.buf;
 }
 
-/** Frees `t`'s resident region, if it has one (call when the tensor is disposed). */
-export function releaseResident(t: tf.Tensor): void {
+/**
+ * A resident region of `length` floats belonging to `owner` (e.g. a layer's effective-weight
+ * buffer), kept across calls; resized (and its contents dropped) when `length` changes. Freed by
+ * {@link releaseResident}(owner) or when the owner is garbage-collected.
+ */
+export function residentFor(gemm: SimdGemm, owner: object, length: number): ResidentBuffer {
+  let slot = slots.get(owner);
+  if (!slot) {
+    slot = { gemm, buf: null };
+    slots.set(owner, slot);
+    finalizer.register(owner, slot, slot);
+  }
+  if (slot.buf && slot.buf.length !== length) {
+    gemm.release(slot.buf);
+    slot.buf = null;
+  }
+  if (!slot.buf) slot.buf = gemm.resident(length);
+  return slot.buf;
+}
+
+/** Frees the resident region of `t` (a tensor, or an owner of {@link residentFor}), if it has one. */
+export function releaseResident(t: object): void {
   const slot = slots.get(t);
   if (!slot) return;
   if (slot.buf) slot.gemm.release(slot.buf);

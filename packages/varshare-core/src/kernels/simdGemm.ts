@@ -26,6 +26,11 @@ export type DenseActivation = 'tanh' | 'relu' | 'none';
 
 const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
 
+/** Whether a resident region's tag is the key array `key` (element by element). */
+function sameKey(tag: object | null, key: readonly unknown[]): boolean {
+  return Array.isArray(tag) && tag.length === key.length && key.every((k, i) => tag[i] === k);
+}
+
 /** Float offset where the arena starts: byte offset 0 is kept free to mean "no operand". */
 const ARENA_START = 16;
 
@@ -60,6 +65,12 @@ export interface DenseOperands {
   readonly mu: Operand | null;
   /** σ = softplus(ρ) and frozen noise ε, `[T, in, out]` each; null for posterior-mean weights. */
   readonly noise: { readonly sigma: Operand; readonly eps: Operand } | null;
+  /**
+   * Where to keep the effective weights between calls (`[T, in, out]`), and the identities of what
+   * they are computed from: a backward whose `key` equals the forward's reuses W instead of
+   * recomputing it. Optional; ignored for a shared layer.
+   */
+  readonly w?: { readonly buf: ResidentBuffer; readonly key: readonly unknown[] };
   readonly T: number;
   readonly n: number;
   readonly inDim: number;
@@ -311,8 +322,12 @@ export class SimdGemm {
     const mu = this.put(o.mu);
     const sigma = o.noise ? this.put(o.noise.sigma) : 0;
     const eps = o.noise ? this.put(o.noise.eps) : 0;
-    const wOff = this.alloc(T * size);
+    const w = o.w;
+    if (w) this.check('w', w.buf, T * size, 'T·in·out');
+    if (w && sameKey(w.buf.tag, w.key)) return { xOff, wOff: this.put(w.buf), epsOff: eps, sizes: [T, n, inDim, outDim] };
+    const wOff = w ? this.put(w.buf) : this.alloc(T * size);
     this.x.effw(theta * 4, mu * 4, sigma * 4, eps * 4, wOff * 4, T, size);
+    if (w) w.buf.tag = w.key;
     return { xOff, wOff, epsOff: eps, sizes: [T, n, inDim, outDim] };
   }
 

@@ -23,17 +23,12 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MultiTaskAgent, PPOTrainer, Adam, trainingConfigSchema, categoricalLogProbEntropy } from '@varshare/rl-ppo';
-import { initBackend, tf, TaskRouting, networkConfigSchema, Rng, SimdGemm } from '@varshare/core';
+import { initBackend, median, tf, TaskRouting, networkConfigSchema, Rng, SimdGemm } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
 import { prepareSuite, suiteNames } from '@varshare/envs';
 
 const quick = process.argv.includes('--quick');
 const backend = await initBackend('wasm');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 
 /**
  * Median ms per call after warm-up: wall clock, and this process's CPU time (user + system), which

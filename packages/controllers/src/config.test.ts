@@ -42,7 +42,7 @@ describe('config schemas', () => {
     expect(AnnealBetaSchema.parse({ kind: 'anneal', beta1: 0.3 }).beta2).toBeCloseTo(0.6, 15);
     expect(FixedPriorSchema.parse({ kind: 'fixed' })).toEqual({ kind: 'fixed', sigma: 1 });
     expect(LearnedPriorSchema.parse({ kind: 'learned' })).toEqual({
-      kind: 'learned', init: 0.1, lrScale: 0.1, hyperLambda: 1e-3, target: 0.1, detachSigma: true,
+      kind: 'learned', init: 0.1, lrScale: 0.5, hyperLambda: 1e-2, target: 0.1, detachSigma: true,
     });
   });
 

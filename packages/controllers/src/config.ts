@@ -3,13 +3,12 @@ import { z } from 'zod';
 /**
  * Baseline KL weight β1 (spec: "β1 is the 'baseline β' you would otherwise have used").
  *
- * Chosen for a KL that the PPO package normalises as a MEAN over residual weights
- * (KL_total = Σ_m Σ_i KL_{m,i} / number of residual weights), so β multiplies an O(1–10) number:
- * at σ_prior = 1 and a residual posterior initialised near σ ≈ e^-5 the per-weight KL is
- * ≈ log(1/σ) − ½ ≈ 4.5, and β·KL ≈ 0.045 — a noticeable but not dominant loss term next to PPO's
- * policy loss and 0.01·entropy bonus. Under σ_prior = 0.01 (exp1) a residual mean of 0.1 costs
- * μ²/(2σ_p²) = 50 nats per weight, so the same β has real teeth there. Change it in one place for
- * every variant with `beta.beta1` (all three β sources name their starting/baseline β `beta1`).
+ * With the PPO package's default KL normalisation (`per-sample`: KL_total ÷ rollout batch size B,
+ * the ELBO scaling) the KL's gradient on one residual weight is β/B·∂KL_i: on ρ about β/B ≈ 8e-6
+ * at cartpole-mt's B = 1,280 while σ ≪ σ_prior, against PPO's ~2e-5–5e-5 — the two compete, so β
+ * decides where σ settles; on μ it is β/B·μ/σ_prior², which bites once σ_prior is near |μ|
+ * (exp1, exp4's tight tasks, exp5's learned priors). Change it in one place for every variant with
+ * `beta.beta1` (all three β sources name their starting/baseline β `beta1`).
  */
 export const DEFAULT_BETA1 = 0.01;
 
@@ -36,7 +35,7 @@ export const FixedBetaSchema = z
       .number()
       .nonnegative()
       .default(DEFAULT_BETA1)
-      .describe('KL weight β applied to the per-weight-mean KL. Defaults to 0.01.'),
+      .describe('KL weight β (multiplies KL_total ÷ the normaliser, see the trainer\'s kl.normalisation). Defaults to 0.01.'),
   })
   .describe('Fixed β (no annealing).');
 
@@ -190,7 +189,14 @@ export const LossGapPriorSchema = z
       .describe('K_prior: one meta-update of σ_prior every K PPO updates. Defaults to 20.'),
     alpha: unitInterval(0.05, 'EMA rate α in Δ̄_m ← (1−α)·Δ̄_m + α·Δ_m. Defaults to 0.05.'),
     sigmaMin: z.number().positive().default(0.01).describe('Lower bound σ_min. Defaults to 0.01.'),
-    sigmaMax: z.number().positive().default(0.3).describe('Upper bound σ_max. Defaults to 0.3.'),
+    sigmaMax: z
+      .number()
+      .positive()
+      .default(0.1)
+      .describe(
+        "Upper bound σ_max. Defaults to 0.1: the spec's 0.3 scaled to this weight scale (median |μ| ≈ 0.02–0.03, |θ| ≈ 0.1), " +
+          'so the range runs from a prior that dominates μ (0.01) to one that barely touches it.',
+      ),
     kappa: z
       .number()
       .nonnegative()
@@ -201,6 +207,13 @@ export const LossGapPriorSchema = z
       .positive()
       .default(1e-8)
       .describe('ε in s = MAD + ε (keeps z finite when all Δ̄ are equal). Defaults to 1e-8.'),
+    deltaEmaInit: z
+      .enum(['debiased', 'first'])
+      .default('debiased')
+      .describe(
+        "Start of Δ̄: 'debiased' = 0 with Adam's bias correction Δ̄/(1 − (1−α)ⁿ) after n meta-updates, an average " +
+          "of all gaps so far with weights (1−α)^age; 'first' = the first Δ, which then keeps weight (1−α)ⁿ⁻¹. Defaults to 'debiased'.",
+      ),
   })
   .superRefine((v, ctx) => {
     if (v.sigmaMin > v.sigmaMax) {
@@ -225,13 +238,17 @@ export const LearnedPriorSchema = z
     lrScale: z
       .number()
       .positive()
-      .default(0.1)
-      .describe('Stabiliser A: learning-rate multiplier for log σ_prior relative to the network. Defaults to 0.1.'),
+      .default(0.5)
+      .describe(
+        'Stabiliser A: learning-rate multiplier for log σ_prior relative to the network (θ, μ at ×1; ρ at ×3). Adam moves a ' +
+          'scalar with a steady gradient by ~lr·lrScale per step whatever its size, so this bounds how far σ_prior can travel: ' +
+          'at 0.1 every layer moved together at that limit (0.1 → 0.094). Defaults to 0.5.',
+      ),
     hyperLambda: z
       .number()
       .nonnegative()
-      .default(1e-3)
-      .describe('Stabiliser B: λ_hyper of the hyperprior spring λ·Σ(log σ − log target)². Defaults to 1e-3.'),
+      .default(1e-2)
+      .describe('Stabiliser B: λ_hyper of the hyperprior spring λ·Σ(log σ − log target)² (spec: 1e-3 to 1e-2). Defaults to 1e-2.'),
     target: z
       .number()
       .positive()

@@ -160,13 +160,13 @@ describe('createKlPriorController: values and timing', () => {
     const c = createKlPriorController(resolveVariant('exp4-loss-gap-prior').config, opts);
     const { rows } = runRange(c, c.init(), 0, 100);
     const values = rows.map((r) => (r.used.sigmaPrior.kind === 'per-task' ? r.used.sigmaPrior.values : []));
-    for (let t = 0; t < 20; t++) expect(values[t]).toEqual(Array(4).fill(Math.sqrt((0.01 ** 2 + 0.3 ** 2) / 2)));
+    for (let t = 0; t < 20; t++) expect(values[t]).toEqual(Array(4).fill(Math.sqrt((0.01 ** 2 + 0.1 ** 2) / 2)));
     for (let t = 1; t < 100; t++) if (t % 20 !== 0) expect(values[t]).toEqual(values[t - 1]);
     for (let t = 20; t < 100; t += 20) {
       expect(values[t]).not.toEqual(values[t - 1]);
       const v = values[t]!;
       expect(Math.max(...v)).toBe(v[2]); // task cp-c has the largest gap
-      for (const s of v) expect(s >= 0.01 && s <= 0.3).toBe(true);
+      for (const s of v) expect(s >= 0.01 && s <= 0.1).toBe(true);
     }
     // The meta row (update 19) logs the σ used (midpoint) and the Δ/z that produce the next σ.
     expect(rows[19]!.logs['prior/sigma/cp-c']).toBe(values[19]![2]);
@@ -179,7 +179,7 @@ describe('createKlPriorController: values and timing', () => {
     const used = c.beforeUpdate(c.init(), 0);
     expect(used).toEqual({
       beta: 0,
-      sigmaPrior: { kind: 'learned-per-layer', init: 0.1, lrScale: 0.1, hyperLambda: 1e-3, target: 0.1, detachSigma: true, layerNames },
+      sigmaPrior: { kind: 'learned-per-layer', init: 0.1, lrScale: 0.5, hyperLambda: 1e-2, target: 0.1, detachSigma: true, layerNames },
     });
   });
 

@@ -9,11 +9,24 @@ import {
   sigmoid,
 } from './lossGapPriorSigma';
 
-const cfg = LossGapPriorSchema.parse({ kind: 'loss-gap' });
+// The spec's conceptual starting values (σ_max = 0.3) and a Δ̄ started at the first Δ: the numbers
+// below are worked by hand for these.
+const cfg = LossGapPriorSchema.parse({ kind: 'loss-gap', sigmaMax: 0.3, deltaEmaInit: 'first' });
 
 describe('loss-gap prior defaults', () => {
-  it('are the spec values', () => {
-    expect(cfg).toEqual({ kind: 'loss-gap', K: 20, alpha: 0.05, sigmaMin: 0.01, sigmaMax: 0.3, kappa: 1, eps: 1e-8 });
+  it("are the spec's, with σ_max scaled to the weight scale and a debiased Δ̄", () => {
+    expect(LossGapPriorSchema.parse({ kind: 'loss-gap' })).toEqual({
+      kind: 'loss-gap',
+      K: 20,
+      alpha: 0.05,
+      sigmaMin: 0.01,
+      sigmaMax: 0.1,
+      kappa: 1,
+      eps: 1e-8,
+      deltaEmaInit: 'debiased',
+    });
+    // z = 0 midpoint of the default map: √((1e-4 + 1e-2)/2) = √0.00505 = 0.0710633520.
+    expect(priorSigmaFromZ(0, LossGapPriorSchema.parse({ kind: 'loss-gap' }))).toBeCloseTo(0.07106335201775948, 14);
   });
 });
 
@@ -95,6 +108,20 @@ describe('lossGapPriorSigma', () => {
     expect(r2.output.sigmaPrior[4]).toBeCloseTo(0.2996292895644786, 12);
     expect(r2.state.delta).toEqual([1, 2, 3, 4, -10]);
     expect(r2.state.metaUpdateCount).toBe(2);
+  });
+
+  it('debiased Δ̄ by hand: all gaps so far count about equally, so a flipped outlier is no longer the loosest', () => {
+    const deb = { ...cfg, deltaEmaInit: 'debiased' as const };
+    const r1 = lossGapPriorSigma(initLossGapPriorState(deb, 5), { update: 19, lShared: [2, 3, 4, 5, 11], lAdapt: [1, 1, 1, 1, 1] }, deb);
+    // n = 1: Δ̄ = 0.05·Δ / (1 − 0.95) = Δ.
+    r1.state.deltaEma!.forEach((d, m) => expect(d).toBeCloseTo([1, 2, 3, 4, 10][m]!, 12));
+    const r2 = lossGapPriorSigma(r1.state, { update: 39, lShared: [2, 3, 4, 5, -9], lAdapt: [1, 1, 1, 1, 1] }, deb);
+    // n = 2: Δ̄ = (0.95·0.05·Δ₁ + 0.05·Δ₂)/(1 − 0.95²) = (0.0475·Δ₁ + 0.05·Δ₂)/0.0975:
+    //   tasks 0–3 keep d; the outlier (0.475 − 0.5)/0.0975 = −0.2564103. c = 2, MAD = 1,
+    //   z = [−1, 0, 1, 2, −2.2564103]: the outlier now gets the tightest prior ('first' kept it loosest).
+    [1, 2, 3, 4, -0.25641025641025644].forEach((d, m) => expect(r2.state.deltaEma![m]).toBeCloseTo(d, 12));
+    [-1, 0, 1, 2, -2.2564102564102564].forEach((z, m) => expect(r2.state.z![m]).toBeCloseTo(z / (1 + 1e-8), 10));
+    expect(Math.min(...r2.output.sigmaPrior)).toBe(r2.output.sigmaPrior[4]);
   });
 
   it('all-equal Δ → z = 0 → σ at the midpoint √0.04505 = 0.2122498528 for every task', () => {

@@ -97,8 +97,31 @@ export function isLossGapMetaUpdate(update: number, K: number): boolean {
 }
 
 /**
+ * Δ̄ after one more meta-update, Δ̄ ← (1 − α)·Δ̄ + α·Δ, from the Δ̄ after `count` meta-updates:
+ * - `debiased`: Δ̄ starts at 0 and is reported with Adam's bias correction, Δ̂ₙ = Δ̄ₙ/(1 − (1−α)ⁿ), a
+ *   weighted mean of all gaps so far with weights ∝ (1−α)^age. With α = 0.05 and a few dozen
+ *   meta-updates per run the weights are nearly uniform, so no single early measurement decides
+ *   σ_prior,m. (z is scale-invariant, so this equals a 0-started EMA for σ_prior; the logged Δ̄ is unbiased.)
+ * - `first`: Δ̄ starts at the first Δ, which then keeps weight (1−α)ⁿ⁻¹ (0.70 after 8 meta-updates).
+ * @param prev Δ̄ after `count` meta-updates (debiased when `deltaEmaInit` is `debiased`); null when count = 0
+ */
+export function nextDeltaEma(
+  prev: readonly number[] | null,
+  delta: readonly number[],
+  count: number,
+  config: Pick<LossGapPriorConfig, 'alpha' | 'deltaEmaInit'>,
+): number[] {
+  const { alpha } = config;
+  if (prev === null) return delta.slice();
+  if (config.deltaEmaInit === 'first') return delta.map((d, m) => (1 - alpha) * (prev[m] as number) + alpha * d);
+  const keptBefore = 1 - (1 - alpha) ** count;
+  const keptAfter = 1 - (1 - alpha) ** (count + 1);
+  return delta.map((d, m) => ((1 - alpha) * (prev[m] as number) * keptBefore + alpha * d) / keptAfter);
+}
+
+/**
  * One exp4 meta-update (spec, Experiment 4): Δ_m = L_shared,m − L_adapt,m;
- * Δ̄_m ← (1 − α)·Δ̄_m + α·Δ_m (Δ̄ starts at the first Δ observed, so no bias toward 0);
+ * Δ̄_m ← (1 − α)·Δ̄_m + α·Δ_m (see {@link nextDeltaEma} for its start);
  * z_m = (Δ̄_m − median Δ̄)/(MAD Δ̄ + ε); σ_prior,m² = σ_min² + (σ_max² − σ_min²)·sigmoid(κ z_m).
  * Called only after meta-update steps (`isLossGapMetaUpdate(update, K)`), so σ_prior is held constant
  * in between. No gradient flows through it (plain numbers). Pure: never modifies `state`.
@@ -137,8 +160,7 @@ export function lossGapPriorSigma(
     }
     delta.push(ls - la);
   }
-  const prev = state.deltaEma;
-  const deltaEma = prev === null ? delta.slice() : delta.map((d, m) => (1 - config.alpha) * (prev[m] as number) + config.alpha * d);
+  const deltaEma = nextDeltaEma(state.deltaEma, delta, state.metaUpdateCount, config);
   const { z } = lossGapZScores(deltaEma, config.eps);
   const sigmaPrior = z.map((zm) => priorSigmaFromZ(zm, config));
   return {

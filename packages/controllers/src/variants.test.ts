@@ -8,8 +8,8 @@ const ratio = {
   kind: 'ratio', beta1: 0.01, alpha: 0.05, K: 20, rMin: 0.05, rMax: 0.2, gammaUp: 1.1, gammaDown: 1.1,
   betaMin: 1e-4, betaMax: 100, eps: 1e-8, rEmaInit: 'first',
 };
-const lossGap = { kind: 'loss-gap', K: 20, alpha: 0.05, sigmaMin: 0.01, sigmaMax: 0.3, kappa: 1, eps: 1e-8 };
-const learned = { kind: 'learned', init: 0.1, lrScale: 0.1, hyperLambda: 1e-3, target: 0.1, detachSigma: true };
+const lossGap = { kind: 'loss-gap', K: 20, alpha: 0.05, sigmaMin: 0.01, sigmaMax: 0.1, kappa: 1, eps: 1e-8, deltaEmaInit: 'debiased' };
+const learned = { kind: 'learned', init: 0.1, lrScale: 0.5, hyperLambda: 1e-2, target: 0.1, detachSigma: true };
 
 describe('built-in variants', () => {
   it('are the six CONTRACTS.md names, each with a one-line description', () => {

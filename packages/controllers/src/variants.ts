@@ -71,11 +71,11 @@ export const VARIANT_PRESETS = {
     beta: { kind: 'ratio' },
   },
   'exp4-loss-gap-prior': {
-    description: 'Exp4: per-task σ_prior in [0.01, 0.3] from the critic loss gap, updated every 20 updates.',
+    description: 'Exp4: per-task σ_prior in [0.01, 0.1] from the critic loss gap (fresh rollout, before the epochs), updated every 20 updates.',
     prior: { kind: 'loss-gap' },
   },
   'exp5-empirical-bayes': {
-    description: 'Exp5: learned layer-wise log σ_prior (init 0.1), lr ×0.1, hyperprior λ=1e-3 to 0.1, detached σ.',
+    description: 'Exp5: learned layer-wise log σ_prior (init 0.1), lr ×0.5, hyperprior λ=1e-2 to 0.1, detached σ.',
     prior: { kind: 'learned' },
   },
 } as const satisfies Record<string, VariantPreset>;

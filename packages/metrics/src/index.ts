@@ -52,6 +52,13 @@ export {
   priorZTask,
   priorSigmaLayer,
   priorLogSigmaLayer,
+  gradPpoNorm,
+  gradKlNorm,
+  gradPpoRms,
+  gradKlRms,
+  GRAD_TOTAL_NORM,
+  GRAD_CLIP_FRACTION,
+  STEP_RHO_ABS_MEDIAN,
   TIMING_KEYS,
   isTimingKey,
   metricFamily,
@@ -59,7 +66,7 @@ export {
   splitMetricKey,
   looksLikeLayerName,
 } from './metricNames';
-export type { MetricFamily, MetricKeyParts } from './metricNames';
+export type { GradGroup, MetricFamily, MetricKeyParts } from './metricNames';
 
 // JSONL
 export {

@@ -102,6 +102,24 @@ export const priorSigmaLayer = (layer: string): string => `prior/sigma/${layer}`
 /** `prior/log_sigma/<layer>` (exp5). */
 export const priorLogSigmaLayer = (layer: string): string => `prior/log_sigma/${layer}`;
 
+// ── KL pressure (every variant) ─────────────────────────────────────────────────────────────────
+/** Parameter groups of the KL-pressure keys: θ (shared weights, biases, log-std), μ, ρ, learned σ_prior. */
+export type GradGroup = 'theta' | 'mu' | 'rho' | 'prior';
+/** `grad/ppo_norm/<group>` — L2 norm of the PPO loss's gradient on the group, mean over the update's minibatch steps. */
+export const gradPpoNorm = (group: GradGroup): string => `grad/ppo_norm/${group}`;
+/** `grad/kl_norm/<group>` — L2 norm of the gradient of β·KL/normaliser (+ hyperprior) on the group, mean over the steps. */
+export const gradKlNorm = (group: GradGroup): string => `grad/kl_norm/${group}`;
+/** `grad/ppo_rms/<group>` — the PPO gradient per parameter (norm ÷ √count): compare with the optimizer's ε. */
+export const gradPpoRms = (group: GradGroup): string => `grad/ppo_rms/${group}`;
+/** `grad/kl_rms/<group>` — the KL gradient per parameter (norm ÷ √count): compare with the optimizer's ε. */
+export const gradKlRms = (group: GradGroup): string => `grad/kl_rms/${group}`;
+/** `grad/total_norm` — global gradient norm before clipping, mean over the steps. */
+export const GRAD_TOTAL_NORM = 'grad/total_norm';
+/** `grad/clip_fraction` — fraction of the update's steps whose gradient was clipped (max_grad_norm). */
+export const GRAD_CLIP_FRACTION = 'grad/clip_fraction';
+/** `step/rho_abs_median` — median over ρ entries of |Δρ| in one optimizer step, mean over the update's steps. */
+export const STEP_RHO_ABS_MEDIAN = 'step/rho_abs_median';
+
 /**
  * Keys whose values depend on the clock, not on the computation. CONTRACTS.md: identical runs give
  * byte-identical metrics.jsonl/eval.jsonl "ignoring `wall_s` and timing keys".
@@ -123,9 +141,11 @@ export type MetricFamily =
   | 'varshare'
   | 'controller'
   | 'prior'
+  | 'grad'
+  | 'step'
   | 'other';
 
-const FAMILIES: ReadonlySet<string> = new Set(['train', 'eval', 'losses', 'charts', 'varshare', 'controller', 'prior']);
+const FAMILIES: ReadonlySet<string> = new Set(['train', 'eval', 'losses', 'charts', 'varshare', 'controller', 'prior', 'grad', 'step']);
 
 /** Classifies a key: `train/return/reach` → `train`, `update` → `run`, `foo/bar` → `other`. */
 export function metricFamily(key: string): MetricFamily {
@@ -155,6 +175,10 @@ export const QUALIFIED_PREFIXES: readonly string[] = [
   'prior/delta',
   'prior/delta_ema',
   'prior/z',
+  'grad/ppo_norm',
+  'grad/kl_norm',
+  'grad/ppo_rms',
+  'grad/kl_rms',
 ];
 
 /** A key split into its family, its base name and its `<task>`/`<layer>` qualifier (if any). */

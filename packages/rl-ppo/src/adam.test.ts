@@ -119,4 +119,44 @@ describe('Adam (fused CPU step)', () => {
     expect(adamA.steps).toBe(1);
     expect(() => adamA.stage('c', grads.a)).toThrow(/no parameter 'c'/);
   });
+
+  it('per-parameter lr scales, stageAdd and per-name sums of squares', () => {
+    const mk = () => new Map([['a', tf.variable(tf.tensor1d([1, 2]))], ['b', tf.variable(tf.tensor1d([3, 4]))]]);
+    const [pa, pb] = [mk(), mk()];
+    // b at lr × 3 in one optimizer equals b alone at 3·lr
+    const scaled = new Adam(pa, 0.9, 0.999, 1e-8, new Map([['b', 3]]));
+    const plainB = new Adam(new Map([['b', pb.get('b')!]]), 0.9, 0.999, 1e-8);
+    const plainA = new Adam(new Map([['a', pb.get('a')!]]), 0.9, 0.999, 1e-8);
+    scaled.stage('a', Float32Array.from([1, -1]));
+    scaled.stage('b', Float32Array.from([0.5, 0.5]));
+    // stageAdd adds a second term and returns its own Σx²: 0.5² + 1.5² = 2.5
+    expect(scaled.stageAdd('b', Float32Array.from([0.5, 1.5]))).toBe(2.5);
+    expect(scaled.stagedSumSquares((n) => n === 'b')).toBe(1 + 4); // staged b = [1, 2]
+    expect(scaled.stagedSumSquares((n) => n === 'a')).toBe(2);
+    scaled.applyStaged(0.01);
+    plainA.applyArrays(new Map([['a', Float32Array.from([1, -1])]]), 0.01);
+    plainB.applyArrays(new Map([['b', Float32Array.from([1, 2])]]), 0.03);
+    expect(Array.from(pa.get('a')!.dataSync())).toEqual(Array.from(pb.get('a')!.dataSync()));
+    expect(Array.from(pa.get('b')!.dataSync())).toEqual(Array.from(pb.get('b')!.dataSync()));
+    // first step moves each entry by lr·scale·g/(|g| + ε): b by 0.03 each, a by 0.01 each
+    expect(scaled.lastStepAbsMedian((n) => n === 'b')).toBeCloseTo(0.03, 6);
+    expect(scaled.lastStepAbsMedian(() => true)).toBeCloseTo(0.02, 6); // median of [0.01, 0.01, 0.03, 0.03]
+    // stageAdd on an unstaged parameter starts from zero
+    scaled.stageAdd('a', Float32Array.from([2, 2]));
+    expect(scaled.stagedSumSquares()).toBe(8);
+    expect(() => new Adam(pa, 0.9, 0.999, 1e-8, new Map([['c', 2]]))).toThrow(/unknown parameter 'c'/);
+    expect(() => new Adam(pa, 0.9, 0.999, 1e-8, new Map([['a', 0]]))).toThrow(/'a' must be a finite number > 0/);
+  });
+
+  it('lastStepAbsMedian samples large parameters with a fixed stride and forgets parameters without a step', () => {
+    const big = tf.variable(tf.zeros([10000]));
+    const small = tf.variable(tf.zeros([4]));
+    const adam = new Adam(new Map([['big', big], ['small', small]]), 0.9, 0.999, 1e-8);
+    // |g| grows with the index, but Adam's first step is lr·sign(g): every |Δ| = lr
+    adam.applyArrays(new Map([['big', Float32Array.from({ length: 10000 }, (_, i) => (i % 2 ? 1 : -1) * (i + 1))]]), 0.5);
+    expect(adam.lastStepAbsMedian(() => true, 100)).toBeCloseTo(0.5, 6);
+    expect(Number.isNaN(adam.lastStepAbsMedian((n) => n === 'small'))).toBe(true);
+    adam.applyArrays(new Map([['small', Float32Array.from([1, 1, 1, 1])]]), 0.25);
+    expect(Number.isNaN(adam.lastStepAbsMedian((n) => n === 'big'))).toBe(true); // big took no step this time
+  });
 });

@@ -1,4 +1,4 @@
-import { instantiateKernel, tf, type NamedArrays, type WasmMemory } from '@varshare/core';
+import { instantiateKernel, median, tf, type NamedArrays, type WasmMemory } from '@varshare/core';
 import { adamWasmBase64 } from './kernels/adamWasm';
 
 interface AdamExports {
@@ -77,14 +77,25 @@ export class Adam {
   private readonly synced = new Map<string, object>();
   private readonly staged = new Set<string>();
   private readonly kernel: AdamExports | null;
+  /** Constants of the last step per parameter (for {@link lastStepAbsMedian}). */
+  private readonly lastStep = new Map<string, AdamStepConstants>();
 
-  /** @param params stable name → variable (the names key the checkpointed moments). */
+  /**
+   * @param params stable name → variable (the names key the checkpointed moments).
+   * @param lrScales optional per-parameter learning-rate multipliers (stable name → factor applied
+   *   on top of the step's lr; e.g. ρ faster than μ in one posterior group). Defaults to 1.
+   */
   constructor(
     private readonly params: ReadonlyMap<string, tf.Variable>,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly eps = 1e-5,
+    private readonly lrScales: ReadonlyMap<string, number> = new Map(),
   ) {
+    for (const [name, f] of lrScales) {
+      if (!params.has(name)) throw new Error(`Adam: lr scale for unknown parameter '${name}'`);
+      if (!(f > 0) || !Number.isFinite(f)) throw new Error(`Adam: lr scale of '${name}' must be a finite number > 0, got ${f}`);
+    }
     const x = instantiateKernel<AdamExports>(adamWasmBase64);
     this.kernel = x;
     let total = 0;
@@ -141,10 +152,34 @@ export class Adam {
     this.staged.add(name);
   }
 
-  /** Σ g² over the staged gradients, in float64 (before any clipping scale). */
-  stagedSumSquares(): number {
+  /**
+   * Adds a second gradient term into a parameter's staged gradient (the gradient of another part of
+   * the loss, e.g. the KL term's), staging a zero gradient first if nothing was staged for it.
+   * @returns Σ x² of the added term, float64
+   */
+  stageAdd(name: string, grad: Float32Array): number {
+    const g = this.g.get(name);
+    if (!g) throw new Error(`Adam: no parameter '${name}' in this group`);
+    if (grad.length !== g.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${g.length}`);
+    if (!this.staged.has(name)) g.fill(0);
+    let sq = 0;
+    for (let i = 0; i < g.length; i++) {
+      const x = grad[i] as number;
+      sq += x * x;
+      g[i] = (g[i] as number) + x;
+    }
+    this.staged.add(name);
+    return sq;
+  }
+
+  /**
+   * Σ g² over the staged gradients, in float64 (before any clipping scale); only the parameters
+   * `include` accepts when given.
+   */
+  stagedSumSquares(include?: (name: string) => boolean): number {
     let sum = 0;
     for (const name of this.staged) {
+      if (include && !include(name)) continue;
       const g = this.g.get(name) as Float32Array;
       if (this.kernel) {
         sum += this.kernel.sumsq(g.byteOffset, g.length);
@@ -167,10 +202,14 @@ export class Adam {
    */
   applyStaged(lr: number, gradScale = 1): void {
     this.step += 1;
-    const k = adamStepConstants(lr, this.beta1, this.beta2, this.eps, this.step, gradScale);
+    const base = adamStepConstants(lr, this.beta1, this.beta2, this.eps, this.step, gradScale);
     const onWasm = tf.getBackend() === 'wasm';
+    this.lastStep.clear();
     for (const [name, variable] of this.params) {
       if (!this.staged.has(name)) continue;
+      const f = this.lrScales.get(name);
+      const k = f === undefined ? base : adamStepConstants(lr * f, this.beta1, this.beta2, this.eps, this.step, gradScale);
+      this.lastStep.set(name, k);
       const p = this.p.get(name) as Float32Array;
       const g = this.g.get(name) as Float32Array;
       const m = this.m.get(name) as Float32Array;
@@ -186,6 +225,41 @@ export class Adam {
       this.synced.set(name, variable.dataId);
     }
     this.staged.clear();
+  }
+
+  /**
+   * Median over the entries of the parameters `include` accepts of |Δp| in the last step, recomputed
+   * from the updated moments with that step's float32 constants (the increment the step added).
+   * Large parameter sets are sampled with a fixed stride (at most `maxSamples` entries, the same
+   * entries every call), which keeps this cheap enough to run after every step.
+   * NaN when no accepted parameter took a step.
+   */
+  lastStepAbsMedian(include: (name: string) => boolean, maxSamples = 65536): number {
+    let total = 0;
+    const names: string[] = [];
+    for (const name of this.params.keys()) {
+      if (!include(name) || !this.lastStep.has(name)) continue;
+      names.push(name);
+      total += (this.m.get(name) as Float32Array).length;
+    }
+    if (total === 0) return Number.NaN;
+    const stride = Math.max(1, Math.ceil(total / maxSamples));
+    const out = new Float32Array(Math.ceil(total / stride));
+    const f = Math.fround;
+    let o = 0;
+    let offset = 0; // index of the next sampled entry in the concatenation of all accepted parameters
+    let base = 0;
+    for (const name of names) {
+      const k = this.lastStep.get(name) as AdamStepConstants;
+      const m = this.m.get(name) as Float32Array;
+      const v = this.v.get(name) as Float32Array;
+      for (let i = offset - base; i < m.length; i += stride) {
+        out[o++] = Math.abs(f(k.negStep * f((m[i] as number) / f(f(f(Math.sqrt(v[i] as number)) / k.bc2sqrt) + k.eps))));
+        offset += stride;
+      }
+      base += m.length;
+    }
+    return median(out.subarray(0, o));
   }
 
   getState(): { step: number; arrays: NamedArrays } {

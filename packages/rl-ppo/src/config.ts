@@ -31,16 +31,19 @@ export const ppoHyperparamsSchema = z
 
 /**
  * How KL_total enters the loss: loss = PPO + β · KL_total / normaliser + hyperprior.
- * - `per-weight` (default): KL_total / (numTasks × residual weights per task over actor and critic),
- *   the mean KL per residual weight. β then weighs an O(1) quantity against an O(1) PPO loss, and
- *   does not depend on network width or task count.
- * - `per-sample`: KL_total / (samples per rollout batch), the ELBO scaling for one pass over the batch.
+ * - `per-sample` (default): KL_total / (samples per rollout batch), the ELBO scaling for one pass
+ *   over the batch: each residual weight's KL gradient is β/B·∂KL_i (≈ β/B on ρ while σ ≪ σ_prior),
+ *   about 0.1–0.3× PPO's gradient on ρ — the KL and PPO then compete, and β decides (README,
+ *   "gradient scale").
+ * - `per-weight`: KL_total / (numTasks × residual weights per task over actor and critic), the mean
+ *   KL per residual weight: an O(1) loss term, but a per-weight gradient of β/N ≈ 1e-7 — below Adam's
+ *   ε and ~1 % of PPO's gradient on ρ, so the KL does not move σ (measured: +0.7 % in 100k steps).
  * - `sum`: the raw sum over all ~10⁵ weights per task (what the public code did; it swamps PPO
  *   unless β is tiny).
  */
 export const klConfigSchema = z
   .object({
-    normalisation: z.enum(['per-weight', 'per-sample', 'sum']).default('per-weight').describe('Divisor of KL_total in the loss (see README).'),
+    normalisation: z.enum(['per-sample', 'per-weight', 'sum']).default('per-sample').describe('Divisor of KL_total in the loss: rollout batch size, residual weight count, or 1 (see README, "gradient scale").'),
   })
   .strict();
 
@@ -49,6 +52,17 @@ export const optimizerConfigSchema = z
   .object({
     thetaLrScale: z.number().positive().default(1).describe('Learning-rate multiplier of the shared weights θ, biases and log-std.'),
     posteriorLrScale: z.number().positive().default(1).describe('Learning-rate multiplier of the posterior parameters μ and ρ.'),
+    rhoLrScale: z
+      .number()
+      .positive()
+      .default(3)
+      .describe('Extra learning-rate multiplier of ρ (σ = softplus(ρ)) on top of posteriorLrScale: σ moves by at most ~e^(lr·scale) per step, so this sets how far σ can travel in a run.'),
+    posteriorAdamEps: z
+      .number()
+      .positive()
+      .nullable()
+      .default(1e-8)
+      .describe("Adam ε of the posterior group (μ, ρ); null = ppo.adamEps. Gradients on ρ are ~1e-6–1e-5 per weight: with ε = 1e-5 Adam would damp them like SGD with step lr·g/ε (README, 'gradient scale')."),
   })
   .strict();
 

@@ -92,6 +92,15 @@ export interface CheckpointJson {
   readonly evalCount: number;
 }
 
+/** Parameter groups of the KL-pressure diagnostics (`grad/{ppo,kl}_norm/<group>`). */
+const PRESSURE_GROUPS = ['theta', 'mu', 'rho', 'prior'] as const;
+type PressureGroup = (typeof PRESSURE_GROUPS)[number];
+/** Posterior parameter names are `<layer>/mu<k>` and `<layer>/rho<k>` (see MultiTaskAgent.parameterGroups). */
+const isMu = (name: string): boolean => /\/mu\d+$/.test(name);
+const isRho = (name: string): boolean => /\/rho\d+$/.test(name);
+/** Entries of ρ sampled (fixed stride) for the median |Δρ| of each optimizer step. */
+const RHO_STEP_SAMPLES = 8192;
+
 /** Finished episodes kept per task for the `train/*` metrics. */
 const EPISODE_WINDOW = 10;
 
@@ -163,7 +172,14 @@ export class PPOTrainer {
     this.agent = new MultiTaskAgent({ obsDim: this.obsDim, action: this.action, numTasks, network: config.network, sigmaPrior: first.sigmaPrior, seed });
     const groups = this.agent.parameterGroups();
     const eps = config.ppo.adamEps;
-    this.optimizers = { theta: new Adam(groups.theta, 0.9, 0.999, eps), posterior: new Adam(groups.posterior, 0.9, 0.999, eps), prior: new Adam(groups.prior, 0.9, 0.999, eps) };
+    const opt = config.optimizer;
+    // ρ may step faster than μ within the posterior group (optimizer.rhoLrScale).
+    const rhoScales = new Map([...groups.posterior.keys()].filter(isRho).map((name) => [name, opt.rhoLrScale] as const));
+    this.optimizers = {
+      theta: new Adam(groups.theta, 0.9, 0.999, eps),
+      posterior: new Adam(groups.posterior, 0.9, 0.999, opt.posteriorAdamEps ?? eps, rhoScales),
+      prior: new Adam(groups.prior, 0.9, 0.999, eps),
+    };
     this.obsNorm = new ObservationNormalizer(config.normalisation.observation, this.obsDim, numTasks, config.normalisation.clipObservation);
     this.rewardScaler = new RewardScaler(config.normalisation.reward, this.numEnvs, numTasks, config.ppo.gamma, config.normalisation.clipReward);
     const reset = this.env.reset();
@@ -244,6 +260,9 @@ export class PPOTrainer {
       lambda: cfg.ppo.gaeLambda,
     });
 
+    // --- exp4's diagnostic batch: the fresh rollout, before the epochs train on it (out of sample)
+    const lossGap = this.controller.wantsLossGap(this.controllerState, t) ? this.criticLossGap(batch.obs, returns, batch.taskIds) : null;
+
     // --- update epochs
     const updateStart = performance.now();
     const losses = this.optimise({ ...batch, advantages, returns }, beta, lr, segmentSeed);
@@ -252,8 +271,6 @@ export class PPOTrainer {
     // --- diagnostics and controller signals
     const residual = this.config.network.residual !== 'none';
     const diag = residual ? posteriorDiagnostics([this.agent.actor, this.agent.critic]) : null;
-    let lossGap: { lShared: number[]; lAdapt: number[] } | null = null;
-    if (this.controller.wantsLossGap(this.controllerState, t)) lossGap = this.criticLossGap(batch.obs, returns, batch.taskIds);
     this.controllerState = this.controller.afterUpdate(this.controllerState, {
       update: t,
       ...(diag ? { rRaw: diag.ratioR } : {}),
@@ -453,13 +470,12 @@ export class PPOTrainer {
   }
 
   /**
-   * The full loss of one minibatch:
-   *   pg_loss − ent_coef·entropy + vf_coef·v_loss + β·KL_total/normaliser + hyperprior penalty.
-   * Returns the scalar loss and the logged parts.
+   * The PPO part of one minibatch's loss: pg_loss − ent_coef·entropy + vf_coef·v_loss (the KL term
+   * is {@link klLoss}, differentiated separately so each term's gradient can be measured).
+   * Returns the scalar loss and the logged parts [pg, v, entropy, approx_kl, old_approx_kl, clipfrac].
    */
   private minibatchLoss(
     mb: { obs: tf.Tensor2D; actions: tf.Tensor; oldLogProbs: tf.Tensor1D; advantages: tf.Tensor1D; returns: tf.Tensor1D; oldValues: tf.Tensor1D; routing: TaskRouting },
-    beta: number,
     opts: MLPApplyOptions,
     localSeed: number,
   ): { loss: tf.Scalar; parts: tf.Tensor1D } {
@@ -503,16 +519,24 @@ export class PPOTrainer {
       vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(newValue, mb.returns))));
     }
     const entLoss = tf.mean(entropy);
-    const klPerTask = this.agent.kl();
-    const klTotal = tf.sum(klPerTask);
-    const klTerm = tf.mul(beta / this.klNormaliser(), klTotal);
-    const hyper = this.hyperpriorPenaltyTensor();
-    const loss = tf.addN([pgLoss, tf.mul(-p.entCoef, entLoss), tf.mul(p.vfCoef, vLoss), klTerm, hyper]) as tf.Scalar;
+    const loss = tf.addN([pgLoss, tf.mul(-p.entCoef, entLoss), tf.mul(p.vfCoef, vLoss)]) as tf.Scalar;
     const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
     const oldApproxKl = tf.mean(tf.neg(logRatio));
     const clipfrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), p.clipCoef), 'float32'));
-    const parts = tf.stack([pgLoss, vLoss, entLoss, approxKl, oldApproxKl, clipfrac, klTotal, hyper, loss]) as tf.Tensor1D;
+    const parts = tf.stack([pgLoss, vLoss, entLoss, approxKl, oldApproxKl, clipfrac]) as tf.Tensor1D;
     return { loss, parts };
+  }
+
+  /**
+   * The regulariser part of the loss: β·KL_total/normaliser + hyperprior penalty (it depends on μ, ρ
+   * and the learned σ_prior only, not on the minibatch). Returns the scalar and the logged parts
+   * [KL_total, hyperprior penalty].
+   */
+  private klLoss(beta: number): { loss: tf.Scalar; parts: tf.Tensor1D } {
+    const klTotal = tf.sum(this.agent.kl());
+    const hyper = this.hyperpriorPenaltyTensor();
+    const loss = tf.add(tf.mul(beta / this.klNormaliser(), klTotal), hyper) as tf.Scalar;
+    return { loss, parts: tf.stack([klTotal, hyper]) as tf.Tensor1D };
   }
 
   /** λ_hyper · Σ_layers (log σ_prior,layer − log target)² for the learned prior, else 0. */
@@ -539,6 +563,10 @@ export class PPOTrainer {
     const allVars = new Map<string, tf.Variable>([...groups.theta, ...groups.posterior, ...groups.prior]);
     const varList = [...allVars.values()];
     const nameOf = new Map<string, string>([...allVars].map(([stable, v]) => [v.name, stable]));
+    const klVars = [...groups.posterior.values(), ...groups.prior.values()];
+    const groupOf = (stable: string): ParamGroup => (groups.theta.has(stable) ? 'theta' : groups.posterior.has(stable) ? 'posterior' : 'prior');
+    const klNorm = this.klNormaliser();
+    const pressure = { ppo: { theta: 0, mu: 0, rho: 0, prior: 0 }, kl: { theta: 0, mu: 0, rho: 0, prior: 0 }, totalNorm: 0, clipped: 0, rhoStep: 0 };
     const opts = this.weightOptions(this.config.weights.train, segmentSeed);
     const sums = new Float64Array(9);
     let count = 0;
@@ -592,36 +620,69 @@ export class PPOTrainer {
           };
           let parts: tf.Tensor1D | null = null;
           const { grads } = tf.variableGrads(() => {
-            const r = this.minibatchLoss(mb, beta, opts, localSeed);
+            const r = this.minibatchLoss(mb, opts, localSeed);
             parts = tf.keep(r.parts);
             return r.loss;
           }, varList);
+          let klParts: tf.Tensor1D | null = null;
+          const klGrads =
+            klVars.length > 0
+              ? tf.variableGrads(() => {
+                  const r = this.klLoss(beta);
+                  klParts = tf.keep(r.parts);
+                  return r.loss;
+                }, klVars).grads
+              : {};
           // Global grad-norm clipping over every parameter (CleanRL clip_grad_norm_), fused with
           // Adam: each gradient is copied once into its optimizer, the norm summed there in float64.
+          // The PPO and KL gradients are staged one after the other, so each term's norm per
+          // parameter group is measured on the way (the KL-pressure diagnostics).
           const opt = this.optimizers;
           for (const [varName, g] of Object.entries(grads)) {
             const stable = nameOf.get(varName) as string;
-            const group: ParamGroup = groups.theta.has(stable) ? 'theta' : groups.posterior.has(stable) ? 'posterior' : 'prior';
-            opt[group].stage(stable, tensorValues(g));
+            opt[groupOf(stable)].stage(stable, tensorValues(g));
           }
-          const norm = Math.sqrt(opt.theta.stagedSumSquares() + opt.posterior.stagedSumSquares() + opt.prior.stagedSumSquares());
+          pressure.ppo.theta += Math.sqrt(opt.theta.stagedSumSquares());
+          pressure.ppo.mu += Math.sqrt(opt.posterior.stagedSumSquares(isMu));
+          pressure.ppo.rho += Math.sqrt(opt.posterior.stagedSumSquares(isRho));
+          pressure.ppo.prior += Math.sqrt(opt.prior.stagedSumSquares());
+          const klSq = { theta: 0, mu: 0, rho: 0, prior: 0 };
+          for (const [varName, g] of Object.entries(klGrads)) {
+            const stable = nameOf.get(varName) as string;
+            const group = groupOf(stable);
+            const sq = opt[group].stageAdd(stable, tensorValues(g));
+            klSq[group === 'posterior' ? (isRho(stable) ? 'rho' : 'mu') : group] += sq;
+          }
+          for (const k of PRESSURE_GROUPS) pressure.kl[k] += Math.sqrt(klSq[k]);
+          // The clip norm is the network's (θ, μ, ρ), as CleanRL clips the agent's parameters. A learned
+          // σ_prior's gradient sums over every residual weight of its layer (~10⁴ terms): inside the
+          // norm it would clip, i.e. slow, the whole network in exp5 only.
+          const priorSq = opt.prior.stagedSumSquares();
+          const norm = Math.sqrt(opt.theta.stagedSumSquares() + opt.posterior.stagedSumSquares());
           // Never apply a non-finite step: the weights (and so the next checkpoint) stay good.
-          if (!Number.isFinite(norm)) {
+          if (!Number.isFinite(norm) || !Number.isFinite(priorSq)) {
             for (const o of Object.values(opt)) o.discardStaged();
             throw new NonFiniteLossError(`non-finite gradient norm (${norm}) at update ${this.update + 1}, epoch ${epoch}`);
           }
           const scale = Math.min(1, p.maxGradNorm / (norm + 1e-6));
+          pressure.totalNorm += norm;
+          if (scale < 1) pressure.clipped += 1;
           opt.theta.applyStaged(lr * o.thetaLrScale, scale);
           opt.posterior.applyStaged(lr * o.posteriorLrScale, scale);
-          if (groups.prior.size > 0) opt.prior.applyStaged(lr * this.priorLrScale(), scale);
-          return parts as unknown as tf.Tensor1D;
+          if (groups.prior.size > 0) opt.prior.applyStaged(lr * this.priorLrScale(), 1);
+          const rhoStep = opt.posterior.lastStepAbsMedian(isRho, RHO_STEP_SAMPLES);
+          if (Number.isFinite(rhoStep)) pressure.rhoStep += rhoStep;
+          return tf.concat([parts as unknown as tf.Tensor1D, klParts ?? tf.zeros([2])]) as tf.Tensor1D;
         });
         const values = partsT.dataSync();
         partsT.dispose();
-        if (!Number.isFinite(values[8] as number)) {
-          throw new NonFiniteLossError(`non-finite loss (${values[8]}) at update ${this.update + 1}, epoch ${epoch}: policy ${values[0]}, value ${values[1]}, KL ${values[6]}`);
+        // pg − c_ent·entropy + c_vf·v_loss + β·KL_total/normaliser + hyperprior
+        const total = (values[0] as number) - p.entCoef * (values[2] as number) + p.vfCoef * (values[1] as number) + (beta * (values[6] as number)) / klNorm + (values[7] as number);
+        if (!Number.isFinite(total)) {
+          throw new NonFiniteLossError(`non-finite loss (${total}) at update ${this.update + 1}, epoch ${epoch}: policy ${values[0]}, value ${values[1]}, KL ${values[6]}`);
         }
-        for (let k = 0; k < 9; k++) sums[k] = (sums[k] as number) + (values[k] as number);
+        for (let k = 0; k < 8; k++) sums[k] = (sums[k] as number) + (values[k] as number);
+        sums[8] = (sums[8] as number) + total;
         count += 1;
         if (p.targetKl !== null && (values[3] as number) > p.targetKl) {
           stopped = true;
@@ -647,11 +708,32 @@ export class PPOTrainer {
       'losses/old_approx_kl': mean(4),
       [M.LOSSES_CLIPFRAC]: mean(5),
       [M.LOSSES_EXPLAINED_VARIANCE]: varY === 0 ? Number.NaN : 1 - varRes / varY,
-      'losses/kl_term': (beta * mean(6)) / this.klNormaliser(),
+      'losses/kl_term': (beta * mean(6)) / klNorm,
       'losses/total': mean(8),
       'charts/minibatch_updates': count,
     };
+    // KL pressure: which term drives each parameter group, averaged over the minibatch steps.
+    const sizes = this.groupSizes();
+    for (const k of PRESSURE_GROUPS) {
+      if (k === 'prior' && sizes.prior === 0) continue;
+      const ppoNorm = pressure.ppo[k] / count;
+      const klNormK = pressure.kl[k] / count;
+      out[M.gradPpoNorm(k)] = ppoNorm;
+      out[M.gradKlNorm(k)] = klNormK;
+      out[M.gradPpoRms(k)] = sizes[k] > 0 ? ppoNorm / Math.sqrt(sizes[k]) : 0;
+      out[M.gradKlRms(k)] = sizes[k] > 0 ? klNormK / Math.sqrt(sizes[k]) : 0;
+    }
+    out[M.GRAD_TOTAL_NORM] = pressure.totalNorm / count;
+    out[M.GRAD_CLIP_FRACTION] = pressure.clipped / count;
+    if (sizes.rho > 0) out[M.STEP_RHO_ABS_MEDIAN] = pressure.rhoStep / count;
     return out;
+  }
+
+  /** Number of parameters per KL-pressure group. */
+  private groupSizes(): Record<PressureGroup, number> {
+    const groups = this.agent.parameterGroups();
+    const count = (m: Map<string, tf.Variable>, keep: (name: string) => boolean = () => true) => [...m].reduce((n, [name, v]) => n + (keep(name) ? v.size : 0), 0);
+    return { theta: count(groups.theta), mu: count(groups.posterior, isMu), rho: count(groups.posterior, isRho), prior: count(groups.prior) };
   }
 
   private priorLrScale(): number {

@@ -117,18 +117,122 @@ describe('PPOTrainer', () => {
         Object.keys(before)
           .filter((k) => k.includes(prefix))
           .reduce((s, k) => s + before[k]!.data.reduce((a, v, i) => a + Math.abs(v - after[k]!.data[i]!), 0), 0);
-      const out = { mu: delta('/mu'), theta: delta('/theta'), prior: delta('log_sigma_prior') };
+      const out = { mu: delta('/mu'), rho: delta('/rho'), theta: delta('/theta'), prior: delta('log_sigma_prior') };
       t.dispose();
       return out;
     };
     const normal = moved({});
     const slowPosterior = moved({ posteriorLrScale: 1e-6 });
     const slowTheta = moved({ thetaLrScale: 1e-6 });
+    const slowRho = moved({ rhoLrScale: 1e-6 });
     expect(normal.mu).toBeGreaterThan(0);
+    expect(normal.rho).toBeGreaterThan(0);
     expect(slowPosterior.mu).toBeLessThan(normal.mu * 1e-3);
     expect(slowPosterior.theta).toBeGreaterThan(normal.theta * 0.1);
     expect(slowTheta.theta).toBeLessThan(normal.theta * 1e-3);
     expect(slowTheta.mu).toBeGreaterThan(normal.mu * 0.1);
+    // ρ's own scale slows ρ only; μ (same optimizer group) keeps its pace
+    expect(slowRho.rho).toBeLessThan(normal.rho * 1e-3);
+    expect(slowRho.mu).toBeGreaterThan(normal.mu * 0.1);
+  });
+
+  it("the posterior group's Adam ε takes effect: a large ε damps the small gradients on ρ like SGD", () => {
+    const rhoMoved = (posteriorAdamEps: number) => {
+      const t = make('baseline', 2, small({ optimizer: { posteriorAdamEps } }));
+      const before = t.agent.getState();
+      t.runUpdate();
+      const after = t.agent.getState();
+      const moved = Object.keys(before)
+        .filter((k) => k.includes('/rho'))
+        .reduce((s, k) => s + before[k]!.data.reduce((a, v, i) => a + Math.abs(v - after[k]!.data[i]!), 0), 0);
+      t.dispose();
+      return moved;
+    };
+    // ρ's gradients are ~1e-6–1e-5 per weight: ε = 1 makes each step ≈ lr·g, orders of magnitude shorter.
+    expect(rhoMoved(1)).toBeLessThan(rhoMoved(1e-8) * 1e-2);
+  });
+
+  it('logs the KL pressure: per-group norms of the KL gradient equal the closed form, PPO norms are the rest', () => {
+    // One minibatch step per update, so the logged norms are the gradients at the parameters before it.
+    const cfg = small({ ppo: { numSteps: 32, numMinibatches: 1, updateEpochs: 1, learningRate: 1e-3 } });
+    const t = make('exp1-fixed-prior', 3, cfg);
+    const layers = [...t.agent.actor.layers, ...t.agent.critic.layers];
+    const before = layers.map((l) => l.readPosterior());
+    const beforeRho = t.agent.getState();
+    const row = t.runUpdate().metrics;
+    // loss KL term = β/B·Σ KL, σ_p = 0.01, β = 0.01, B = 20 envs × 32 steps (kl.normalisation per-sample)
+    const c = 0.01 / 640;
+    const sp2 = 0.01 * 0.01;
+    let muSq = 0;
+    let rhoSq = 0;
+    for (const p of before) {
+      p.mu.forEach((m, task) =>
+        m.forEach((u, i) => {
+          const s = p.sigma[task]![i]!;
+          muSq += (c * (u / sp2)) ** 2;
+          // ∂KL/∂ρ = (σ/σ_p² − 1/σ)·sigmoid(ρ), sigmoid(ρ) = 1 − e^(−σ) for σ = softplus(ρ)
+          rhoSq += (c * (s / sp2 - 1 / s) * -Math.expm1(-s)) ** 2;
+        }),
+      );
+    }
+    expect(row['grad/kl_norm/mu']).toBeCloseTo(Math.sqrt(muSq), 12);
+    expect((row['grad/kl_norm/rho'] as number) / Math.sqrt(rhoSq)).toBeCloseTo(1, 4);
+    expect(row['grad/kl_norm/theta']).toBe(0); // the KL does not depend on θ
+    expect(row['grad/ppo_norm/theta']).toBeGreaterThan(0);
+    expect(row['grad/ppo_norm/mu']).toBeGreaterThan(0);
+    expect(row['grad/ppo_norm/rho']).toBeGreaterThan(0); // sampled weights (frozen noise) in the loss
+    expect(row['grad/kl_norm/prior']).toBeUndefined(); // no learned prior in exp1
+    const rhoCount = Object.keys(beforeRho).filter((k) => k.includes('/rho')).reduce((n, k) => n + beforeRho[k]!.data.length, 0);
+    expect(row['grad/kl_rms/rho']).toBeCloseTo((row['grad/kl_norm/rho'] as number) / Math.sqrt(rhoCount), 15);
+    // median |Δρ| of the one step, against the parameters themselves (float32 rounding of ρ + Δ aside)
+    const afterRho = t.agent.getState();
+    const deltas = Object.keys(beforeRho)
+      .filter((k) => k.includes('/rho'))
+      .flatMap((k) => Array.from(beforeRho[k]!.data, (v, i) => Math.abs(afterRho[k]!.data[i]! - v)))
+      .sort((a, b) => a - b);
+    const mid = deltas.length / 2;
+    const expected = deltas.length % 2 ? deltas[Math.floor(mid)]! : (deltas[mid - 1]! + deltas[mid]!) / 2;
+    expect((row['step/rho_abs_median'] as number) / expected).toBeCloseTo(1, 2);
+    t.dispose();
+  });
+
+  it("exp5: the learned prior's gradient stays out of the network's clip norm", () => {
+    // θ after one step must not depend on how large the prior's gradient is (λ_hyper 0 vs 1e6, with the
+    // spring's target 1.0 away from the initial σ_prior 0.1, so its gradient 2λ·(log 0.1 − log 1) is huge).
+    const cfg = small({ ppo: { numSteps: 32, numMinibatches: 1, updateEpochs: 1, learningRate: 1e-3 } });
+    const thetaAfter = (hyperLambda: number) => {
+      const controller = { ...resolveVariant('exp5-empirical-bayes').config, prior: { ...resolveVariant('exp5-empirical-bayes').config.prior, hyperLambda, target: 1 } };
+      const t = new PPOTrainer({ config: cfg, controller: controller as never, suite: 'cartpole-mt', suiteOptions: { maxEpisodeSteps: 60 }, seed: 4, totalSteps: 640 });
+      const row = t.runUpdate().metrics;
+      const st = t.agent.getState();
+      t.dispose();
+      return { theta: st['actor.1/theta']!.data, prior: row['grad/kl_norm/prior'] as number };
+    };
+    const weak = thetaAfter(0);
+    const strong = thetaAfter(1e6);
+    expect(strong.prior).toBeGreaterThan(weak.prior * 1e3);
+    expect(Array.from(strong.theta)).toEqual(Array.from(weak.theta));
+  });
+
+  it("exp4 measures the critic loss gap on the fresh rollout, before the update's epochs train on it", () => {
+    const exp4 = resolveVariant('exp4-loss-gap-prior').config;
+    const controller = { ...exp4, prior: { ...exp4.prior, K: 1 } } as typeof exp4; // a meta-update after every update
+    const t = new PPOTrainer({ config: small(), controller, suite: 'cartpole-mt', suiteOptions: { maxEpisodeSteps: 60 }, seed: 3, totalSteps: 640 });
+    const fingerprint = () => JSON.stringify(Object.values(t.agent.getState()).map((a) => Array.from(a.data.subarray(0, 8))));
+    const seen: { state: string; rows: number }[] = [];
+    const original = t.criticLossGap.bind(t);
+    t.criticLossGap = (obs, targets, ids) => {
+      seen.push({ state: fingerprint(), rows: ids.length });
+      return original(obs, targets, ids);
+    };
+    const before = fingerprint();
+    const row = t.runUpdate().metrics;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.rows).toBe(640); // the whole fresh rollout (20 envs × 32 steps)
+    expect(seen[0]!.state).toBe(before); // measured before any optimizer step
+    expect(fingerprint()).not.toBe(before);
+    expect(row['prior/delta/baseline']).toBeDefined();
+    t.dispose();
   });
 
   it('builds identical networks (θ, μ, ρ, init and activation) for every variant from the same seed', () => {

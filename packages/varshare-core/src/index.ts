@@ -29,5 +29,5 @@ export { SimdGemm } from './kernels/simdGemm';
 export { instantiateKernel } from './kernels/instantiate';
 export { tensorValues } from './kernels/heap';
 export type { WasmMemory } from './kernels/instantiate';
-export { networkConfigSchema, weightModesConfigSchema } from './config';
+export { DEFAULT_SIGMA_INIT, networkConfigSchema, weightModesConfigSchema } from './config';
 export type { NetworkConfig, WeightModesConfig } from './config';

@@ -1,4 +1,5 @@
 import { tf } from './backend';
+import { DEFAULT_SIGMA_INIT } from './config';
 import { gaussianKl, type SigmaPriorValue } from './gaussianKl';
 import { orthogonalInit } from './orthogonal';
 import { Rng, deriveSeed, tfSeed } from './rng';
@@ -65,7 +66,7 @@ export interface VarShareDenseOptions {
   readonly seed: number;
   /** Orthogonal-init gain of θ. Defaults to √2 (CleanRL hidden layers). */
   readonly gain?: number;
-  /** Initial posterior std σ = softplus(ρ); ρ starts at softplus⁻¹(sigmaInit). Defaults to 1e-3. */
+  /** Initial posterior std σ = softplus(ρ); ρ starts at softplus⁻¹(sigmaInit). Defaults to 0.02 (`DEFAULT_SIGMA_INIT`). */
   readonly sigmaInit?: number;
   /** Defaults to `{ kind: 'full' }`. */
   readonly residual?: ResidualSpec;
@@ -121,7 +122,7 @@ export class VarShareDense {
     this.numTasks = numTasks;
     this.residual = options.residual ?? { kind: 'full' };
     const gain = options.gain ?? Math.SQRT2;
-    const sigmaInit = options.sigmaInit ?? 1e-3;
+    const sigmaInit = options.sigmaInit ?? DEFAULT_SIGMA_INIT;
     if (!(sigmaInit > 0)) throw new Error(`VarShareDense: sigmaInit must be > 0, got ${sigmaInit}`);
     const id = uniqueId();
     const thetaInit = orthogonalInit(inputDim, outputDim, gain, new Rng(deriveSeed(seed, 0)));

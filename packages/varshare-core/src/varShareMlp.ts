@@ -1,4 +1,5 @@
 import { tf } from './backend';
+import { DEFAULT_SIGMA_INIT } from './config';
 import { groupedMatMul } from './groupedMatMul';
 import type { SigmaPriorValue } from './gaussianKl';
 import { deriveSeed } from './rng';
@@ -33,6 +34,7 @@ export interface VarShareMLPOptions {
   /** Orthogonal gain of the output layer (CleanRL: 0.01 actor, 1.0 critic). Defaults to 1. */
   readonly outputGain?: number;
   /** Initial posterior σ. Defaults to 1e-3 (well below every σ_prior the experiments use). */
+  /** Initial posterior σ of every residual layer. Defaults to `DEFAULT_SIGMA_INIT` (0.02). */
   readonly sigmaInit?: number;
   /** Residual of every layer, or one spec per layer (hidden layers first). Defaults to full. */
   readonly residual?: ResidualSpec | readonly ResidualSpec[];
@@ -79,7 +81,7 @@ export class VarShareMLP {
           numTasks: options.numTasks,
           seed: deriveSeed(options.seed, i),
           gain: isOutput ? (options.outputGain ?? 1) : (options.hiddenGain ?? Math.SQRT2),
-          sigmaInit: options.sigmaInit ?? 1e-3,
+          sigmaInit: options.sigmaInit ?? DEFAULT_SIGMA_INIT,
           residual: residual ?? { kind: 'full' },
           name: `${name}.${i}`,
         }),

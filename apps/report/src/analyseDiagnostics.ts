@@ -11,6 +11,7 @@ import { mean } from '@varshare/metrics';
 import type { LoadedRun } from './loadRuns';
 import type { QualifierKind } from './runTables';
 import { spearman } from './correlation';
+import { analysePressure, type PressureAnalysis } from './analysePressure';
 
 /** Band of Exp3 when a run's config does not say (spec: R_min = 0.05, R_max = 0.20). */
 export const DEFAULT_R_BAND = { rMin: 0.05, rMax: 0.2 } as const;
@@ -120,6 +121,8 @@ export interface SuiteDiagnostics {
   readonly sigmaDrift: readonly SigmaDriftRow[];
   readonly priorSigma: readonly PriorSigmaRow[];
   readonly correlations: readonly CorrelationRow[];
+  /** KL pressure, inertness, direction of β's effect on σ, prior against the weight scale. */
+  readonly pressure: PressureAnalysis;
 }
 
 /** First and last value of `key` in a run's metrics.jsonl (NaN when never logged). */
@@ -155,6 +158,8 @@ export function analyseDiagnostics(
   variants: readonly string[],
   finalReturns: ReadonlyMap<string, number>,
   sigmaDriftThreshold: number,
+  tasks: readonly string[] = [],
+  baseline = 'baseline',
 ): SuiteDiagnostics {
   const series: SeriesRow[] = [];
   if (diagnostics.numRows() > 0) {
@@ -276,5 +281,6 @@ export function analyseDiagnostics(
       }
     }
   }
-  return { suite, series, finals, beta, triggers, sigmaDrift, priorSigma, correlations };
+  const pressure = analysePressure(suite, runs, variants, tasks, baseline);
+  return { suite, series, finals, beta, triggers, sigmaDrift, priorSigma, correlations, pressure };
 }

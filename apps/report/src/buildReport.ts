@@ -121,7 +121,7 @@ export function buildReport(options: ReportOptions): BuiltReport {
     const runs = loaded.runs.filter((r) => r.suite === suite);
     const scores = analyseScores(suite, suiteSlice(tables.finalScores, suite), suiteSlice(tables.evalCurves, suite), options);
     const finalReturns = new Map(scores.perTask.filter((t) => t.score === 'return').map((t) => [`${t.variant}\u0000${t.task}`, t.mean]));
-    const diagnostics = analyseDiagnostics(suite, runs, suiteSlice(tables.diagnostics, suite), scores.variants, finalReturns, options.sigmaDriftThreshold);
+    const diagnostics = analyseDiagnostics(suite, runs, suiteSlice(tables.diagnostics, suite), scores.variants, finalReturns, options.sigmaDriftThreshold, [...scores.tasks, ...scores.droppedTasks], options.baseline);
     const rows = runRowsAll.filter((r) => r.suite === suite);
     const comparability = checkComparability(suite, runs);
     const actingModes = actingModeRows(suite, runs, rows, scores.variants);

@@ -385,6 +385,52 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
       ruleAt: 1,
     }),
   );
+  // Log scale: zero series (PPO on a learned prior, KL on θ) have no place on it.
+  const pressureRows = series((r) => r.kind === 'group' && (r.base === 'grad/kl_rms' || r.base === 'grad/ppo_rms') && r.qualifier !== 'theta' && r.mean > 0);
+  const eps = d.pressure.inertness.map((i) => i.eps).filter((e) => Number.isFinite(e));
+  if (pressureRows.length > 0) {
+    charts.push({
+      id: `${id}-kl-pressure`,
+      title: 'KL pressure: gradient per parameter from the KL (dashed) and from PPO (solid)',
+      caption:
+        'grad/kl_rms/<group> and grad/ppo_rms/<group>, mean over seeds; one panel per parameter group (μ, ρ, learned σ_prior). ' +
+        `Red rule: the posterior group's Adam ε${eps.length > 0 ? ` (${[...new Set(eps)].join(', ')})` : ''} — a gradient below it is damped like SGD.`,
+      spec: {
+        ...base,
+        data: { values: clean(pressureRows.map((r) => ({ ...r, term: r.base === 'grad/kl_rms' ? 'KL' : 'PPO' }))) },
+        facet: { field: 'qualifier', type: 'nominal', title: null, sort: ['mu', 'rho', 'prior'] },
+        columns: 3,
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: FACET_W,
+          height: FACET_H,
+          layer: [
+            {
+              mark: { type: 'line' },
+              encoding: {
+                x: { field: 'env_steps', type: 'quantitative', title: 'environment steps' },
+                y: { field: 'mean', type: 'quantitative', title: 'gradient per parameter', scale: { type: 'log' } },
+                color: variantColor(s.variants),
+                strokeDash: { field: 'term', type: 'nominal', title: null, sort: ['PPO', 'KL'] },
+                detail: { field: 'key', type: 'nominal' },
+              },
+            },
+            ...(eps.length > 0 ? [{ mark: { type: 'rule', strokeDash: [4, 3], color: '#c33' }, encoding: { y: { datum: Math.min(...eps) } } }] : []),
+          ],
+        },
+      } as TopLevelSpec,
+    });
+  }
+  charts.push(
+    seriesChart({
+      id: `${id}-rho-step`,
+      title: 'Realised step of ρ: median |Δρ| per optimizer step',
+      caption: 'step/rho_abs_median, mean over seeds (band: min–max). Adam moves a parameter by at most ≈ its learning rate per step; far below it, the gradient is below ε or changes sign from step to step.',
+      rows: series((r) => r.key === 'step/rho_abs_median'),
+      variants: s.variants,
+      yTitle: '|Δρ| per step',
+    }),
+  );
   charts.push(
     seriesChart({
       id: `${id}-hyper`,

@@ -143,6 +143,83 @@ function correlationTable(s: SuiteReport): DisplayTable | undefined {
   };
 }
 
+function pressureTable(s: SuiteReport): DisplayTable | undefined {
+  const rows = s.diagnostics.pressure.pressure;
+  if (rows.length === 0) return undefined;
+  const groups = (['theta', 'mu', 'rho', 'prior'] as const).filter((g) => rows.some((r) => r.group === g));
+  const variants = s.scores.variants.filter((v) => rows.some((r) => r.variant === v));
+  return {
+    id: `${slug(s.suite)}-kl-pressure`,
+    title: 'KL pressure: gradient per parameter from the KL term and from PPO',
+    caption:
+      'grad/kl_rms/<group> and grad/ppo_rms/<group> (L2 norm ÷ √count, mean over minibatch steps, updates and seeds); in brackets the ratio of the norms. ' +
+      'θ takes no KL gradient; a learned σ_prior takes no PPO gradient. Compare with the optimizer ε in the next table: below ε, Adam damps a gradient like SGD.',
+    headers: ['variant', ...groups.map((g) => `${g}: KL / PPO per param (ratio)`)],
+    rows: variants.map((v) => [
+      v,
+      ...groups.map((g) => {
+        const r = rows.find((x) => x.variant === v && x.group === g);
+        return r ? `${fmt(r.klRms)} / ${fmt(r.ppoRms)} (${fmt(r.klToPpo)})` : '–';
+      }),
+    ]),
+  };
+}
+
+function inertnessTable(s: SuiteReport): DisplayTable | undefined {
+  const rows = s.diagnostics.pressure.inertness;
+  if (rows.length === 0) return undefined;
+  return {
+    id: `${slug(s.suite)}-kl-inert`,
+    title: 'Did the KL act? σ movement against the KL gradient and the optimizer ε',
+    caption:
+      'σ moved: largest |final/initial − 1| of a layer\'s median σ (mean over seeds). INERT = σ moved < 5 % in every layer while the KL\'s gradient per ρ was below ε or < 1 % of PPO\'s. ' +
+      '|Δρ| per step: step/rho_abs_median; ρ\'s peak lr bounds it (Adam moves a parameter by ≲ lr per step).',
+    headers: ['variant', 'σ moved (layer)', 'KL grad per ρ', 'PPO grad per ρ', 'posterior ε', '|Δρ| per step', 'ρ peak lr', 'verdict'],
+    rows: rows.map((r) => [
+      r.variant,
+      `${fmt(100 * r.sigmaMove)} % (${r.sigmaMoveLayer})`,
+      fmt(r.rhoKlRms),
+      fmt(r.rhoPpoRms),
+      fmt(r.eps),
+      fmt(r.rhoStep),
+      fmt(r.rhoLr),
+      r.inert ? 'INERT' : 'acts',
+    ]),
+  };
+}
+
+function directionTable(s: SuiteReport): DisplayTable | undefined {
+  const rows = s.diagnostics.pressure.direction;
+  if (rows.length === 0) return undefined;
+  return {
+    id: `${slug(s.suite)}-beta-direction`,
+    title: 'Which way does more β move σ? (variants whose β changes)',
+    caption:
+      '∂KL/∂σ = σ/σ_p² − 1/σ is negative while σ < σ_p: there more β pushes σ up, toward σ_p. σ below σ_prior: share of (update, layer) points over all seeds. ' +
+      'σ ÷ baseline: final layer median σ over the paired baseline seed\'s, geometric mean over layers and seeds.',
+    headers: ['variant', 'β initial → final', 'σ below σ_prior', 'more β pushes σ', 'σ ÷ baseline (pairs)'],
+    rows: rows.map((r) => [
+      r.variant,
+      `${fmt(r.betaInitial)} → ${fmt(r.betaFinal)}`,
+      `${fmt(100 * r.sigmaBelowPrior)} %`,
+      r.klSlope === 'negative' ? 'up' : r.klSlope === 'positive' ? 'down' : 'up below σ_p, down above',
+      Number.isNaN(r.sigmaVsBaseline) ? '–' : `${fmt(r.sigmaVsBaseline)} (${r.pairs})`,
+    ]),
+  };
+}
+
+function priorScaleTable(s: SuiteReport): DisplayTable | undefined {
+  const rows = s.diagnostics.pressure.priorScale;
+  if (rows.length === 0) return undefined;
+  return {
+    id: `${slug(s.suite)}-prior-scale`,
+    title: 'The prior against the weight scale: σ_prior ÷ median |μ|',
+    caption: 'Final σ_prior over the final median |μ| of the same layer (global and learned priors) or task (Exp4), means over seeds. ≫ 1: either a loose prior (its pull β·μ/σ_p² vanishes) or one that has already pulled μ far below it — the last column (final |μ| over the paired baseline\'s, geometric mean) tells which.',
+    headers: ['variant', 'over', 'min', 'median', 'max', '|μ| ÷ baseline'],
+    rows: rows.map((r) => [r.variant, `${r.n} ${r.granularity === 'global' ? 'layers' : `${r.granularity}s`}`, fmt(r.ratioMin), fmt(r.ratioMedian), fmt(r.ratioMax), fmt(r.muVsBaseline)]),
+  };
+}
+
 function finalsTable(s: SuiteReport): DisplayTable | undefined {
   const wanted = ['varshare/kl_total', 'varshare/ratio_R', 'controller/beta', 'prior/sigma', 'prior/hyper_penalty'];
   const rows = s.diagnostics.finals.filter((f) => wanted.includes(f.key));
@@ -172,6 +249,10 @@ export function suiteDisplayTables(s: SuiteReport, sigmaDriftThreshold: number):
     actingTable(s),
     betaTable(s),
     sigmaDriftTable(s, sigmaDriftThreshold),
+    inertnessTable(s),
+    pressureTable(s),
+    directionTable(s),
+    priorScaleTable(s),
     priorTable(s, 'task'),
     priorTable(s, 'layer'),
     correlationTable(s),
@@ -219,6 +300,10 @@ export function csvFiles(report: Report, tables: RunTables): Map<string, string>
   files.set('trigger_events.csv', csvOf(all((s) => s.diagnostics.triggers), ['suite', 'variant', 'seed', 'update', 'env_steps', 'direction', 'beta']));
   files.set('sigma_drift.csv', csvOf(all((s) => s.diagnostics.sigmaDrift), ['suite', 'variant', 'layer', 'initial', 'final', 'peak', 'flagged']));
   files.set('prior_sigma.csv', csvOf(all((s) => s.diagnostics.priorSigma), ['suite', 'variant', 'granularity', 'name', 'sigmaPriorInitial', 'sigmaPriorFinal', 'muAbsFinal', 'finalReturn', 'state']));
+  files.set('kl_pressure.csv', csvOf(all((s) => s.diagnostics.pressure.pressure), ['suite', 'variant', 'group', 'klRms', 'ppoRms', 'klNorm', 'ppoNorm', 'klToPpo']));
+  files.set('kl_inertness.csv', csvOf(all((s) => s.diagnostics.pressure.inertness), ['suite', 'variant', 'seeds', 'sigmaMove', 'sigmaMoveLayer', 'rhoKlRms', 'rhoPpoRms', 'eps', 'rhoStep', 'rhoLr', 'inert', 'reason']));
+  files.set('beta_direction.csv', csvOf(all((s) => s.diagnostics.pressure.direction), ['suite', 'variant', 'betaInitial', 'betaFinal', 'sigmaBelowPrior', 'klSlope', 'sigmaVsBaseline', 'pairs']));
+  files.set('prior_scale.csv', csvOf(all((s) => s.diagnostics.pressure.priorScale), ['suite', 'variant', 'granularity', 'ratioMin', 'ratioMedian', 'ratioMax', 'n', 'muVsBaseline']));
   files.set('correlations.csv', csvOf(all((s) => s.diagnostics.correlations), ['suite', 'variant', 'granularity', 'x', 'y', 'n', 'spearman']));
   files.set('diagnostic_series.csv', csvOf(all((s) => s.diagnostics.series), ['suite', 'variant', 'key', 'base', 'qualifier', 'kind', 'env_steps', 'mean', 'min', 'max', 'seeds']));
   files.set('diagnostic_final.csv', csvOf(all((s) => s.diagnostics.finals), ['suite', 'variant', 'key', 'mean', 'min', 'max', 'seeds']));

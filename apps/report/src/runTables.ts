@@ -52,8 +52,8 @@ export interface EvalCurveRow extends FinalScoreRow {
   readonly env_steps: number;
 }
 
-/** Whether a diagnostic key's qualifier names a task, a layer, or nothing (global key). */
-export type QualifierKind = 'task' | 'layer' | 'global';
+/** Whether a diagnostic key's qualifier names a task, a layer, a parameter group (`grad/*`), or nothing (global key). */
+export type QualifierKind = 'task' | 'layer' | 'group' | 'global';
 
 /** One diagnostic value of one run at one update. */
 export interface DiagnosticRow {
@@ -72,9 +72,9 @@ export interface DiagnosticRow {
 
 const RETURN_PREFIX = 'eval/return/';
 const SUCCESS_PREFIX = 'eval/success/';
-const DIAGNOSTIC_FAMILIES = ['controller/', 'prior/', 'varshare/'];
+const DIAGNOSTIC_FAMILIES = ['controller/', 'prior/', 'varshare/', 'grad/', 'step/'];
 
-/** True when a `metrics.jsonl` key belongs in the diagnostics (controller state, priors, VarShare posterior statistics). */
+/** True when a `metrics.jsonl` key belongs in the diagnostics (controller state, priors, VarShare posterior statistics, KL pressure). */
 export function isDiagnosticKey(key: string): boolean {
   return DIAGNOSTIC_FAMILIES.some((p) => key.startsWith(p));
 }
@@ -189,7 +189,7 @@ export function diagnosticRows(runs: readonly LoadedRun[], tasks: ReadonlySet<st
         let p = parts.get(key);
         if (p === undefined) {
           const s = splitMetricKey(key);
-          p = { base: s.base, qualifier: s.qualifier ?? '', kind: qualifierKind(s.qualifier, tasks) };
+          p = { base: s.base, qualifier: s.qualifier ?? '', kind: s.base.startsWith('grad/') && s.qualifier !== undefined ? 'group' : qualifierKind(s.qualifier, tasks) };
           parts.set(key, p);
         }
         rows.push({ suite: r.suite, variant: r.variant, seed: r.seed, update: rec.update, env_steps: rec.env_steps, key, ...p, value });

@@ -7,12 +7,15 @@ import type { SuiteDiagnostics } from './analyseDiagnostics';
 const agg = (variant: string, point: number, lo: number, hi: number): AggregateRow => ({ suite: 's', variant, score: 'return', statistic: 'iqm', point, lo, hi, seeds: 3, tasks: 2 });
 const imp = (variant: string, point: number, lo: number, hi: number): ImprovementRow => ({ suite: 's', variant, baseline: 'baseline', score: 'return', paired: true, seeds: [1, 2, 3], point, lo, hi });
 
-function input(aggregates: AggregateRow[], improvement: ImprovementRow[], seeds = [1, 2, 3, 4, 5]): SuiteSummaryInput {
+function input(aggregates: AggregateRow[], improvement: ImprovementRow[], seeds = [1, 2, 3, 4, 5], extra: Partial<SuiteDiagnostics> = {}): SuiteSummaryInput {
   const scores = {
     suite: 's', tasks: ['a', 'b'], droppedTasks: [], variants: ['baseline', 'exp1', 'exp3'], seeds: { baseline: seeds, exp1: seeds, exp3: seeds },
     scores: ['return', 'return_norm'], headline: 'return', aggregates, perTask: [], improvement, deltas: [], deltaSummary: [], profiles: [], curves: [],
   } as SuiteScores;
-  const diagnostics: SuiteDiagnostics = { suite: 's', series: [], finals: [], beta: [], triggers: [], sigmaDrift: [], priorSigma: [], correlations: [] };
+  const diagnostics: SuiteDiagnostics = {
+    suite: 's', series: [], finals: [], beta: [], triggers: [], sigmaDrift: [], priorSigma: [], correlations: [],
+    pressure: { pressure: [], inertness: [], direction: [], priorScale: [] }, ...extra,
+  };
   return { suite: 's', scores, diagnostics, comparability: [] };
 }
 const opts = { baseline: 'baseline', sigmaDriftThreshold: 0.5 };

@@ -9,6 +9,7 @@ import type { AggregateRow, ScoreKey, SuiteScores } from './analyseScores';
 import type { SuiteDiagnostics } from './analyseDiagnostics';
 import type { ComparabilityWarning } from './checkComparability';
 import { fmt, fmtCI, fmtSet, fmtSigned } from './format';
+import { INERT_SIGMA_MOVE } from './analysePressure';
 
 /** Fewer seeds per variant than this gets the "few seeds" caveat (rliable recommends ≥ 5–10 runs). */
 export const FEW_SEEDS = 5;
@@ -119,11 +120,55 @@ export function suiteSummary(s: SuiteSummaryInput, options: Pick<ReportOptions, 
       lines.push(`${text}${corrText ? `. ${corrText}` : ''}${rows.length < 5 ? ' (few points: a rank correlation is only indicative)' : ''}.`);
     }
   }
+  lines.push(...pressureSummary(d));
   if (s.comparability.length > 0) {
     const cats = [...new Set(s.comparability.map((w) => w.category))];
     lines.push(`Comparability: ${s.comparability.length} warning${s.comparability.length === 1 ? '' : 's'} (${cats.join(', ')}) — runs differ in more than their variant's own toggles; see the comparability section.`);
   } else {
     lines.push('Comparability: all runs share budget, suite config, acting mode, code version and seed sets; they differ only in their variant toggles.');
+  }
+  return lines;
+}
+
+/**
+ * Whether each variant's KL could act (the check that catches an inert KL), which way β moved σ
+ * where β changed, and the prior against the weight scale.
+ */
+export function pressureSummary(d: SuiteDiagnostics): string[] {
+  const lines: string[] = [];
+  const p = d.pressure;
+  const inert = p.inertness.filter((i) => i.inert);
+  for (const i of inert) {
+    lines.push(
+      `${i.variant}: the KL was INERT — ${i.reason}. Its β and σ_prior could not act through σ; differences from other variants in this run are not caused by the KL.`,
+    );
+  }
+  const active = p.inertness.filter((i) => !i.inert);
+  if (active.length > 0) {
+    lines.push(
+      `The KL moved σ in ${active.map((i) => `${i.variant} (σ up to ${fmtSigned(100 * i.sigmaMove)} % in ${i.sigmaMoveLayer}; KL/PPO gradient per ρ ${fmt(i.rhoKlRms / i.rhoPpoRms)})`).join(', ')}` +
+        ` — at least ${100 * INERT_SIGMA_MOVE} % in some layer, with the KL's gradient on ρ above the optimizer's ε.`,
+    );
+  }
+  for (const r of p.direction) {
+    const where =
+      r.klSlope === 'negative'
+        ? `σ sat below σ_prior in every layer and update, where ∂KL/∂σ = σ/σ_p² − 1/σ < 0: more β pushes σ UP`
+        : r.klSlope === 'positive'
+          ? `σ sat above σ_prior in every layer and update, where ∂KL/∂σ > 0: more β pushes σ down`
+          : `σ was below σ_prior in ${fmt(100 * r.sigmaBelowPrior)} % of layer-updates (there more β pushes σ up; above σ_prior, down)`;
+    const vs = Number.isNaN(r.sigmaVsBaseline) ? '' : `; final σ median is ${fmt(r.sigmaVsBaseline)}× the baseline's (geometric mean over layers, ${r.pairs} paired seed${r.pairs === 1 ? '' : 's'})`;
+    lines.push(`${r.variant}: β ${fmt(r.betaInitial)} → ${fmt(r.betaFinal)}; ${where}${vs}.`);
+  }
+  for (const r of p.priorScale) {
+    const over = r.granularity === 'global' ? 'layers' : `${r.granularity}s`;
+    const pulled = r.muVsBaseline < 0.5;
+    const verdict = pulled
+      ? `median |μ| is ${fmt(r.muVsBaseline)}× the baseline's: the prior pulled μ down${r.ratioMedian > 10 ? ' (hence the large ratio)' : ''}`
+      : r.ratioMedian > 10
+        ? `far above the weights: its pull on μ, β·μ/σ_p², is negligible${Number.isNaN(r.muVsBaseline) ? '' : ` (median |μ| ${fmt(r.muVsBaseline)}× the baseline's)`}`
+        : `near the weight scale${Number.isNaN(r.muVsBaseline) ? '' : ` (median |μ| ${fmt(r.muVsBaseline)}× the baseline's)`}`;
+    lines.push(`${r.variant}: σ_prior ÷ median |μ| = ${fmt(r.ratioMedian)} (range ${fmt(r.ratioMin)}–${fmt(r.ratioMax)} over ${r.n} ${over}) — ${verdict}.`);
   }
   return lines;
 }

@@ -55,7 +55,7 @@ function run(bin: string, args: string[]): void {
 }
 
 const sweepArgs = ['sweep', '--suite', suite, '--variants', VARIANTS.join(','), '--seeds', seeds.join(','), '--out', out, '--jobs', values.jobs as string, ...(values.steps ? ['--steps', values.steps] : [])];
-const command = `npm run science -- ${process.argv.slice(2).join(' ')}`.trim();
+const command = process.argv.length > 2 ? `npm run science -- ${process.argv.slice(2).join(' ')}` : 'npm run science';
 console.error(`science: ${VARIANTS.length} variants × seeds {${seeds.join(', ')}} on ${suite} → ${out}`);
 run('apps/trainer/bin/varshare.mjs', sweepArgs);
 const reportDir = join(out, 'report');
@@ -82,13 +82,22 @@ if (!values['no-doc']) {
   const commit = git(['rev-parse', 'HEAD']);
   const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
   const reportMd = readFileSync(join(reportDir, 'summary.md'), 'utf8').replace(/^# .*\n/, '');
-  const config = JSON.parse(readFileSync(join(out, suite, 'baseline', `seed-${checkSeed}`, 'config.json'), 'utf8')) as { steps: number };
+  const config = JSON.parse(readFileSync(join(out, suite, 'baseline', `seed-${checkSeed}`, 'config.json'), 'utf8')) as { steps: number; meta?: { gitCommit?: string | null } };
+  // Completed runs are reused: name the commit they were trained at (config.json meta) as well.
+  const trainedAt = config.meta?.gitCommit ?? 'unknown';
+  let runSeconds = 0;
+  for (const v of VARIANTS) {
+    for (const s of seeds) {
+      const file = join(out, suite, v, `seed-${s}`, 'summary.json');
+      if (existsSync(file)) runSeconds += (JSON.parse(readFileSync(file, 'utf8')) as { wall_s?: number }).wall_s ?? 0;
+    }
+  }
   const doc = [
     `# ${suite}: the six variants over ${seeds.length} paired seeds`,
     '',
-    `Made with \`${command}\` at commit \`${commit}\`${dirty ? ' (with uncommitted changes)' : ''}, ${new Date().toISOString().slice(0, 10)}, ` +
-      `${config.steps.toLocaleString('en-US')} env steps per run, ${seeds.length} seeds × ${VARIANTS.length} variants, ${Math.round((Date.now() - t0) / 60000)} min on this machine ` +
-      `(${cpus().length} cores; completed runs are reused). The full HTML report is \`${relative(root, reportDir)}/index.html\` (not committed; re-run the command).`,
+    `Made with \`${command}\` at commit \`${commit}\`${dirty ? ' (with uncommitted changes)' : ''}${trainedAt !== commit ? ` (runs trained at \`${trainedAt}\`)` : ''}, ${new Date().toISOString().slice(0, 10)}, ` +
+      `${config.steps.toLocaleString('en-US')} env steps per run, ${seeds.length} seeds × ${VARIANTS.length} variants; the runs took ${Math.round(runSeconds / 60)} min of wall clock in total ` +
+      `(${cpus().length}-core machine, ${values.jobs} at a time). The full HTML report is \`${relative(root, reportDir)}/index.html\` (not committed; the command re-creates it, reusing completed runs).`,
     '',
     `## Did each mechanism act? (seed ${checkSeed})`,
     '',

@@ -2,7 +2,7 @@
  * Atomic file replacement (CONTRACTS.md: checkpoints and summary.json are "written atomically
  * (temp file + rename)"). Readers see either the old file or the complete new one, never a prefix.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, type Dirent } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringifyJson } from './jsonl';
 
@@ -75,4 +75,29 @@ function syncDir(dir: string): void {
  */
 export function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): void {
   writeFileAtomic(path, `${stringifyJson(value, 2)}\n`, options);
+}
+
+/**
+ * Removes the temp files of interrupted atomic writes (`isAtomicTempFile`) in `dir` and its
+ * sub-directories up to `depth` levels down; returns their paths. Only for a caller that holds the
+ * directory's writer lock: a live writer's temp file looks the same.
+ */
+export function removeAtomicTempFiles(dir: string, depth = 1, alsoRemove: (name: string) => boolean = () => false): string[] {
+  const removed: string[] = [];
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (depth > 0) removed.push(...removeAtomicTempFiles(path, depth - 1, alsoRemove));
+    } else if (isAtomicTempFile(e.name) || alsoRemove(e.name)) {
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
 }

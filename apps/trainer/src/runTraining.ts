@@ -434,6 +434,8 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
       evalOut.sync();
       writing = 'TensorBoard events';
       tb?.addScalars(trainer.completedUpdates, { ...metrics, ...(evalRow ?? {}) }, Date.now() / 1000);
+      // On disk with the rows, so the events a checkpoint covers survive a kill (resume's session start hides the rest).
+      tb?.sync();
       if (trainer.completedUpdates % config.checkpoint.interval === 0 || trainer.done) checkpoint();
       progress?.update(trainer.completedUpdates, trainer.envStepCount, metrics['charts/SPS'], lastEval?.['eval/return_mean']);
       options.onUpdate?.(trainer.completedUpdates);

@@ -286,6 +286,11 @@ export function checkRunConfig(config: ResolvedRunConfig, where: string): { conf
     fail(`ppo.numMinibatches (${mb}) does not divide the batch of ${rows} rows (${layout}); rows would be dropped every epoch — use a divisor of ${rows}${divisors.length > 0 ? `, e.g. ${divisors.slice(0, 4).join(', ')}` : ''}`);
   }
   if (config.steps < rows) fail(`steps (${config.steps}) is smaller than one PPO batch (${layout} = ${rows})`);
+  // Checked by the trainer only inside the first update, i.e. after the run directory exists.
+  if (config.ppo.minibatchSampling === 'stratified-by-task') {
+    if (config.env.taskSampling !== 'round-robin') fail(`ppo.minibatchSampling 'stratified-by-task' needs env.taskSampling 'round-robin' (every task the same rows), got '${config.env.taskSampling}'`);
+    if (rows / mb < tasks) fail(`ppo.minibatchSampling 'stratified-by-task' needs a row per task in every minibatch: ${rows} rows / ppo.numMinibatches ${mb} = ${rows / mb} < ${tasks} tasks`);
+  }
   const params = networkParameterEstimate(config.network, tasks);
   if (params > MAX_NETWORK_PARAMETERS) {
     const rank = config.network.residual === 'low-rank' ? `, network.rank ${config.network.rank}` : '';

@@ -81,6 +81,8 @@ const corpus: [string, (out: string) => string[], RegExp][] = [
   ['batch over the memory budget', (o) => [...base(o), '--set', 'envsPerTask=4096', '--set', 'ppo.numSteps=4096'], /envsPerTask × ppo\.numSteps: one PPO batch would hold 167772160 rows/],
   ['steps above the bound', (o) => [...base(o), '--steps', '9000000000000'], /steps: 9000000000000 is out of range/],
   ['beta above the bound', (o) => [...base(o), '--set', 'controller.beta.beta1=1e300'], /controller\.beta\.beta1: 1e\+300 is out of range/],
+  ['stratified minibatches with uniform task sampling', (o) => [...base(o), '--set', 'ppo.minibatchSampling=stratified-by-task', '--set', 'env.taskSampling=uniform'], /ppo\.minibatchSampling 'stratified-by-task' needs env\.taskSampling 'round-robin' \(every task the same rows\), got 'uniform'/],
+  ['stratified minibatches smaller than the task count', (o) => [...base(o), '--set', 'ppo.minibatchSampling=stratified-by-task', '--set', 'ppo.numMinibatches=512'], /needs a row per task in every minibatch: 2560 rows \/ ppo\.numMinibatches 512 = 5 < 10 tasks/],
   ['controller null', (o) => [...base(o), '--set', 'controller=null'], /invalid config: controller: .*received null/],
   ['tensorflow backend not installed', (o) => [...base(o), '--steps', '2560', '--set', 'backend=tensorflow'], /backend: 'tensorflow' is not usable here \(needs @tensorflow\/tfjs-node installed/],
   ['--out is a file', (o) => [...base(o).slice(0, -2), '--out', file('out-file', 'x')], /--out .*out-file: .*out-file is a file, not a directory/],

@@ -118,7 +118,7 @@ function makeRunDir(dir: string, out: string): string | undefined {
   }
 }
 
-/** Removes the empty directories `makeRunDir` created (never anything another process put there). */
+/** Removes the empty directories `makeRunDir` created, deepest first, stopping at the first that is not empty. */
 function removeCreatedDirs(dir: string, firstCreated: string | undefined): void {
   if (firstCreated === undefined) return;
   for (let p = join(dir, 'checkpoints'); p.startsWith(firstCreated); p = dirname(p)) {
@@ -236,11 +236,13 @@ function restoreChecked(trainer: PPOTrainer, ckpt: CheckpointFile, path: string)
   }
 }
 
-function takeLock(dir: string, command: string): RunLock {
+/** Takes the run lock; `undo` runs when it cannot be taken for a reason other than another writer (whose directory it is then). */
+function takeLock(dir: string, command: string, undo: () => void = () => undefined): RunLock {
   try {
     return acquireRunLock(dir, command);
   } catch (err) {
     if (err instanceof RunLockedError) throw new UsageError(err.message);
+    undo();
     throw new UsageError(`${dir}: cannot take the run lock: ${describeIoError(err)}`);
   }
 }
@@ -268,7 +270,6 @@ function dataFilesIn(dir: string): string[] {
 export async function runTraining(request: RunRequest, options: RunTrainingOptions = {}): Promise<TrainOutcome> {
   const note = options.note ?? ((line: string) => process.stderr.write(`varshare: ${line}\n`));
   let lock: RunLock | undefined;
-  let createdDir: string | undefined;
   let trainer: PPOTrainer | undefined;
   let dir: string;
   try {
@@ -284,8 +285,8 @@ export async function runTraining(request: RunRequest, options: RunTrainingOptio
       if (existsSync(join(dir, 'config.json'))) throw new UsageError(`${existing} (${describeRunState(dir)}); continue it with 'varshare resume ${dir}', or use another --out`);
       backend = await initBackendFor(config);
       trainer = await createTrainer(config);
-      createdDir = makeRunDir(dir, request.out);
-      lock = takeLock(dir, 'varshare train');
+      const createdDir = makeRunDir(dir, request.out);
+      lock = takeLock(dir, 'varshare train', () => removeCreatedDirs(dir, createdDir));
       // Decided again under the lock: another process may have started this run meanwhile.
       if (existsSync(join(dir, 'config.json'))) throw new UsageError(`${existing} (${describeRunState(dir)}); continue it with 'varshare resume ${dir}', or use another --out`);
       const leftovers = dataFilesIn(dir);
@@ -349,7 +350,6 @@ export async function runTraining(request: RunRequest, options: RunTrainingOptio
     }
     return await trainLoop(dir, config, meta, trainer, request.mode === 'resume', options);
   } catch (err) {
-    if (lock === undefined && request.mode === 'train') removeCreatedDirs(runDirPath(request.out, request.config.suite, request.config.variant, request.config.seed), createdDir);
     if (err instanceof UsageError) throw err;
     // An I/O error while setting the run up (before the first update): nothing trained yet.
     const d = request.mode === 'train' ? runDirPath(request.out, request.config.suite, request.config.variant, request.config.seed) : resolve(request.dir);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireRunLock } from '@varshare/metrics';
 import { loadCheckpoint, saveCheckpoint } from '@varshare/rl-ppo';
 import { runCli } from '../src/cli';
 import { TINY } from './helpers';
@@ -220,4 +221,24 @@ describe('bad run directories on resume and eval', () => {
       expect(snapshot(dir)).toEqual(before);
     });
   }
+});
+
+describe('a run directory another process holds', () => {
+  it('train is refused naming the holder, and leaves the holder its directories', async () => {
+    const out = join(root, 'held');
+    const dir = join(out, 'cartpole-mt', 'baseline', 'seed-1');
+    mkdirSync(dir, { recursive: true });
+    // This test process is the holder (a live pid): the trainer must not touch what it finds.
+    const lock = acquireRunLock(dir, 'holder in a test');
+    try {
+      const messages: string[] = [];
+      const code = await runCli(['train', '--suite', 'cartpole-mt', '--variant', 'baseline', '--seed', '1', '--steps', '640', '--out', out, '--no-progress', ...TINY], (s) => messages.push(s));
+      expect(code).toBe(2);
+      expect(messages).toEqual([expect.stringMatching(new RegExp(`^varshare: .*seed-1 is being written by another process: pid ${process.pid} on host \\S+, running 'holder in a test' since \\S+; wait for it to finish or stop it\\n$`))]);
+      // The refused writer created checkpoints/ just before; the holder is about to write into it.
+      expect(readdirSync(dir).sort()).toEqual(['checkpoints', 'run.lock']);
+    } finally {
+      lock.release();
+    }
+  });
 });

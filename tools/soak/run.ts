@@ -342,7 +342,7 @@ function expectBad(name: string, args: string[], expected: RegExp, watched: stri
     ['--set __proto__.x=1', (o) => [...base(o), '--set', '__proto__.x=1'], /__proto__\.x: '__proto__' is not a config key/],
     ['--set ppo.__proto__.gamma=5', (o) => [...base(o), '--set', 'ppo.__proto__.gamma=5'], /ppo\.__proto__\.gamma: '__proto__' is not a config key/],
     ['__proto__ in a --config JSON file', (o) => [...base(o), '--config', file('proto.json', '{"ppo": {"__proto__": {"gamma": 5}}}')], /ppo\.__proto__: '__proto__' is not a config key/],
-    ['ppo.numMinibatches=7', (o) => [...base(o), '--set', 'ppo.numMinibatches=7'], /ppo\.numMinibatches \(7\) does not divide the batch of 2560 rows/],
+    ['ppo.numMinibatches=7', (o) => [...base(o), '--set', 'ppo.numMinibatches=7'], /ppo\.numMinibatches \(7\) does not divide the batch of \d+ rows \(10 tasks × envsPerTask \d+ × ppo\.numSteps \d+\)/],
     ['ppo.clipCoef=1e308', (o) => [...base(o), '--set', 'ppo.clipCoef=1e308'], /ppo\.clipCoef: 1e\+308 is out of range/],
     ['ppo.gamma=abc', (o) => [...base(o), '--set', 'ppo.gamma=abc'], /ppo\.gamma/],
     ['gym:toy:math', (o) => ['train', '--suite', 'gym:toy:math', '--variant', 'baseline', '--seed', '1', '--steps', '512', '--out', o], /has no env 'math' \(toy envs: ToyChain, ToyReach\)/],

@@ -45,9 +45,11 @@ describe('numeric bounds', () => {
 });
 
 describe('run config checks beyond the schemas', () => {
+  // A batch of 10 tasks × 4 envs × 64 steps = 2560 rows, whatever experiments/cartpole-mt.yaml says.
+  const BATCH = ['envsPerTask=4', 'ppo.numSteps=64'];
   const messageOf = (sets: string[], steps?: number) => {
     try {
-      resolveRunConfig({ suite: 'cartpole-mt', variant: 'baseline', seed: 1, sets, ...(steps !== undefined ? { steps } : {}) });
+      resolveRunConfig({ suite: 'cartpole-mt', variant: 'baseline', seed: 1, sets: [...BATCH, ...sets], ...(steps !== undefined ? { steps } : {}) });
     } catch (err) {
       expect(err).toBeInstanceOf(UsageError);
       return (err as Error).message;
@@ -56,12 +58,11 @@ describe('run config checks beyond the schemas', () => {
   };
 
   it('rounds steps up to whole batches and reports the rounding', () => {
-    // cartpole-mt: 10 tasks × envsPerTask 4 × numSteps 64 = 2560 env steps per batch.
-    expect(roundSteps(5000, resolved('cartpole-mt', 'baseline'))).toEqual({ requested: 5000, steps: 5120, batch: 2560 });
-    const r = resolveRunConfig({ suite: 'cartpole-mt', variant: 'baseline', seed: 1, steps: 5000 });
+    expect(roundSteps(5000, resolved('cartpole-mt', 'baseline', BATCH))).toEqual({ requested: 5000, steps: 5120, batch: 2560 });
+    const r = resolveRunConfig({ suite: 'cartpole-mt', variant: 'baseline', seed: 1, steps: 5000, sets: BATCH });
     expect(r.config.steps).toBe(5120);
     expect(r.rounding).toEqual({ requested: 5000, steps: 5120, batch: 2560 });
-    expect(resolveRunConfig({ suite: 'cartpole-mt', variant: 'baseline', seed: 1, steps: 5120 }).rounding).toBeUndefined();
+    expect(resolveRunConfig({ suite: 'cartpole-mt', variant: 'baseline', seed: 1, steps: 5120, sets: BATCH }).rounding).toBeUndefined();
   });
 
   it('rejects minibatches that do not divide the batch, naming the batch size', () => {

@@ -162,6 +162,9 @@ export const NUMERIC_BOUNDS: Readonly<Record<string, readonly [min: number, max:
   'ppo.adamEps': [1e-20, 1],
   'optimizer.thetaLrScale': [1e-6, 1000],
   'optimizer.posteriorLrScale': [1e-6, 1000],
+  // Keys added on main alongside this table (rl-ppo's optimizer group options).
+  'optimizer.rhoLrScale': [1e-6, 1000],
+  'optimizer.posteriorAdamEps': [1e-20, 1],
   'normalisation.clipObservation': [1e-3, 1e6],
   'normalisation.clipReward': [1e-3, 1e6],
   'network.hiddenSizes[]': [1, 8192],

@@ -138,20 +138,20 @@ function snapshot(dir: string): Map<string, string> {
 describe('--out in a place that cannot be written', () => {
   // Root ignores permission bits; a read-only mount stands in for the read-only place then.
   const place = join(root, 'read-only');
-  mkdirSync(place);
-  let how: string | undefined;
-  if (process.getuid?.() === 0) {
-    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', place]);
-    how = m.status === 0 ? 'mount' : undefined;
-  } else {
-    chmodSync(place, 0o555);
-    how = 'chmod';
-  }
+  let how: 'mount' | 'chmod' | undefined;
+  beforeAll(() => {
+    mkdirSync(place);
+    if (process.getuid?.() !== 0) {
+      chmodSync(place, 0o555);
+      how = 'chmod';
+    } else if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', place]).status === 0) how = 'mount';
+  });
   afterAll(() => {
     if (how === 'mount') spawnSync('umount', [place]);
-    else chmodSync(place, 0o755);
+    if (how === 'chmod') chmodSync(place, 0o755);
   });
-  it.skipIf(how === undefined)('is one message naming --out and the reason, exit code 2, nothing written', async () => {
+  it('is one message naming --out and the reason, exit code 2, nothing written', async (ctx) => {
+    if (how === undefined) ctx.skip('running as root without a read-only mount');
     const messages: string[] = [];
     const code = await runCli(['train', '--suite', 'cartpole-mt', '--variant', 'baseline', '--seed', '1', '--out', join(place, 'runs')], (s) => messages.push(s));
     expect(code).toBe(2);

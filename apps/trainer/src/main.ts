@@ -15,10 +15,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // A sweep starts its workers with an IPC channel: when the sweep dies (even by SIGKILL) the channel
 // closes, and the worker stops at the next update boundary instead of running on as an orphan.
+// The sweep asks its workers to stop by message rather than by signal: after a Ctrl-C the terminal
+// has already signalled them, and a second signal would make them exit without a checkpoint.
 if (process.channel) {
   process.channel.unref();
   process.on('disconnect', requestStop);
-  // Its stderr pipe then has no reader: a last message must not crash the checkpointing worker.
+  process.on('message', (m: unknown) => {
+    if ((m as { type?: unknown } | null)?.type === 'stop') requestStop();
+  });
+  // Once the sweep has died its stderr pipe has no reader: a last message must not crash the worker.
   process.stderr.on('error', () => undefined);
   process.stdout.on('error', () => undefined);
 }

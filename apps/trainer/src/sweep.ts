@@ -110,7 +110,7 @@ const LOCKED_MESSAGE = /is being written by another process|is locked by pid/;
 /**
  * Runs the manifest on this machine with up to `jobs` worker processes. Workers get an IPC channel
  * and stop (checkpointing) when it closes, so a killed sweep leaves no orphan writing its runs; a
- * stop request (SIGINT/SIGTERM) is passed on to them as SIGTERM.
+ * stop request (SIGINT/SIGTERM) is passed on to them as a `stop` message (see main.ts).
  */
 export async function runLocal(manifest: Manifest, jobs: number, log: (s: string) => void): Promise<LocalSweepResult> {
   const locked: ManifestEntry[] = [];
@@ -126,7 +126,7 @@ export async function runLocal(manifest: Manifest, jobs: number, log: (s: string
   const failed: ManifestEntry[] = [];
   const running = new Set<ChildProcess>();
   onStop(() => {
-    for (const child of running) child.kill('SIGTERM');
+    for (const child of running) if (child.connected) child.send({ type: 'stop' });
   });
   let next = 0;
   const worker = async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '@varshare/core';
@@ -109,24 +109,15 @@ export function checkOutDir(out: string): void {
   }
 }
 
-/** Creates `dir` (and parents); returns the first directory created, so a refused run can remove exactly what it made. */
-function makeRunDir(dir: string, out: string): string | undefined {
+/**
+ * Creates `dir` and its checkpoints/ directory. On a refusal later (the lock is another writer's)
+ * they stay: they are that writer's directories now.
+ */
+function makeRunDir(dir: string, out: string): void {
   try {
-    return mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+    mkdirSync(join(dir, 'checkpoints'), { recursive: true });
   } catch (err) {
     throw new UsageError(`--out ${out}: cannot create ${dir}: ${describeIoError(err)}`);
-  }
-}
-
-/** Removes the empty directories `makeRunDir` created, deepest first, stopping at the first that is not empty. */
-function removeCreatedDirs(dir: string, firstCreated: string | undefined): void {
-  if (firstCreated === undefined) return;
-  for (let p = join(dir, 'checkpoints'); p.startsWith(firstCreated); p = dirname(p)) {
-    try {
-      rmdirSync(p);
-    } catch {
-      return; // not empty: someone else is using it
-    }
   }
 }
 
@@ -236,13 +227,11 @@ function restoreChecked(trainer: PPOTrainer, ckpt: CheckpointFile, path: string)
   }
 }
 
-/** Takes the run lock; `undo` runs when it cannot be taken for a reason other than another writer (whose directory it is then). */
-function takeLock(dir: string, command: string, undo: () => void = () => undefined): RunLock {
+function takeLock(dir: string, command: string): RunLock {
   try {
     return acquireRunLock(dir, command);
   } catch (err) {
     if (err instanceof RunLockedError) throw new UsageError(err.message);
-    undo();
     throw new UsageError(`${dir}: cannot take the run lock: ${describeIoError(err)}`);
   }
 }
@@ -285,8 +274,8 @@ export async function runTraining(request: RunRequest, options: RunTrainingOptio
       if (existsSync(join(dir, 'config.json'))) throw new UsageError(`${existing} (${describeRunState(dir)}); continue it with 'varshare resume ${dir}', or use another --out`);
       backend = await initBackendFor(config);
       trainer = await createTrainer(config);
-      const createdDir = makeRunDir(dir, request.out);
-      lock = takeLock(dir, 'varshare train', () => removeCreatedDirs(dir, createdDir));
+      makeRunDir(dir, request.out);
+      lock = takeLock(dir, 'varshare train');
       // Decided again under the lock: another process may have started this run meanwhile.
       if (existsSync(join(dir, 'config.json'))) throw new UsageError(`${existing} (${describeRunState(dir)}); continue it with 'varshare resume ${dir}', or use another --out`);
       const leftovers = dataFilesIn(dir);

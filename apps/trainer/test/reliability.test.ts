@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +116,8 @@ describe('varshare train', () => {
     expect(existsSync(join(dir, 'checkpoints', 'latest.ckpt'))).toBe(false);
     expect(readRunLock(dir)).toBeDefined(); // the dead process's lock
     // A checkpoint write interrupted by an earlier crash left its temp file: resume removes it.
-    writeFileSync(join(dir, 'checkpoints', 'latest.ckpt.tmp-999999-1'), 'partial');
+    const deadPid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(join(dir, 'checkpoints', `latest.ckpt.tmp-${deadPid}-1`), 'partial');
     const again = cli(train(out, 'baseline', noCkpt));
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists \(no checkpoint yet\); continue it with 'varshare resume .*seed-3'/);

@@ -77,10 +77,23 @@ export function writeJsonAtomic(path: string, value: unknown, options: AtomicWri
   writeFileAtomic(path, `${stringifyJson(value, 2)}\n`, options);
 }
 
+/** Whether the process that named a temp file `<name>-<pid>-<n>` is gone (or is this one), so the file is a leftover. */
+function writerGone(name: string): boolean {
+  const pid = Number(/-(\d+)-\d+$/.exec(name)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /**
- * Removes the temp files of interrupted atomic writes (`isAtomicTempFile`) in `dir` and its
- * sub-directories up to `depth` levels down; returns their paths. Only for a caller that holds the
- * directory's writer lock: a live writer's temp file looks the same.
+ * Removes the temp files of interrupted atomic writes (`isAtomicTempFile`, plus names `alsoRemove`
+ * accepts) in `dir` and its sub-directories up to `depth` levels down; returns their paths. Only
+ * for the holder of the directory's writer lock, and only files whose writer (the pid in the name)
+ * is gone: a process that is being refused the lock may still hold its own temp file there.
  */
 export function removeAtomicTempFiles(dir: string, depth = 1, alsoRemove: (name: string) => boolean = () => false): string[] {
   const removed: string[] = [];
@@ -94,7 +107,7 @@ export function removeAtomicTempFiles(dir: string, depth = 1, alsoRemove: (name:
     const path = join(dir, e.name);
     if (e.isDirectory()) {
       if (depth > 0) removed.push(...removeAtomicTempFiles(path, depth - 1, alsoRemove));
-    } else if (isAtomicTempFile(e.name) || alsoRemove(e.name)) {
+    } else if ((isAtomicTempFile(e.name) || alsoRemove(e.name)) && writerGone(e.name)) {
       rmSync(path, { force: true });
       removed.push(path);
     }

@@ -95,16 +95,21 @@ describe('run lock', () => {
     expect(existsSync(join(dir, RUN_LOCK_FILE))).toBe(false);
   });
 
-  it('removeAtomicTempFiles removes leftovers of interrupted writes, and nothing else', () => {
+  it('removeAtomicTempFiles removes leftovers of dead writers, and nothing else', () => {
+    const dead = deadPid();
+    // A live process (vitest's parent) may be writing its temp file right now: it stays.
+    const live = process.ppid;
     mkdirSync(join(dir, 'checkpoints'));
     writeFileSync(join(dir, 'checkpoints', 'latest.ckpt'), 'x');
-    writeFileSync(join(dir, 'checkpoints', 'latest.ckpt.tmp-123-4'), 'x');
-    writeFileSync(join(dir, 'summary.json.tmp-9-1'), 'x');
-    writeFileSync(join(dir, 'run.lock.new-9-1'), 'x');
+    writeFileSync(join(dir, 'checkpoints', `latest.ckpt.tmp-${dead}-4`), 'x');
+    writeFileSync(join(dir, `summary.json.tmp-${dead}-1`), 'x');
+    writeFileSync(join(dir, `run.lock.new-${dead}-1`), 'x');
+    writeFileSync(join(dir, `run.lock.new-${live}-1`), 'x');
+    writeFileSync(join(dir, `config.json.tmp-${live}-2`), 'x');
     writeFileSync(join(dir, 'metrics.jsonl'), 'x');
     const removed = removeAtomicTempFiles(dir, 1, isLockTempFile).map((p) => p.slice(dir.length + 1)).sort();
-    expect(removed).toEqual(['checkpoints/latest.ckpt.tmp-123-4', 'run.lock.new-9-1', 'summary.json.tmp-9-1']);
-    expect(readdirSync(dir).sort()).toEqual(['checkpoints', 'metrics.jsonl']);
+    expect(removed).toEqual([`checkpoints/latest.ckpt.tmp-${dead}-4`, `run.lock.new-${dead}-1`, `summary.json.tmp-${dead}-1`].sort());
+    expect(readdirSync(dir).sort()).toEqual(['checkpoints', `config.json.tmp-${live}-2`, 'metrics.jsonl', `run.lock.new-${live}-1`].sort());
     expect(readdirSync(join(dir, 'checkpoints'))).toEqual(['latest.ckpt']);
   });
 });

@@ -8,7 +8,7 @@
  * boot, or a recycled pid) is stale and taken over; a live holder, or one on another host whose
  * state cannot be checked from here, makes {@link acquireRunLock} throw {@link RunLockedError}.
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -161,13 +161,16 @@ export function acquireRunLock(dir: string, command: string): RunLock {
   const text = `${JSON.stringify(holder)}\n`;
   tempCounter += 1;
   const tmp = `${path}.new-${process.pid}-${tempCounter}`;
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  const writeTemp = () => {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  writeTemp();
   try {
     for (let attempt = 0; ; attempt++) {
       if (attempt > 200) throw new Error(`${path}: could not take the lock (other processes keep taking it over)`);
@@ -175,7 +178,12 @@ export function acquireRunLock(dir: string, command: string): RunLock {
         linkSync(tmp, path);
         break;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' && existsSync(dir)) {
+          writeTemp(); // our record was removed (a cleanup that judged it stale): write it again
+          continue;
+        }
+        if (code !== 'EEXIST') throw err;
       }
       const current = readOptional(path);
       if (current === undefined) continue; // released between link and read: try again

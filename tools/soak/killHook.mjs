@@ -5,6 +5,9 @@
 //   mode:   mid           half of the bytes written, then SIGKILL (a torn line, record or temp file)
 //           before-rename the temp file complete and synced, SIGKILL before it is renamed into place
 //                         (atomic files: config, summary, checkpoint)
+//           pause         no kill: wait before that write until the file $VARSHARE_SOAK_MARK.go exists
+//                         (holds the process at a chosen point, e.g. with the run lock taken but
+//                         config.json not yet written)
 // It patches node:fs and re-syncs the ESM named exports, so `import { writeSync } from 'node:fs'`
 // in the trainer sees the patched functions. When the kill fires it leaves a marker file
 // ($VARSHARE_SOAK_MARK) so the soak can tell a fired kill from a run that never reached the write.
@@ -39,6 +42,11 @@ if (spec) {
     return fd;
   };
   fs.writeSync = function patchedWrite(fd, data, ...rest) {
+    if (mode === 'pause' && kindOf(fdPath.get(fd)) === target && ++count === n) {
+      const mark = process.env.VARSHARE_SOAK_MARK;
+      fs.writeFileSync(mark, `paused before ${target} write ${n}\n`);
+      while (!fs.existsSync(`${mark}.go`)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
     if (mode === 'mid' && kindOf(fdPath.get(fd)) === target && ++count === n) {
       if (typeof data === 'string') writeSync.call(this, fd, data.slice(0, Math.floor(data.length / 2)));
       else {

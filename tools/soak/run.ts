@@ -50,8 +50,9 @@ function varshare(args: string[], env: Record<string, string> = {}): Run {
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-function varshareStart(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...quiet(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function varshareStart(args: string[], env: Record<string, string> = {}) {
+  const hook = env['VARSHARE_SOAK_KILL'] ? ['--import', HOOK] : [];
+  const child = spawn(process.execPath, [...hook, BIN, ...quiet(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr })));
@@ -240,6 +241,21 @@ for (let pair = 1; pair <= 3; pair++) {
         ? `refusal message: ${refused?.stderr.trim()}`
         : compareWithReference(runDir(out));
   record('writers', `two identical trains started together (pair ${pair}): one completes, one exit 2`, problem);
+}
+{
+  // The first writer holds the lock but has not written config.json yet: a second `train` passes
+  // the "already exists" check and must be refused by the lock itself.
+  const out = join(work, 'held-before-config');
+  const dir = runDir(out);
+  const mark = join(work, 'mark-held-before-config');
+  const holder = varshareStart(train(out), { VARSHARE_SOAK_KILL: 'config:1:pause', VARSHARE_SOAK_MARK: mark });
+  await Promise.race([waitFor(() => existsSync(mark)), holder.done]);
+  const second = varshare(train(out));
+  writeFileSync(`${mark}.go`, '');
+  const first = await holder.done;
+  const named = new RegExp(`being written by another process: pid ${holder.child.pid} on host \\S+, running 'varshare train'`);
+  record('writers', 'a second train while the first holds the lock before writing config.json: exit 2 naming it', second.code !== 2 ? `exit ${second.code}` : !named.test(second.stderr) ? `message: ${second.stderr.trim()}` : '');
+  record('writers', '… and the first completes with the uninterrupted metrics', first.code !== 0 ? `exit ${first.code}: ${first.stderr.trim()}` : compareWithReference(dir));
 }
 {
   const out = join(work, 'frozen-holder');

@@ -272,9 +272,19 @@ export function skippedTable(report: Report): DisplayTable {
   };
 }
 
+/**
+ * A text cell a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR), prefixed
+ * with `'` so it shows as text. Numbers, and text that is just a number such as `-1.5`, stay as they are.
+ */
+export function neutraliseCsvText(text: string): string {
+  if (!/^[=+\-@\t\r]/.test(text)) return text;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return text;
+  return `'${text}`;
+}
+
 function toCell(v: unknown): unknown {
-  if (Array.isArray(v)) return v.join(' ');
-  return v;
+  if (Array.isArray(v)) return neutraliseCsvText(v.join(' '));
+  return typeof v === 'string' ? neutraliseCsvText(v) : v;
 }
 
 function csvOf(rows: readonly object[], columns?: readonly string[]): string {
@@ -307,8 +317,8 @@ export function csvFiles(report: Report, tables: RunTables): Map<string, string>
   files.set('correlations.csv', csvOf(all((s) => s.diagnostics.correlations), ['suite', 'variant', 'granularity', 'x', 'y', 'n', 'spearman']));
   files.set('diagnostic_series.csv', csvOf(all((s) => s.diagnostics.series), ['suite', 'variant', 'key', 'base', 'qualifier', 'kind', 'env_steps', 'mean', 'min', 'max', 'seeds']));
   files.set('diagnostic_final.csv', csvOf(all((s) => s.diagnostics.finals), ['suite', 'variant', 'key', 'mean', 'min', 'max', 'seeds']));
-  files.set('runs.csv', `${tables.runs.toCSV()}\n`);
-  files.set('final_scores.csv', `${tables.finalScores.toCSV()}\n`);
+  files.set('runs.csv', csvOf(tables.runs.objects(), tables.runs.columnNames()));
+  files.set('final_scores.csv', csvOf(tables.finalScores.objects(), tables.finalScores.columnNames()));
   files.set('skipped_runs.csv', csvOf(report.skipped, ['dir', 'reason']));
   return files;
 }

@@ -2,17 +2,14 @@
  * `varshare` — train, resume, evaluate and sweep the VarShare KL/prior experiments
  * (CLI contract: shared/design/CONTRACTS.md). Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { listVariants } from '@varshare/controllers';
-import { initBackend, type BackendName } from '@varshare/core';
 import { listSuites } from '@varshare/envs';
-import { writeJsonAtomic } from '@varshare/metrics';
-import { PPOTrainer, loadCheckpoint } from '@varshare/rl-ppo';
-import { resolveRunConfig, trainingPart, userConfigSchema } from './config';
+import { MAX_SEED, resolveRunConfig, userConfigSchema } from './config';
 import { UsageError } from './errors';
-import { CHECKPOINT_FILE, VERSION, readResolvedConfig, removeRunDir, runTraining, type TrainOutcome } from './runTraining';
+import { VERSION, evaluateRun, runTraining, type TrainOutcome } from './runTraining';
 import { readManifestEntry, sweep } from './sweep';
 
 const HELP: Record<string, string> = {
@@ -23,7 +20,8 @@ Usage: varshare <command> [options]
 Commands:
   list                         suites (with task names) and variants
   train --suite S --variant V --seed N [--steps N] [--out DIR] [--config FILE] [--set key.path=value ...]
-  resume RUN_DIR               continue a run from its last checkpoint
+  resume RUN_DIR [--steps N]   continue a run from its last checkpoint (or restart it from its config
+                               when it has none); --steps N extends it to N steps
   eval RUN_DIR [--episodes N]  deterministic evaluation (posterior means) of the last checkpoint
   sweep --suite S --variants V1,V2 --seeds 1,2,3 [--steps N] [--out DIR] [--jobs J] [--executor local|slurm] [--dry-run]
 
@@ -33,17 +31,28 @@ Run 'varshare <command> --help' for a command's options.`,
   --suite S            suite: see 'varshare list' (cartpole-mt, lunarlander-mt, arm-mt10, gym:<ENV_ID>)
   --variant V          baseline | exp1-fixed-prior | exp2-beta-anneal | exp3-ratio-controller |
                        exp4-loss-gap-prior | exp5-empirical-bayes | a user preset | a+b compositions
-  --seed N             run seed (paired across variants)
-  --steps N            total environment steps (default: experiments/<suite>.yaml, else 200000)
+  --seed N             run seed (paired across variants), 0 … 4294967295
+  --steps N            total environment steps (default: experiments/<suite>.yaml, else 200000);
+                       rounded up to whole PPO batches (tasks × envsPerTask × ppo.numSteps), with a note
   --out DIR            output root; the run directory is DIR/S/V/seed-N (default: runs)
   --config FILE        YAML or JSON config (same keys as --set)
   --set key.path=val   override one key, e.g. --set ppo.learningRate=1e-3 --set network.hiddenSizes=[64,64]
   --no-progress        no progress display
 
+Each flag may be given once (--set as often as needed). An existing run directory is never
+overwritten: continue it with 'varshare resume RUN_DIR'.
+
 Config keys (defaults in brackets; per-suite defaults in experiments/<suite>.yaml):
 ${describeKeys()}`,
-  resume: 'Usage: varshare resume RUN_DIR [--no-progress]\n\nContinues the run from RUN_DIR/checkpoints/latest.ckpt; the logs after that update are replaced.',
-  eval: 'Usage: varshare eval RUN_DIR [--episodes N]\n\nDeterministic evaluation (posterior means) of the last checkpoint; prints JSON and writes RUN_DIR/evaluations/update-<U>.json.',
+  resume: `Usage: varshare resume RUN_DIR [--steps N] [--no-progress]
+
+Continues the run from RUN_DIR/checkpoints/latest.ckpt; the logs after that update are replaced.
+A run with no checkpoint yet restarts from update 0 with its config.json and seed (the same run).
+config.json is validated like 'train' input, and the checkpoint must carry this run's digest
+(config, variant, seed): a copied-in checkpoint or an edited config.json is refused, naming the keys.
+  --steps N            extend (or finish early-stopped) the run to N total steps, recorded in
+                       config.json meta.extensions; N is rounded up to whole PPO batches`,
+  eval: 'Usage: varshare eval RUN_DIR [--episodes N]\n\nDeterministic evaluation (posterior means) of the last checkpoint; prints JSON and writes RUN_DIR/evaluations/update-<U>-episodes-<N>.json (with the run locked).',
   sweep: `Usage: varshare sweep --suite S --variants V1,V2,... --seeds 1,2,3 [options]
 
   --steps N, --out DIR, --config FILE, --set k=v   as for train (applied to every run)
@@ -51,7 +60,8 @@ ${describeKeys()}`,
   --executor E         local | slurm (slurm writes an sbatch --array script and submits it)
   --dry-run            write the manifest (and the Slurm script) only
 
-Every variant gets the same seeds (paired). Completed runs are skipped; partial ones resumed.`,
+Every variant gets the same seeds (paired). Completed runs are skipped; partial ones resumed (from
+their config when they have no checkpoint yet); runs another process is writing are reported, not raced.`,
   list: 'Usage: varshare list\n\nPrints the suites with their tasks and the variants.',
 };
 
@@ -85,11 +95,21 @@ class HelpRequest extends Error {}
 function parse(argv: string[], options: Flags, positionals: number, command: string) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, allowPositionals: positionals > 0, strict: true });
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, allowPositionals: positionals > 0, strict: true, tokens: true });
   } catch (err) {
     throw new UsageError(`${command}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/, '')}`);
   }
   if (parsed.values.help) throw new HelpRequest(HELP[command] ?? (HELP['main'] as string));
+  // parseArgs lets the last of a repeated flag win silently; a repeated --seed is a typo, not a choice.
+  const seen = new Map<string, string | undefined>();
+  for (const t of parsed.tokens as { kind: string; name: string; value?: string }[]) {
+    if (t.kind !== 'option' || options[t.name]?.multiple) continue;
+    if (seen.has(t.name)) {
+      const first = seen.get(t.name);
+      throw new UsageError(`${command}: --${t.name} is given more than once${first !== undefined && t.value !== undefined ? ` ('${first}' and '${t.value}')` : ''}; give it once`);
+    }
+    seen.set(t.name, t.value);
+  }
   if (parsed.positionals.length > positionals) throw new UsageError(`${command}: unexpected argument '${parsed.positionals[positionals]}'`);
   return parsed;
 }
@@ -100,9 +120,11 @@ function requireString(values: Record<string, unknown>, key: string, command: st
   return v;
 }
 
-function parseInteger(value: string | undefined, flag: string, min = 0): number | undefined {
+function parseInteger(value: string | undefined, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${flag}: expected an integer ≥ ${min}, got '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag}: expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `${min} … ${max}`}, got '${value}'`);
+  }
   return Number(value);
 }
 
@@ -113,10 +135,11 @@ function printOutcome(o: TrainOutcome): number {
     return 0;
   }
   if (o.status === 'interrupted') {
-    process.stderr.write(`interrupted: checkpoint written; continue with 'varshare resume ${o.runDir}'\n`);
+    process.stderr.write(`interrupted: checkpoint written at update ${o.lastCheckpointUpdate}; continue with 'varshare resume ${o.runDir}'\n`);
     return 130;
   }
-  process.stderr.write(`failed: ${o.message ?? 'unknown error'} (run dir ${o.runDir}; last checkpoint kept)\n`);
+  // The message says what exists (the kept checkpoint, or that there is none yet).
+  process.stderr.write(`failed: ${o.message ?? 'unknown error'} (run dir ${o.runDir})\n`);
   return 1;
 }
 
@@ -129,7 +152,6 @@ const trainFlags: Flags = {
   config: { type: 'string' },
   set: { type: 'string', multiple: true },
   'no-progress': { type: 'boolean' },
-  'restart-if-partial': { type: 'boolean' },
 };
 
 /** Runs one CLI command; returns the exit code. Throws {@link UsageError} for bad input. */
@@ -157,41 +179,26 @@ export async function main(argv: string[]): Promise<number> {
       const v = values as Record<string, string | boolean | string[] | undefined>;
       const suite = requireString(v, 'suite', 'train');
       const variant = requireString(v, 'variant', 'train');
-      const seed = parseInteger(requireString(v, 'seed', 'train'), 'seed') as number;
+      const seed = parseInteger(requireString(v, 'seed', 'train'), 'seed', 0, MAX_SEED) as number;
       const steps = parseInteger(v['steps'] as string | undefined, 'steps', 1);
-      const config = resolveRunConfig({ suite, variant, seed, ...(steps !== undefined ? { steps } : {}), ...(v['config'] ? { configFile: v['config'] as string } : {}), sets: (v['set'] as string[] | undefined) ?? [] });
+      const { config, rounding } = resolveRunConfig({ suite, variant, seed, ...(steps !== undefined ? { steps } : {}), ...(v['config'] ? { configFile: v['config'] as string } : {}), sets: (v['set'] as string[] | undefined) ?? [] });
       const out = resolve((v['out'] as string | undefined) ?? 'runs');
-      if (v['restart-if-partial']) {
-        const dir = join(out, suite, variant, `seed-${seed}`);
-        if (existsSync(dir) && !existsSync(join(dir, CHECKPOINT_FILE))) removeRunDir(dir);
-      }
-      return printOutcome(await runTraining(config, { out, progress: !v['no-progress'] }));
+      return printOutcome(await runTraining({ mode: 'train', config, out, ...(rounding ? { rounding } : {}) }, { progress: !v['no-progress'] }));
     }
     case 'resume': {
-      const { values, positionals } = parse(rest, { 'no-progress': { type: 'boolean' } }, 1, 'resume');
+      const { values, positionals } = parse(rest, { 'no-progress': { type: 'boolean' }, steps: { type: 'string' } }, 1, 'resume');
       const dir = positionals[0];
       if (!dir) throw new UsageError('resume: RUN_DIR is required');
-      const config = readResolvedConfig(resolve(dir));
-      const out = resolve(dir, '..', '..', '..');
-      return printOutcome(await runTraining(config, { out, resume: true, progress: !(values as Record<string, unknown>)['no-progress'] }));
+      const v = values as Record<string, string | boolean | undefined>;
+      const steps = parseInteger(v['steps'] as string | undefined, 'steps', 1);
+      return printOutcome(await runTraining({ mode: 'resume', dir, ...(steps !== undefined ? { steps } : {}) }, { progress: !v['no-progress'] }));
     }
     case 'eval': {
       const { values, positionals } = parse(rest, { episodes: { type: 'string' } }, 1, 'eval');
       const dir = positionals[0];
       if (!dir) throw new UsageError('eval: RUN_DIR is required');
-      const config = readResolvedConfig(resolve(dir));
-      const ckpt = join(resolve(dir), CHECKPOINT_FILE);
-      if (!existsSync(ckpt)) throw new UsageError(`eval: ${dir} has no checkpoint (${CHECKPOINT_FILE})`);
-      const episodes = parseInteger((values as Record<string, unknown>)['episodes'] as string | undefined, 'episodes', 1) ?? config.eval.episodes;
-      await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendName));
-      const training = trainingPart(config);
-      const trainer = await PPOTrainer.create({ config: { ...training, eval: { ...training.eval, episodes } }, controller: config.controller, suite: config.suite, suiteOptions: config.env, seed: config.seed, totalSteps: config.steps });
-      trainer.restoreCheckpoint(loadCheckpoint(ckpt));
-      const result = trainer.evaluate();
-      trainer.dispose();
-      mkdirSync(join(resolve(dir), 'evaluations'), { recursive: true });
-      const path = join(resolve(dir), 'evaluations', `update-${trainer.completedUpdates}-episodes-${episodes}.json`);
-      writeJsonAtomic(path, result);
+      const episodes = parseInteger((values as Record<string, unknown>)['episodes'] as string | undefined, 'episodes', 1, 100_000);
+      const { result } = await evaluateRun(dir, episodes);
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return 0;
     }
@@ -216,7 +223,7 @@ export async function main(argv: string[]): Promise<number> {
       const v = values as Record<string, string | boolean | string[] | undefined>;
       const suite = requireString(v, 'suite', 'sweep');
       const variants = requireString(v, 'variants', 'sweep').split(',').map((s) => s.trim()).filter(Boolean);
-      const seeds = requireString(v, 'seeds', 'sweep').split(',').map((s) => parseInteger(s.trim(), 'seeds') as number);
+      const seeds = requireString(v, 'seeds', 'sweep').split(',').map((s) => parseInteger(s.trim(), 'seeds', 0, MAX_SEED) as number);
       const executor = ((v['executor'] as string | undefined) ?? 'local') as 'local' | 'slurm';
       if (executor !== 'local' && executor !== 'slurm') throw new UsageError(`--executor: expected local or slurm, got '${executor}'`);
       const steps = parseInteger(v['steps'] as string | undefined, 'steps', 1);
@@ -240,7 +247,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'sweep-task': {
       const { positionals } = parse(rest, {}, 2, 'sweep-task');
       const entry = readManifestEntry(positionals[0] ?? '', parseInteger(positionals[1], 'index') ?? -1);
-      return main([existsSync(join(entry.runDir, CHECKPOINT_FILE)) ? 'resume' : 'train', ...(existsSync(join(entry.runDir, CHECKPOINT_FILE)) ? [entry.runDir] : [...entry.args, '--restart-if-partial']), '--no-progress']);
+      // As a local sweep: a run that has a config.json is continued (from its config when it has no checkpoint).
+      return main(existsSync(join(entry.runDir, 'config.json')) ? ['resume', entry.runDir, '--no-progress'] : ['train', ...entry.args, '--no-progress']);
     }
     default:
       throw new UsageError(`unknown command '${command}' (commands: list, train, resume, eval, sweep)`);
@@ -263,6 +271,11 @@ export async function runCli(argv: string[], stderr: (s: string) => void = (s) =
     if (err instanceof UsageError) {
       stderr(`varshare: ${err.message}\n`);
       return 2;
+    }
+    // An operating-system error (disk full, I/O error) is one line; anything else is a bug: the stack helps.
+    if (typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined) {
+      stderr(`varshare: ${(err as Error).message}\n`);
+      return 1;
     }
     stderr(`varshare: ${(err as Error).stack ?? String(err)}\n`);
     return 1;

@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runDirPath, runFiles, writeFileAtomic, writeJsonAtomic } from '@varshare/metrics';
+import { lockHolderState, readRunLock, runDirPath, runFiles, writeFileAtomic, writeJsonAtomic } from '@varshare/metrics';
 import { resolveRunConfig } from './config';
 import { UsageError } from './errors';
-import { CHECKPOINT_FILE } from './runTraining';
+import { onStop, stopRequested } from './stop';
 
 /** One run of a sweep. */
 export interface ManifestEntry {
@@ -62,8 +62,12 @@ export function buildManifest(o: SweepOptions): Manifest {
   return { suite: o.suite, variants: o.variants, seeds: o.seeds, out, entries };
 }
 
-/** `completed` runs are skipped, runs with a checkpoint resumed, the rest (re)started. */
-export function entryState(e: ManifestEntry): 'completed' | 'resume' | 'start' {
+/**
+ * `completed` runs are skipped; runs another live process holds the lock of are `locked` (reported,
+ * not raced); runs with a config.json are resumed (from their config when there is no checkpoint
+ * yet: `resume` restarts them); the rest are started.
+ */
+export function entryState(e: ManifestEntry): 'completed' | 'locked' | 'resume' | 'start' {
   const files = runFiles(e.runDir);
   if (existsSync(files.summary)) {
     try {
@@ -72,7 +76,15 @@ export function entryState(e: ManifestEntry): 'completed' | 'resume' | 'start' {
       // a torn summary: fall through to resume/start
     }
   }
-  return existsSync(join(e.runDir, CHECKPOINT_FILE)) ? 'resume' : 'start';
+  const holder = readRunLock(e.runDir);
+  if (holder !== undefined && lockHolderState(holder) !== 'dead') return 'locked';
+  return existsSync(files.config) ? 'resume' : 'start';
+}
+
+/** Who holds the lock of a `locked` entry, for the sweep log. */
+function lockHolderText(e: ManifestEntry): string {
+  const h = readRunLock(e.runDir);
+  return h ? `pid ${h.pid} on ${h.hostname}, '${h.command}' since ${h.startTime}` : 'released meanwhile';
 }
 
 /** `--import` argument for tsx, resolved from this file so it works from any working directory. */
@@ -81,40 +93,69 @@ export const TSX_IMPORT = pathToFileURL(createRequire(import.meta.url).resolve('
 /** Command line that runs the trainer from source (no build needed) for one manifest entry. */
 export function trainerCommand(e: ManifestEntry): { command: string; args: string[] } {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
-  const state = entryState(e);
-  const sub = state === 'resume' ? ['resume', e.runDir] : ['train', ...e.args, '--restart-if-partial'];
+  const sub = existsSync(runFiles(e.runDir).config) ? ['resume', e.runDir] : ['train', ...e.args];
   return { command: process.execPath, args: ['--conditions=source', '--import', TSX_IMPORT, main, ...sub, '--no-progress'] };
 }
 
-/** Runs the manifest on this machine with up to `jobs` worker processes. Returns failed runs. */
-export async function runLocal(manifest: Manifest, jobs: number, log: (s: string) => void): Promise<ManifestEntry[]> {
+/** What `runLocal` could not finish: failed runs, and runs another process was writing. */
+export interface LocalSweepResult {
+  readonly failed: ManifestEntry[];
+  readonly locked: ManifestEntry[];
+  readonly interrupted: boolean;
+}
+
+/** The trainer's message for a run directory held by another writer (exit code 2, see runLock.ts). */
+const LOCKED_MESSAGE = /is being written by another process|is locked by pid/;
+
+/**
+ * Runs the manifest on this machine with up to `jobs` worker processes. Workers get an IPC channel
+ * and stop (checkpointing) when it closes, so a killed sweep leaves no orphan writing its runs; a
+ * stop request (SIGINT/SIGTERM) is passed on to them as a `stop` message (see main.ts).
+ */
+export async function runLocal(manifest: Manifest, jobs: number, log: (s: string) => void): Promise<LocalSweepResult> {
+  const locked: ManifestEntry[] = [];
   const pending = manifest.entries.filter((e) => {
     const s = entryState(e);
     if (s === 'completed') log(`skip   ${e.variant} seed ${e.seed} (completed)`);
-    return s !== 'completed';
+    if (s === 'locked') {
+      log(`locked ${e.variant} seed ${e.seed}: another process is writing ${e.runDir} (${lockHolderText(e)}); not started`);
+      locked.push(e);
+    }
+    return s !== 'completed' && s !== 'locked';
   });
   const failed: ManifestEntry[] = [];
+  const running = new Set<ChildProcess>();
+  onStop(() => {
+    for (const child of running) if (child.connected) child.send({ type: 'stop' });
+  });
   let next = 0;
   const worker = async () => {
-    while (next < pending.length) {
+    while (next < pending.length && !stopRequested()) {
       const e = pending[next++] as ManifestEntry;
       const { command, args } = trainerCommand(e);
-      log(`${entryState(e) === 'resume' ? 'resume' : 'start '} ${e.variant} seed ${e.seed}`);
-      const code = await new Promise<number>((res) => {
-        const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      log(`${existsSync(runFiles(e.runDir).config) ? 'resume' : 'start '} ${e.variant} seed ${e.seed}`);
+      const { code, err } = await new Promise<{ code: number; err: string }>((res) => {
+        const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+        running.add(child);
         let err = '';
-        child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+        child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
         child.on('close', (c, signal) => {
-          if (c !== 0) log(`failed ${e.variant} seed ${e.seed} (${signal ?? `exit ${c}`}): ${err.trim().split('\n').at(-1) ?? ''}`);
-          res(c ?? 1);
+          running.delete(child);
+          res({ code: c ?? (signal ? 128 : 1), err: err.trim().split('\n').at(-1) ?? '' });
         });
       });
       if (code === 0) log(`done   ${e.variant} seed ${e.seed}`);
-      else failed.push(e);
+      else if (code === 2 && LOCKED_MESSAGE.test(err)) {
+        log(`locked ${e.variant} seed ${e.seed}: ${err.replace(/^varshare: /, '')}`);
+        locked.push(e);
+      } else {
+        log(`${code === 130 ? 'stopped' : 'failed'} ${e.variant} seed ${e.seed} (exit ${code}): ${err}`);
+        failed.push(e);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, pending.length)) }, worker));
-  return failed;
+  return { failed, locked, interrupted: stopRequested() };
 }
 
 /** Slurm `--array` index list with consecutive runs joined: [0, 1, 2, 5, 7, 8] → `0-2,5,7-8`. */
@@ -162,11 +203,13 @@ export async function sweep(o: SweepOptions, log: (s: string) => void): Promise<
   writeJsonAtomic(manifestPath, manifest);
   log(`manifest: ${manifestPath} (${manifest.entries.length} runs: ${o.variants.length} variants × ${o.seeds.length} seeds)`);
   if (o.executor === 'slurm') {
-    // As runLocal: completed runs are skipped (an array task would resume them and rewrite their summary).
+    // As runLocal: completed runs are skipped (an array task would resume them and rewrite their
+    // summary), and runs another live process is writing are reported instead of submitted.
     const pending = manifest.entries.filter((e) => {
-      const completed = entryState(e) === 'completed';
-      if (completed) log(`skip   ${e.variant} seed ${e.seed} (completed)`);
-      return !completed;
+      const state = entryState(e);
+      if (state === 'completed') log(`skip   ${e.variant} seed ${e.seed} (completed)`);
+      if (state === 'locked') log(`locked ${e.variant} seed ${e.seed}: another process is writing ${e.runDir} (${lockHolderText(e)}); not submitted`);
+      return state !== 'completed' && state !== 'locked';
     });
     if (pending.length === 0) {
       log('all runs completed; nothing to submit');
@@ -183,12 +226,14 @@ export async function sweep(o: SweepOptions, log: (s: string) => void): Promise<
     return 0;
   }
   if (o.dryRun) return 0;
-  const failed = await runLocal(manifest, o.jobs ?? cpus().length, log);
-  if (failed.length > 0) {
-    log(`${failed.length} run(s) failed; re-run the same sweep command to resume them`);
-    return 1;
+  const { failed, locked, interrupted } = await runLocal(manifest, o.jobs ?? cpus().length, log);
+  if (interrupted) {
+    log('sweep interrupted; re-run the same sweep command to resume it');
+    return 130;
   }
-  return 0;
+  if (locked.length > 0) log(`${locked.length} run(s) are being written by another process and were left alone; re-run the sweep once it has finished`);
+  if (failed.length > 0) log(`${failed.length} run(s) failed; re-run the same sweep command to resume them`);
+  return failed.length > 0 || locked.length > 0 ? 1 : 0;
 }
 
 /** `sweep-task MANIFEST I`: what one Slurm array task runs. */

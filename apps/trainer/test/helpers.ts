@@ -49,3 +49,37 @@ export function rowsWithoutTiming(path: string): Record<string, unknown>[] {
     .filter((l) => l.length > 0)
     .map((l) => Object.fromEntries(Object.entries(JSON.parse(l) as Record<string, unknown>).filter(([k]) => !isTimingKey(k))));
 }
+
+/** The `varshare` bin (in-process tsx). */
+export const BIN = fileURLToPath(new URL('../bin/varshare.mjs', import.meta.url));
+
+/** Whether a process runs under `pid`. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Resolves once `predicate()` holds, checking every 10 ms (the test's own timeout bounds the wait). */
+export function waitFor(predicate: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (predicate()) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 10);
+  });
+}
+
+/** A CLI process running in the background, with its exit as a promise. */
+export function cliStart(args: string[], nodeArgs: string[] = NODE_ARGS): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const child = spawn(process.execPath, [...nodeArgs, ...quiet(args)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  return { child, done };
+}

@@ -1,17 +1,33 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRunDir } from '@varshare/metrics';
-import { NODE_ARGS, TINY, cli, cliKilledAt, lineCount, rowsWithoutTiming } from './helpers';
+import { RUN_LOCK_FILE, readRunDir, readRunLock } from '@varshare/metrics';
+import { loadCheckpoint, saveCheckpoint } from '@varshare/rl-ppo';
+import { BIN, NODE_ARGS, TINY, cli, cliKilledAt, cliStart, isAlive, lineCount, rowsWithoutTiming, waitFor } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'varshare-rel-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const STEPS = String(320 * 9);
-const train = (out: string, variant = 'baseline', extra: string[] = []) =>
-  ['train', '--suite', 'cartpole-mt', '--variant', variant, '--seed', '3', '--steps', STEPS, '--out', out, ...TINY, ...extra];
+const train = (out: string, variant = 'baseline', extra: string[] = [], steps = STEPS) =>
+  ['train', '--suite', 'cartpole-mt', '--variant', variant, '--seed', '3', '--steps', steps, '--out', out, ...TINY, ...extra];
 const runDir = (out: string, variant = 'baseline') => join(out, 'cartpole-mt', variant, 'seed-3');
+
+/** The uninterrupted baseline run every interrupted one is compared with (trained once, on first use). */
+let refDir: string | undefined;
+function reference(): string {
+  if (refDir === undefined) {
+    const out = join(root, 'ref');
+    expect(cli(train(out)).code).toBe(0);
+    refDir = runDir(out);
+  }
+  return refDir;
+}
+const sameRows = (dir: string, ref: string) => {
+  expect(rowsWithoutTiming(join(dir, 'metrics.jsonl'))).toEqual(rowsWithoutTiming(join(ref, 'metrics.jsonl')));
+  expect(rowsWithoutTiming(join(dir, 'eval.jsonl'))).toEqual(rowsWithoutTiming(join(ref, 'eval.jsonl')));
+};
 
 describe('varshare train', () => {
   const straight = join(root, 'straight');
@@ -65,8 +81,7 @@ describe('varshare train', () => {
   });
 
   it('SIGKILL at random points + resume gives the same metrics.jsonl and eval.jsonl as an uninterrupted run', async () => {
-    const ref = join(root, 'ref');
-    expect(cli(train(ref)).code).toBe(0);
+    const ref = reference();
     const killed = join(root, 'killed');
     const metrics = join(runDir(killed), 'metrics.jsonl');
     // Kill points: the number of metrics rows present when SIGKILL is sent, spread over the run (a
@@ -84,29 +99,130 @@ describe('varshare train', () => {
     if (attempt.killed || attempt.code !== 0) expect(cli(['resume', runDir(killed)]).code).toBe(0);
     expect(kills).toBeGreaterThanOrEqual(2);
     expect(JSON.parse(readFileSync(join(runDir(killed), 'summary.json'), 'utf8')).status).toBe('completed');
-    expect(rowsWithoutTiming(metrics)).toEqual(rowsWithoutTiming(join(runDir(ref), 'metrics.jsonl')));
-    expect(rowsWithoutTiming(join(runDir(killed), 'eval.jsonl'))).toEqual(rowsWithoutTiming(join(runDir(ref), 'eval.jsonl')));
+    sameRows(runDir(killed), ref);
+    // Each SIGKILL left its lock behind; each resume took the stale lock over and released it at the end.
+    expect(existsSync(join(runDir(killed), RUN_LOCK_FILE))).toBe(false);
+  });
+
+  it('a run killed before its first checkpoint: train points to resume, resume restarts it to the same result', async () => {
+    // Checkpoints only at the end (interval > updates), so a kill at 2 rows leaves none.
+    const noCkpt = ['--set', 'checkpoint.interval=100'];
+    const refOut = join(root, 'ref-nockpt');
+    expect(cli(train(refOut, 'baseline', noCkpt)).code).toBe(0);
+    const out = join(root, 'nockpt');
+    const dir = runDir(out);
+    const attempt = await cliKilledAt(train(out, 'baseline', noCkpt), join(dir, 'metrics.jsonl'), 2);
+    expect(attempt.killed).toBe(true);
+    expect(existsSync(join(dir, 'checkpoints', 'latest.ckpt'))).toBe(false);
+    expect(readRunLock(dir)).toBeDefined(); // the dead process's lock
+    // A checkpoint write interrupted by an earlier crash left its temp file: resume removes it.
+    const deadPid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(join(dir, 'checkpoints', `latest.ckpt.tmp-${deadPid}-1`), 'partial');
+    const again = cli(train(out, 'baseline', noCkpt));
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists \(no checkpoint yet\); continue it with 'varshare resume .*seed-3'/);
+    const r = cli(['resume', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no checkpoint yet; restarting the run from update 0/);
+    expect(readdirSync(join(dir, 'checkpoints'))).toEqual(['latest.ckpt']);
+    sameRows(dir, runDir(refOut));
+  });
+
+  it('two writers on one run: the second is refused (exit 2, naming the holder) and the first completes correctly', async () => {
+    const out = join(root, 'two-writers');
+    const dir = runDir(out);
+    const first = cliStart(train(out));
+    await waitFor(() => lineCount(join(dir, 'metrics.jsonl')) >= 1);
+    // Freeze the first writer while it holds the lock, so the second certainly meets it.
+    process.kill(first.child.pid!, 'SIGSTOP');
+    const holder = readRunLock(dir);
+    expect(holder?.pid).toBe(first.child.pid);
+    const before = readFileSync(join(dir, 'metrics.jsonl'));
+    const resume = cli(['resume', dir]);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr.trim()).toMatch(new RegExp(`^varshare: .*seed-3 is being written by another process: pid ${first.child.pid} on host \\S+, running 'varshare train' since \\S+; wait for it to finish or stop it$`));
+    const evaluation = cli(['eval', dir]);
+    expect(evaluation.code).toBe(2);
+    expect(evaluation.stderr).toMatch(/being written by another process/);
+    const second = cli(train(out));
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/already exists/);
+    expect(readFileSync(join(dir, 'metrics.jsonl')).equals(before)).toBe(true);
+    process.kill(first.child.pid!, 'SIGCONT');
+    expect((await first.done).code).toBe(0);
+    sameRows(dir, reference());
+  });
+
+  it('two identical trains started together: exactly one writes the run', async () => {
+    const out = join(root, 'together');
+    const [a, b] = [cliStart(train(out)), cliStart(train(out))];
+    const results = await Promise.all([a.done, b.done]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 2]);
+    expect(results.find((r) => r.code === 2)!.stderr).toMatch(/being written by another process|already exists/);
+    sameRows(runDir(out), reference());
+    expect(readdirSync(runDir(out)).filter((f) => f.startsWith('events.out.tfevents'))).toEqual([]);
+  });
+
+  it('kill -9 of the bin stops the training itself (one process, no orphan)', async () => {
+    const out = join(root, 'bin-kill');
+    const dir = runDir(out);
+    const run = cliStart(train(out), [BIN]);
+    await waitFor(() => lineCount(join(dir, 'metrics.jsonl')) >= 1);
+    expect(readRunLock(dir)?.pid).toBe(run.child.pid);
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+    expect(isAlive(run.child.pid!)).toBe(false);
+    expect(cli(['resume', dir]).code).toBe(0);
+    sameRows(dir, reference());
+  });
+
+  it('resume --steps N extends a run, recorded in config.json meta.extensions', () => {
+    const out = join(root, 'extend');
+    const dir = runDir(out);
+    expect(cli(train(out, 'baseline', [], '960')).code).toBe(0);
+    const first = rowsWithoutTiming(join(dir, 'metrics.jsonl'));
+    expect(first).toHaveLength(3);
+    const r = cli(['resume', dir, '--steps', '1900']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/--steps 1900 is not a whole number of PPO batches \(320 env steps each\); running 1920 steps/);
+    expect(r.stderr).toMatch(/extending the run from 960 to 1920 steps at update 3/);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config.steps).toBe(1920);
+    expect(config.meta.extensions).toEqual([{ fromSteps: 960, toSteps: 1920, atUpdate: 3, at: expect.any(String) }]);
+    const rows = rowsWithoutTiming(join(dir, 'metrics.jsonl'));
+    expect(rows.map((m) => m['update'])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows.slice(0, 3)).toEqual(first);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ status: 'completed', updates: 6 });
+    // Shorter than what is done: refused, nothing changed.
+    const shorter = cli(['resume', dir, '--steps', '640']);
+    expect(shorter.code).toBe(2);
+    expect(shorter.stderr).toMatch(/--steps 640: the run has already taken 1920 steps/);
+    // A steps value edited into config.json by hand is not an extension.
+    config.steps = 2560;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const edited = cli(['resume', dir]);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toMatch(/does not belong to .*config\.json \(checkpoint → config\.json\): steps: 1920 → 2560; to run longer, restore config\.json and use 'varshare resume RUN_DIR --steps N'/);
   });
 
   it('a non-finite loss stops the run as failed with a clear message and the last good checkpoint intact', () => {
     const out = join(root, 'nan');
-    expect(cli([...train(out), '--steps', '960']).code).toBe(0);
+    expect(cli(train(out, 'baseline', [], '960')).code).toBe(0);
     const dir = runDir(out);
-    const ckpt = readFileSync(join(dir, 'checkpoints', 'latest.ckpt'));
-    // Continue the run with an absurd learning rate.
-    const cfgPath = join(dir, 'config.json');
-    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
-    cfg.steps = 320 * 6;
-    cfg.ppo.learningRate = 1e30;
-    writeFileSync(cfgPath, JSON.stringify(cfg));
-    const r = cli(['resume', dir]);
+    // Poison the critic in the checkpoint of update 3 (keeping its run stamp): update 4 goes non-finite.
+    const path = join(dir, 'checkpoints', 'latest.ckpt');
+    const ckpt = loadCheckpoint(path);
+    ckpt.arrays['agent/critic.0/theta']!.data[0] = Number.NaN;
+    saveCheckpoint(path, ckpt, ckpt.run);
+    const poisoned = readFileSync(path);
+    const r = cli(['resume', dir, '--steps', String(320 * 6)]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/failed: non-finite (loss|gradient norm) .* at update 4/);
+    expect(r.stderr).toMatch(/failed: non-finite (loss|gradient norm) .* at update 4.*; last checkpoint \(update 3\) kept/);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('failed');
     expect(summary.message).toMatch(/non-finite (loss|gradient norm)/);
     expect(summary.last_checkpoint_update).toBe(3);
-    expect(readFileSync(join(dir, 'checkpoints', 'latest.ckpt')).equals(ckpt)).toBe(true);
+    expect(readFileSync(path).equals(poisoned)).toBe(true);
   });
 
   it('SIGINT writes a checkpoint and exits with 130; resume finishes the run', async () => {
@@ -171,6 +287,44 @@ describe('varshare sweep', () => {
       expect(JSON.parse(readFileSync(join(e.runDir, 'summary.json'), 'utf8')).status).toBe('completed');
     }
     expect(readFileSync(join(out, 'cartpole-mt', 'baseline', 'seed-1', 'metrics.jsonl')).equals(firstMetrics)).toBe(true);
+  });
+
+  it('a SIGKILLed sweep leaves no worker running: the worker checkpoints, releases its lock and exits', async () => {
+    const out = join(root, 'sweep-orphan');
+    const args = ['sweep', '--suite', 'cartpole-mt', '--variants', 'baseline', '--seeds', '1', '--steps', STEPS, '--out', out, '--jobs', '1', ...TINY];
+    const dir = join(out, 'cartpole-mt', 'baseline', 'seed-1');
+    const sweepRun = cliStart(args);
+    await waitFor(() => lineCount(join(dir, 'metrics.jsonl')) >= 1);
+    const worker = readRunLock(dir)!.pid;
+    expect(worker).not.toBe(sweepRun.child.pid);
+    sweepRun.child.kill('SIGKILL');
+    await sweepRun.done;
+    await waitFor(() => !isAlive(worker));
+    expect(existsSync(join(dir, RUN_LOCK_FILE))).toBe(false);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('running');
+    expect(summary.message).toMatch(/interrupted at update \d+/);
+    expect(cli(args).code).toBe(0);
+    expect(rowsWithoutTiming(join(dir, 'metrics.jsonl'))).toHaveLength(9);
+  });
+
+  it('a run another process is writing is reported by the sweep, not raced', async () => {
+    const out = join(root, 'sweep-locked');
+    const held = join(out, 'cartpole-mt', 'baseline', 'seed-1');
+    const other = cliStart(['train', '--suite', 'cartpole-mt', '--variant', 'baseline', '--seed', '1', '--steps', '960', '--out', out, ...TINY]);
+    await waitFor(() => lineCount(join(held, 'metrics.jsonl')) >= 1);
+    process.kill(other.child.pid!, 'SIGSTOP');
+    const args = ['sweep', '--suite', 'cartpole-mt', '--variants', 'baseline', '--seeds', '1,2', '--steps', '960', '--out', out, '--jobs', '1', ...TINY];
+    const r = cli(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`locked baseline seed 1: another process is writing .*seed-1 \\(pid ${other.child.pid} on \\S+, 'varshare train'`));
+    expect(r.stderr).toMatch(/done {3}baseline seed 2/);
+    process.kill(other.child.pid!, 'SIGCONT');
+    expect((await other.done).code).toBe(0);
+    expect(rowsWithoutTiming(join(held, 'metrics.jsonl')).map((m) => m['update'])).toEqual([1, 2, 3]);
+    const again = cli(args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/skip {3}baseline seed 1 \(completed\)/);
   });
 
   it('--executor slurm --dry-run writes an sbatch array script over the manifest', () => {

@@ -23,6 +23,7 @@ Row r runs task r % numTasks.
 """
 import argparse
 import importlib
+import inspect
 import json
 import os
 import random
@@ -124,14 +125,33 @@ def make_gymnasium(env_id, max_steps):
     return env, limit
 
 
+def toy_env_classes(module):
+    """The env classes a toy module offers: classes defined in it (not imported into it) with
+    Gymnasium's reset/step, by name. Anything else in the module (helpers, imported modules such as
+    `math`, functions) is not an env and cannot be selected with gym:toy:<name>."""
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj)
+        and not name.startswith("_")
+        and obj.__module__ == module.__name__
+        and callable(getattr(obj, "reset", None))
+        and callable(getattr(obj, "step", None))
+    }
+
+
 def make_toy(name, max_steps):
     here = os.path.dirname(os.path.abspath(__file__))
     if here not in sys.path:
         sys.path.insert(0, here)
     module = importlib.import_module(os.environ.get("VARSHARE_TOY_MODULE", "toy_envs"))
-    cls = getattr(module, name, None)
+    classes = toy_env_classes(module)
+    cls = classes.get(name)
     if cls is None:
-        raise Failure("unknown-env", "toy env module %s has no env %r" % (module.__name__, name))
+        raise Failure(
+            "unknown-env",
+            "toy env module %s has no env %r (toy envs: %s)" % (module.__name__, name, ", ".join(sorted(classes)) or "none"),
+        )
     env = cls()
     return env, max_steps if max_steps is not None else getattr(env, "max_episode_steps", None)
 

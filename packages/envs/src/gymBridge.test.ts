@@ -117,6 +117,10 @@ describe('Gym bridge (plain-Python toy envs)', () => {
     }
     if (message !== '') expect(message).toMatch(/gymnasium is not installed/);
     expect(() => createSuite('gym:toy:NoSuchEnv', { rowsPerTask: 1 })).toThrow(/unknown env id.*NoSuchEnv/);
+    // Only the toy env classes are selectable: not imported modules, helper classes or functions of toy_envs.py.
+    for (const name of ['math', 'random', 'Box', 'Discrete']) {
+      expect(() => createSuite(`gym:toy:${name}`, { rowsPerTask: 1 }), name).toThrow(new RegExp(`unknown env id.*has no env '${name}' \\(toy envs: ToyChain, ToyReach\\)`));
+    }
     expect(() => createSuite('gym:toy:ToyChain', { taskSampling: 'uniform' })).toThrow(/round-robin/);
   });
 });

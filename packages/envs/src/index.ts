@@ -38,7 +38,7 @@ export { GymBridgeVectorEnv, GYM_SERVER_SCRIPT } from './gymBridge';
 export type { GymBridgeOptions } from './gymBridge';
 export type { EpisodeRecord, VectorResetResult, VectorStepResult, MultiTaskVectorEnvOptions } from './multiTaskVectorEnv';
 
-export { createSuite, createTaskEnv, listSuites, prepareSuite, registerSuite, suiteNames } from './registry';
+export { createSuite, createTaskEnv, listSuites, prepareSuite, registerSuite, suiteNames, suiteTaskNames } from './registry';
 export type { SuiteFactory, SuiteSummary } from './registry';
 
 export { checkEnv, EnvCheckError } from './checkEnv';

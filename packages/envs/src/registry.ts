@@ -84,6 +84,15 @@ function resolveOptions(name: string, factory: SuiteFactory, input: TaskEnvOptio
   return { ...parsed, ...fixed };
 }
 
+/**
+ * Task names of any suite name, prefix registrations included (`gym:A,B` → `['A', 'B']`), without
+ * building it.
+ * @throws Error for an unknown or malformed suite name
+ */
+export function suiteTaskNames(name: string): readonly string[] {
+  return resolve(name).taskNames(name);
+}
+
 /** Every non-prefix suite with its tasks, default action kind and description. */
 export function listSuites(): SuiteSummary[] {
   const out: SuiteSummary[] = [];

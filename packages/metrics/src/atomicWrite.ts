@@ -2,7 +2,7 @@
  * Atomic file replacement (CONTRACTS.md: checkpoints and summary.json are "written atomically
  * (temp file + rename)"). Readers see either the old file or the complete new one, never a prefix.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync, type Dirent } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringifyJson } from './jsonl';
 
@@ -75,4 +75,42 @@ function syncDir(dir: string): void {
  */
 export function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): void {
   writeFileAtomic(path, `${stringifyJson(value, 2)}\n`, options);
+}
+
+/** Whether the process that named a temp file `<name>-<pid>-<n>` is gone (or is this one), so the file is a leftover. */
+function writerGone(name: string): boolean {
+  const pid = Number(/-(\d+)-\d+$/.exec(name)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temp files of interrupted atomic writes (`isAtomicTempFile`, plus names `alsoRemove`
+ * accepts) in `dir` and its sub-directories up to `depth` levels down; returns their paths. Only
+ * for the holder of the directory's writer lock, and only files whose writer (the pid in the name)
+ * is gone: a process that is being refused the lock may still hold its own temp file there.
+ */
+export function removeAtomicTempFiles(dir: string, depth = 1, alsoRemove: (name: string) => boolean = () => false): string[] {
+  const removed: string[] = [];
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (depth > 0) removed.push(...removeAtomicTempFiles(path, depth - 1, alsoRemove));
+    } else if ((isAtomicTempFile(e.name) || alsoRemove(e.name)) && writerGone(e.name)) {
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
 }

@@ -83,8 +83,12 @@ export {
 export type { JsonValue, JsonRecord, JsonlWriterOptions, JsonlReadResult, JsonlTruncateResult } from './jsonl';
 
 // Atomic writes
-export { writeFileAtomic, writeJsonAtomic, atomicTempPath, isAtomicTempFile, ATOMIC_TEMP_MARKER } from './atomicWrite';
+export { writeFileAtomic, writeJsonAtomic, atomicTempPath, isAtomicTempFile, removeAtomicTempFiles, ATOMIC_TEMP_MARKER } from './atomicWrite';
 export type { AtomicWriteOptions } from './atomicWrite';
+
+// One writer per run directory
+export { RUN_LOCK_FILE, RunLockedError, acquireRunLock, readRunLock, lockHolderState, isLockTempFile } from './runLock';
+export type { RunLock, RunLockHolder } from './runLock';
 
 // Run directory
 export {

@@ -153,6 +153,9 @@ describe('TensorBoardWriter', () => {
     expect(readEventFile(w1.path)).toHaveLength(1); // only file_version so far
     w1.flush();
     expect(readEventFile(w1.path)).toHaveLength(2);
+    w1.addScalars(2, { a: 2 }, 7);
+    w1.sync();
+    expect(readEventFile(w1.path)).toHaveLength(3);
     w1.close();
     const w2 = new TensorBoardWriter(dir, { timestamp: 5, hostname: 'h' });
     w2.close();

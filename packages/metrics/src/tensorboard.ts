@@ -211,6 +211,15 @@ export class TensorBoardWriter {
     while (off < bytes.length) off += writeSync(this.fd as number, bytes, off, bytes.length - off);
   }
 
+  /**
+   * Flushes and fsyncs: every queued event is on disk. The trainer calls it with each update, as it
+   * syncs metrics.jsonl, so a killed run loses no event that its checkpoint covers.
+   */
+  sync(): void {
+    this.flush();
+    fsyncSync(this.fd as number);
+  }
+
   /** Flushes, fsyncs and closes. Idempotent. */
   close(): void {
     if (this.fd === undefined) return;

@@ -13,7 +13,8 @@ export type { GaeInput, GaeOutput } from './gae';
 export { ObservationNormalizer, RewardScaler, RunningMeanStd, groupRows } from './runningStats';
 export type { NormGrouping, RewardScalerState, RunningMeanStdState } from './runningStats';
 export { categoricalLogProbEntropy, gaussianLogProbEntropy, sampleCategorical, sampleGaussian } from './distributions';
-export { saveCheckpoint, loadCheckpoint } from './checkpointFile';
+export { CheckpointFormatError, saveCheckpoint, loadCheckpoint } from './checkpointFile';
+export type { CheckpointFile } from './checkpointFile';
 export {
   evalConfigSchema,
   klConfigSchema,

@@ -3,10 +3,11 @@ import { checkComparability, flattenConfig } from './checkComparability';
 import { fakeRun } from '../test/fakeRun';
 
 describe('checkComparability', () => {
-  it('ignores the variant toggles (controller), seed and start time', () => {
+  it('ignores the variant toggles (controller), seed, start time and the run digest', () => {
+    const digest = (d: string) => ({ meta: { version: '0.1.0', gitCommit: 'abc', backend: 'wasm', actingMode: { rolloutWeights: 'sample', evalWeights: 'mean' }, startTime: 'x', configDigest: d } });
     const runs = [
-      fakeRun({ variant: 'baseline', seed: 1, returns: { t: 1 } }),
-      fakeRun({ variant: 'exp3', seed: 1, returns: { t: 1 }, config: { controller: { beta: { kind: 'ratio', K: 2 } } } }),
+      fakeRun({ variant: 'baseline', seed: 1, returns: { t: 1 }, config: digest('d1') }),
+      fakeRun({ variant: 'exp3', seed: 1, returns: { t: 1 }, config: { controller: { beta: { kind: 'ratio', K: 2 } }, ...digest('d2') } }),
       fakeRun({ variant: 'baseline', seed: 2, returns: { t: 1 } }),
       fakeRun({ variant: 'exp3', seed: 2, returns: { t: 1 }, config: { controller: { beta: { kind: 'ratio', K: 2 } } } }),
     ];

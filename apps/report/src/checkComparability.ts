@@ -12,9 +12,10 @@ import { canonicalJson } from './runTables';
 /**
  * Config paths that may differ between compared runs: the variant's own toggles (`variant`,
  * `controller`, and `presets`, the data user-defined variants are made of) and per-run identity
- * (`seed`, start time, host name).
+ * (`seed`, start time, host name, and the digest of the resolved config, which includes variant and
+ * seed by design).
  */
-export const VARIANT_OWN_PATHS: readonly string[] = ['variant', 'seed', 'controller', 'presets', 'meta.startTime', 'meta.hostname'];
+export const VARIANT_OWN_PATHS: readonly string[] = ['variant', 'seed', 'controller', 'presets', 'meta.startTime', 'meta.hostname', 'meta.configDigest'];
 
 /** One comparability warning. */
 export interface ComparabilityWarning {

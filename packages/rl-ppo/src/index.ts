@@ -4,6 +4,21 @@
  */
 export { PPOTrainer, NonFiniteLossError } from './ppoTrainer';
 export type { ActingMode, Checkpoint, CheckpointJson, PPOTrainerOptions, UpdateResult } from './ppoTrainer';
+// The phases of one update, in order (ppoTrainer.ts wires them):
+export { collectRollout } from './rollout';
+export type { EnvCursor, RolloutBatch, RolloutContext } from './rollout';
+export { MinibatchDealer } from './minibatches';
+export { ppoLoss } from './ppoLoss';
+export type { LossBatch, LossConfig, LossParts, PolicyOutputs } from './ppoLoss';
+export { hyperpriorPenaltyTensor, klRegulariser } from './regulariser';
+export type { LearnedPriorSettings } from './regulariser';
+export { explainedVariance, optimiseEpochs } from './optimisation';
+export type { OptimiseContext, OptimiseResult, TrainingBatch } from './optimisation';
+export { criticLossGap } from './lossGap';
+export type { CriticLossGap } from './lossGap';
+export { evaluatePolicy } from './evaluation';
+export type { EvaluationContext } from './evaluation';
+export { EpisodeWindows } from './episodeWindows';
 export { MultiTaskAgent } from './agent';
 export type { ActionSpec, AgentOptions, ParamGroup } from './agent';
 export { Adam, adamStepConstants, adamStepReference } from './adam';

@@ -1,0 +1,263 @@
+import { TaskRouting, deriveSeed, tensorValues, tf, type MLPApplyOptions, type Rng, type WeightModesConfig } from '@varshare/core';
+import * as M from '@varshare/metrics';
+import type { Adam } from './adam';
+import type { MultiTaskAgent, ParamGroup } from './agent';
+import type { OptimizerConfig, PpoHyperparams } from './config';
+import { categoricalLogProbEntropy, gaussianLogProbEntropy } from './distributions';
+import { MinibatchDealer } from './minibatches';
+import { weightOptions } from './policy';
+import { ppoLoss, type LossBatch, type LossParts, type PolicyOutputs } from './ppoLoss';
+import { klRegulariser, type LearnedPriorSettings } from './regulariser';
+import type { RolloutBatch } from './rollout';
+
+/** A rollout batch with its GAE advantages and value targets, `[B]` each. */
+export interface TrainingBatch extends RolloutBatch {
+  readonly advantages: Float32Array;
+  readonly returns: Float32Array;
+}
+
+/** A loss or the non-finite gradient norm that stopped the update; the weights are left as they were before that step. */
+export class NonFiniteLossError extends Error {}
+
+/** Parameter groups of the KL-pressure diagnostics (`grad/{ppo,kl}_norm/<group>`). */
+export const PRESSURE_GROUPS = ['theta', 'mu', 'rho', 'prior'] as const;
+export type PressureGroup = (typeof PRESSURE_GROUPS)[number];
+/** Posterior parameter names are `<layer>/mu<k>` and `<layer>/rho<k>` (see MultiTaskAgent.parameterGroups). */
+export const isMu = (name: string): boolean => /\/mu\d+$/.test(name);
+export const isRho = (name: string): boolean => /\/rho\d+$/.test(name);
+/** Entries of ρ sampled (fixed stride) for the median |Δρ| of each optimizer step. */
+const RHO_STEP_SAMPLES = 8192;
+
+/** What the update epochs need; the optimizers, the generator and the agent's variables advance. */
+export interface OptimiseContext {
+  readonly agent: MultiTaskAgent;
+  readonly optimizers: Record<ParamGroup, Adam>;
+  readonly rng: Rng;
+  readonly ppo: PpoHyperparams;
+  readonly optimizer: OptimizerConfig;
+  readonly weights: WeightModesConfig;
+  /** The divisor of KL_total (`kl.normalisation`): batch size, residual weights, or 1. */
+  readonly klNormaliser: number;
+  /** Exp5's learned prior (null otherwise): the hyperprior and the prior group's lr scale. */
+  readonly learnedPrior: LearnedPriorSettings | null;
+  readonly minibatchSize: number;
+  /** 1-based number of the update, for error messages. */
+  readonly updateNumber: number;
+}
+
+/** Means over the update's minibatch steps of the loss parts, and the KL pressure. */
+export interface OptimiseResult {
+  /** Mean of each loss part over the steps (`total` accumulated in float64 from the parts). */
+  readonly losses: { readonly [K in keyof LossParts]: number };
+  /** β · mean KL_total / normaliser: the KL term's mean contribution to the loss. */
+  readonly klTerm: number;
+  readonly minibatchSteps: number;
+  /** Per group: L2 norm of the PPO and of the KL (+ hyperprior) gradient, means over the steps. */
+  readonly ppoNorm: Readonly<Record<PressureGroup, number>>;
+  readonly klNorm: Readonly<Record<PressureGroup, number>>;
+  /** Mean global gradient norm (θ, μ, ρ) before clipping, and the share of clipped steps. */
+  readonly totalNorm: number;
+  readonly clipFraction: number;
+  /** Mean over the steps of the median |Δρ| of each step (NaN without ρ). */
+  readonly rhoStep: number;
+}
+
+const LOSS_KEYS = ['policy', 'value', 'entropy', 'approxKl', 'oldApproxKl', 'clipFraction', 'kl', 'hyperprior', 'ppo', 'total'] as const;
+
+/** Gathers the rows `idx` of a `[B, width]` array into `[n, width]`. */
+function gather(src: Float32Array, idx: Int32Array, width: number): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  idx.forEach((k, r) => out.set(src.subarray(k * width, (k + 1) * width), r * width));
+  return out;
+}
+
+/**
+ * The networks' outputs on one minibatch under the training weights (`weights.train`; frozen noise
+ * from the segment seed, or local noise seeded per step): log π(a|s), entropy, V(s).
+ */
+function minibatchOutputs(agent: MultiTaskAgent, obs: tf.Tensor2D, actions: tf.Tensor, routing: TaskRouting, opts: MLPApplyOptions, localSeed: number): Omit<PolicyOutputs, 'klTotal' | 'hyperprior'> {
+  const seeded = (k: number): MLPApplyOptions => (opts.noise?.kind === 'local' ? { ...opts, noise: { kind: 'local', seed: deriveSeed(localSeed, k) } } : opts);
+  const head = agent.actor.applyRouted(obs, routing, seeded(0));
+  let logProb: tf.Tensor1D;
+  let entropy: tf.Tensor1D;
+  if (agent.action.kind === 'discrete') {
+    ({ logProb, entropy } = categoricalLogProbEntropy(head, tf.cast(actions, 'int32') as tf.Tensor1D));
+  } else {
+    // One-hot matmul rather than gather: the gather gradient needs UnsortedSegmentSum, absent on wasm.
+    // Built on the CPU: tf.oneHot rejects depth 1 (a single-task suite such as gym:<one id>).
+    const T = agent.numTasks;
+    const rows = new Float32Array(routing.taskIds.length * T);
+    routing.taskIds.forEach((t, i) => (rows[i * T + t] = 1));
+    const oneHot = tf.tensor2d(rows, [routing.taskIds.length, T]);
+    const logStd = tf.matMul(oneHot, agent.logStd as unknown as tf.Tensor2D);
+    ({ logProb, entropy } = gaussianLogProbEntropy(head, logStd as tf.Tensor2D, actions as tf.Tensor2D));
+  }
+  const value = tf.reshape(agent.critic.applyRouted(obs, routing, seeded(1)), [-1]) as tf.Tensor1D;
+  return { logProb, entropy, value };
+}
+
+/**
+ * The update epochs of one PPO update (CleanRL's inner loops): `updateEpochs` passes of shuffled
+ * mixed-task minibatches; per minibatch the regulariser's gradient (β·KL_total/normaliser +
+ * hyperprior, which depends on μ, ρ and the learned σ_prior only) and the PPO loss's gradient are
+ * taken separately — each term's norm per parameter group is the KL-pressure diagnostic — and added
+ * in the optimizers; a global grad-norm clip over θ, μ, ρ (a learned σ_prior's gradient sums ~10⁴
+ * weights per layer and would otherwise slow the whole network in exp5 only); one Adam step per
+ * group; optional early stop at `targetKl`.
+ * @param lr this update's learning rate (annealed), before the group scales
+ * @param segmentSeed the rollout segment's seed (frozen training noise reuses it)
+ * @throws NonFiniteLossError on a non-finite gradient norm (no step is applied) or loss
+ */
+export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta: number, lr: number, segmentSeed: number): OptimiseResult {
+  const { agent, rng, ppo: p, optimizer: o } = ctx;
+  const D = batch.obs.length / batch.taskIds.length;
+  const actDim = agent.action.kind === 'discrete' ? 1 : agent.action.dim;
+  const groups = agent.parameterGroups();
+  const allVars = new Map<string, tf.Variable>([...groups.theta, ...groups.posterior, ...groups.prior]);
+  const varList = [...allVars.values()];
+  const nameOf = new Map<string, string>([...allVars].map(([stable, v]) => [v.name, stable]));
+  const klVars = [...groups.posterior.values(), ...groups.prior.values()];
+  const groupOf = (stable: string): ParamGroup => (groups.theta.has(stable) ? 'theta' : groups.posterior.has(stable) ? 'posterior' : 'prior');
+  const opts = weightOptions(ctx.weights, ctx.weights.train, segmentSeed);
+  const lossConfig = { clipCoef: p.clipCoef, clipVloss: p.clipVloss, normAdv: p.normAdv, entCoef: p.entCoef, vfCoef: p.vfCoef, klWeight: beta / ctx.klNormaliser };
+  const sums = new Float64Array(LOSS_KEYS.length);
+  const ppoNorm = { theta: 0, mu: 0, rho: 0, prior: 0 };
+  const klNorm = { theta: 0, mu: 0, rho: 0, prior: 0 };
+  let totalNorm = 0;
+  let clipped = 0;
+  let rhoStep = 0;
+  let count = 0;
+  const dealer = new MinibatchDealer(batch.taskIds, agent.numTasks, ctx.minibatchSize, p.minibatchSampling);
+  let stopped = false;
+  for (let epoch = 0; epoch < p.updateEpochs && !stopped; epoch++) {
+    for (const idx of dealer.epoch(rng)) {
+      const n = idx.length;
+      const ids = Int32Array.from(idx, (k) => batch.taskIds[k] as number);
+      const routing = new TaskRouting(ids, agent.numTasks);
+      const localSeed = ctx.weights.noise === 'local' ? rng.nextSeed() : 0;
+      const partsT = tf.tidy(() => {
+        const f = (src: Float32Array) => tf.tensor1d(Float32Array.from(idx, (k) => src[k] as number));
+        const lossBatch: LossBatch = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
+        const obs = tf.tensor2d(gather(batch.obs, idx, D), [n, D]);
+        const act = gather(batch.actions, idx, actDim);
+        const actions = agent.action.kind === 'discrete' ? tf.tensor1d(act) : tf.tensor2d(act, [n, actDim]);
+        // --- the regulariser's gradient (μ, ρ, learned σ_prior); its values enter the PPO tape as constants
+        let reg = { klTotal: tf.scalar(0), hyperprior: tf.scalar(0) };
+        const klGrads =
+          klVars.length > 0
+            ? tf.variableGrads(() => {
+                const r = klRegulariser(agent, lossConfig.klWeight, ctx.learnedPrior);
+                reg = { klTotal: tf.keep(r.klTotal), hyperprior: tf.keep(r.hyperprior) };
+                return r.loss;
+              }, klVars).grads
+            : {};
+        // --- the PPO loss's gradient (every parameter)
+        let parts: LossParts | null = null;
+        const { grads } = tf.variableGrads(() => {
+          const outputs = minibatchOutputs(agent, obs, actions, routing, opts, localSeed);
+          const l = ppoLoss(lossBatch, { ...outputs, ...reg }, lossConfig);
+          parts = Object.fromEntries(Object.entries(l).map(([k, v]) => [k, tf.keep(v)])) as unknown as LossParts;
+          return l.total;
+        }, varList);
+        // --- stage PPO then KL gradients into the optimizers, measuring each term's norm per group
+        const opt = ctx.optimizers;
+        for (const [varName, g] of Object.entries(grads)) {
+          const stable = nameOf.get(varName) as string;
+          opt[groupOf(stable)].stage(stable, tensorValues(g));
+        }
+        ppoNorm.theta += Math.sqrt(opt.theta.stagedSumSquares());
+        ppoNorm.mu += Math.sqrt(opt.posterior.stagedSumSquares(isMu));
+        ppoNorm.rho += Math.sqrt(opt.posterior.stagedSumSquares(isRho));
+        ppoNorm.prior += Math.sqrt(opt.prior.stagedSumSquares());
+        const klSq = { theta: 0, mu: 0, rho: 0, prior: 0 };
+        for (const [varName, g] of Object.entries(klGrads)) {
+          const stable = nameOf.get(varName) as string;
+          const group = groupOf(stable);
+          const sq = opt[group].stageAdd(stable, tensorValues(g));
+          klSq[group === 'posterior' ? (isRho(stable) ? 'rho' : 'mu') : group] += sq;
+        }
+        for (const k of PRESSURE_GROUPS) klNorm[k] += Math.sqrt(klSq[k]);
+        // --- clip (CleanRL clip_grad_norm_ over the network) and step
+        const priorSq = opt.prior.stagedSumSquares();
+        const norm = Math.sqrt(opt.theta.stagedSumSquares() + opt.posterior.stagedSumSquares());
+        // Never apply a non-finite step: the weights (and so the next checkpoint) stay good.
+        if (!Number.isFinite(norm) || !Number.isFinite(priorSq)) {
+          for (const x of Object.values(opt)) x.discardStaged();
+          throw new NonFiniteLossError(`non-finite gradient norm (${norm}) at update ${ctx.updateNumber}, epoch ${epoch}`);
+        }
+        const scale = Math.min(1, p.maxGradNorm / (norm + 1e-6));
+        totalNorm += norm;
+        if (scale < 1) clipped += 1;
+        opt.theta.applyStaged(lr * o.thetaLrScale, scale);
+        opt.posterior.applyStaged(lr * o.posteriorLrScale, scale);
+        if (groups.prior.size > 0) opt.prior.applyStaged(lr * (ctx.learnedPrior?.lrScale ?? 1), 1);
+        const step = opt.posterior.lastStepAbsMedian(isRho, RHO_STEP_SAMPLES);
+        if (Number.isFinite(step)) rhoStep += step;
+        const l = parts as unknown as LossParts;
+        return tf.stack(LOSS_KEYS.map((k) => l[k])) as tf.Tensor1D;
+      });
+      const values = partsT.dataSync();
+      partsT.dispose();
+      const at = (k: (typeof LOSS_KEYS)[number]) => values[LOSS_KEYS.indexOf(k)] as number;
+      // pg − c_ent·entropy + c_vf·v + β·KL_total/normaliser + hyperprior, in float64
+      const total = at('policy') - p.entCoef * at('entropy') + p.vfCoef * at('value') + (beta * at('kl')) / ctx.klNormaliser + at('hyperprior');
+      if (!Number.isFinite(total)) {
+        throw new NonFiniteLossError(`non-finite loss (${total}) at update ${ctx.updateNumber}, epoch ${epoch}: policy ${at('policy')}, value ${at('value')}, KL ${at('kl')}`);
+      }
+      LOSS_KEYS.forEach((k, i) => (sums[i] = (sums[i] as number) + (k === 'total' ? total : (values[i] as number))));
+      count += 1;
+      if (p.targetKl !== null && at('approxKl') > p.targetKl) {
+        stopped = true;
+        break;
+      }
+    }
+  }
+  const losses = Object.fromEntries(LOSS_KEYS.map((k, i) => [k, (sums[i] as number) / count])) as OptimiseResult['losses'];
+  const mean = (r: Record<PressureGroup, number>) => Object.fromEntries(PRESSURE_GROUPS.map((k) => [k, r[k] / count])) as Record<PressureGroup, number>;
+  return { losses, klTerm: (beta * losses.kl) / ctx.klNormaliser, minibatchSteps: count, ppoNorm: mean(ppoNorm), klNorm: mean(klNorm), totalNorm: totalNorm / count, clipFraction: clipped / count, rhoStep: rhoStep / count };
+}
+
+/** Explained variance of the rollout's value predictions, 1 − Var(R − V)/Var(R) (NaN when Var(R) = 0). */
+export function explainedVariance(returns: Float32Array, values: Float32Array): number {
+  const B = returns.length;
+  let meanY = 0;
+  for (let i = 0; i < B; i++) meanY += returns[i] as number;
+  meanY /= B;
+  let varY = 0;
+  let varRes = 0;
+  for (let i = 0; i < B; i++) {
+    varY += ((returns[i] as number) - meanY) ** 2;
+    varRes += ((returns[i] as number) - (values[i] as number)) ** 2;
+  }
+  return varY === 0 ? Number.NaN : 1 - varRes / varY;
+}
+
+/**
+ * The update's loss and KL-pressure rows of metrics.jsonl.
+ * @param sizes parameters per pressure group (for the per-parameter RMS)
+ */
+export function optimiseMetrics(r: OptimiseResult, explainedVar: number, sizes: Readonly<Record<PressureGroup, number>>): Record<string, number> {
+  const out: Record<string, number> = {
+    [M.LOSSES_POLICY_LOSS]: r.losses.policy,
+    [M.LOSSES_VALUE_LOSS]: r.losses.value,
+    [M.LOSSES_ENTROPY]: r.losses.entropy,
+    [M.LOSSES_APPROX_KL]: r.losses.approxKl,
+    'losses/old_approx_kl': r.losses.oldApproxKl,
+    [M.LOSSES_CLIPFRAC]: r.losses.clipFraction,
+    [M.LOSSES_EXPLAINED_VARIANCE]: explainedVar,
+    'losses/kl_term': r.klTerm,
+    'losses/total': r.losses.total,
+    'charts/minibatch_updates': r.minibatchSteps,
+  };
+  for (const k of PRESSURE_GROUPS) {
+    if (k === 'prior' && sizes.prior === 0) continue;
+    out[M.gradPpoNorm(k)] = r.ppoNorm[k];
+    out[M.gradKlNorm(k)] = r.klNorm[k];
+    out[M.gradPpoRms(k)] = sizes[k] > 0 ? r.ppoNorm[k] / Math.sqrt(sizes[k]) : 0;
+    out[M.gradKlRms(k)] = sizes[k] > 0 ? r.klNorm[k] / Math.sqrt(sizes[k]) : 0;
+  }
+  out[M.GRAD_TOTAL_NORM] = r.totalNorm;
+  out[M.GRAD_CLIP_FRACTION] = r.clipFraction;
+  if (sizes.rho > 0) out[M.STEP_RHO_ABS_MEDIAN] = r.rhoStep;
+  return out;
+}

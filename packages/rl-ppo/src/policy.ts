@@ -1,0 +1,99 @@
+import { TaskRouting, deriveSeed, tf, type MLPApplyOptions, type MLPSnapshot, type Rng, type WeightModesConfig } from '@varshare/core';
+import type { ActionSpec, MultiTaskAgent } from './agent';
+import { sampleCategorical, sampleGaussian } from './distributions';
+
+/** The action space as the policy sees it: kind and size, plus the box bounds actions are clipped to. */
+export interface PolicyActions {
+  readonly spec: ActionSpec;
+  /** Box bounds per action dimension (continuous actions only; null for discrete). */
+  readonly low: Float32Array | null;
+  readonly high: Float32Array | null;
+}
+
+/** Forward-pass options of a weights mode: posterior means, or sampled weights with the configured noise. */
+export function weightOptions(weights: WeightModesConfig, mode: 'mean' | 'sample', seed: number): MLPApplyOptions {
+  return mode === 'mean' ? { weights: 'mean' } : { weights: 'sample', noise: { kind: weights.noise, seed }, samplingScope: weights.samplingScope };
+}
+
+/**
+ * Effective-weight snapshots of actor and critic for acting: with posterior means or frozen noise
+ * the weights are fixed for a whole segment, so acting costs one matmul per layer. Null with local
+ * noise (drawn afresh on every forward). Dispose both when the segment ends.
+ */
+export function actingSnapshots(agent: MultiTaskAgent, weights: WeightModesConfig, mode: 'mean' | 'sample', opts: MLPApplyOptions): [MLPSnapshot, MLPSnapshot] | null {
+  const frozen = mode === 'mean' || weights.noise === 'frozen';
+  return frozen ? [agent.actor.snapshot(opts), agent.critic.snapshot(opts)] : null;
+}
+
+/**
+ * One batched actor + critic forward for acting: rows `[n, obsDim]` routed per task; the actor head
+ * `[n, outDim]` and the values `[n]` on the CPU. With snapshots the acting weights are fixed; without,
+ * `localSeed` seeds the forward's noise (actor and critic get distinct derived seeds).
+ */
+export function actingForward(
+  agent: MultiTaskAgent,
+  obs: Float32Array,
+  ids: Int32Array,
+  snaps: [MLPSnapshot, MLPSnapshot] | null,
+  opts: MLPApplyOptions,
+  localSeed: number,
+  criticOnly = false,
+): { head: Float32Array; values: Float32Array } {
+  const rows = ids.length;
+  const obsDim = obs.length / rows;
+  const action = agent.action;
+  const routing = new TaskRouting(ids, agent.numTasks);
+  const outDim = action.kind === 'discrete' ? action.n : action.dim;
+  const packed = tf.tidy(() => {
+    const x = tf.tensor2d(obs, [rows, obsDim]);
+    const localOpts = (seed: number): MLPApplyOptions => ({ ...opts, ...(opts.noise ? { noise: { kind: opts.noise.kind, seed } } : {}) });
+    const value = snaps ? snaps[1].applyRouted(x, routing) : agent.critic.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 1)));
+    if (criticOnly) return value;
+    const head = snaps ? snaps[0].applyRouted(x, routing) : agent.actor.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 0)));
+    return tf.concat([head, value], 1);
+  });
+  const data = packed.dataSync() as Float32Array;
+  packed.dispose();
+  if (criticOnly) return { head: new Float32Array(0), values: Float32Array.from(data) };
+  const head = new Float32Array(rows * outDim);
+  const values = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    head.set(data.subarray(r * (outDim + 1), r * (outDim + 1) + outDim), r * outDim);
+    values[r] = data[r * (outDim + 1) + outDim] as number;
+  }
+  return { head, values };
+}
+
+/**
+ * Samples (or greedily picks) actions from the actor head; continuous actions are stored unclipped
+ * (their log-probability is of the unclipped sample, as in CleanRL) and clipped for the env.
+ * @param head `[n, outDim]` logits or Gaussian means
+ */
+export function selectActions(
+  agent: MultiTaskAgent,
+  actions: PolicyActions,
+  head: Float32Array,
+  ids: Int32Array,
+  rng: Rng,
+  greedy: boolean,
+): { envActions: Int32Array | Float32Array; stored: Float32Array; logProbs: Float32Array } {
+  const rows = ids.length;
+  const spec = actions.spec;
+  if (spec.kind === 'discrete') {
+    const { actions: a, logProbs } = sampleCategorical(head, rows, spec.n, rng, greedy);
+    return { envActions: a, stored: Float32Array.from(a), logProbs };
+  }
+  const d = spec.dim;
+  const logStdAll = (agent.logStd as tf.Variable).dataSync() as Float32Array;
+  const logStds = new Float32Array(rows * d);
+  for (let r = 0; r < rows; r++) logStds.set(logStdAll.subarray((ids[r] as number) * d, ((ids[r] as number) + 1) * d), r * d);
+  const { actions: a, logProbs } = sampleGaussian(head, logStds, rows, d, rng, greedy);
+  const clipped = new Float32Array(a.length);
+  const low = actions.low as Float32Array;
+  const high = actions.high as Float32Array;
+  for (let i = 0; i < a.length; i++) {
+    const j = i % d;
+    clipped[i] = Math.min(high[j] as number, Math.max(low[j] as number, a[i] as number));
+  }
+  return { envActions: clipped, stored: a, logProbs };
+}

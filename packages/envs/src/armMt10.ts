@@ -17,7 +17,7 @@ import type { MjData, MjModel } from 'mujoco-js';
 import type { JsonObject } from './env';
 import { requireMujoco, loadModelFromXml } from './mujoco';
 import type { MujocoModule } from './mujoco';
-import type { RngState } from './rng';
+import type { RngState } from '@varshare/base';
 import { box } from './spaces';
 import { TaskEnv } from './taskEnv';
 

@@ -139,9 +139,8 @@ export {
 } from './tensorboard';
 export type { TensorBoardWriterOptions } from './tensorboard';
 
-// Randomness
-export { createRng, createRngFromState } from './rng';
-export type { Rng } from './rng';
+// Randomness: the generator the bootstrap takes (owned by @varshare/base)
+export { Rng } from '@varshare/base';
 
 // Statistics
 export {

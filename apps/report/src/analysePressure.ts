@@ -5,7 +5,7 @@
  * prior against the weight scale (σ_prior ÷ median |μ|). Numbers only; the wording is in
  * summaryText.ts.
  */
-import { gradKlRms, gradPpoRms, gradKlNorm, gradPpoNorm, STEP_RHO_ABS_MEDIAN, mean, median, type GradGroup } from '@varshare/metrics';
+import { gradKlRms, gradPpoRms, gradKlNorm, gradPpoNorm, STEP_RHO_ABS_MEDIAN, mean, quantile, type GradGroup } from '@varshare/metrics';
 import type { LoadedRun } from './loadRuns';
 import { firstLast } from './analyseDiagnostics';
 
@@ -134,7 +134,8 @@ function priorFor(rec: Readonly<Record<string, number>>, layer: string, tasks: r
   const own = rec[`prior/sigma/${layer}`];
   if (own !== undefined) return own;
   const perTask = tasks.map((t) => rec[`prior/sigma/${t}`]).filter((x): x is number => x !== undefined);
-  return perTask.length > 0 ? median(perTask) : Number.NaN;
+  // The report's median (type-7 quantile 0.5, as aggregateMedian) keeps its numbers the recorded ones.
+  return perTask.length > 0 ? quantile(perTask, 0.5) : Number.NaN;
 }
 
 function inertness(suite: string, variant: string, runs: readonly LoadedRun[]): InertnessRow | undefined {
@@ -236,7 +237,7 @@ function priorScale(suite: string, variant: string, runs: readonly LoadedRun[], 
       variant,
       granularity,
       ratioMin: Math.min(...ratios),
-      ratioMedian: median(ratios),
+      ratioMedian: quantile(ratios, 0.5),
       ratioMax: Math.max(...ratios),
       n: ratios.length,
       muVsBaseline: logMu.length > 0 ? Math.exp(mean(logMu)) : Number.NaN,

@@ -38,7 +38,7 @@ export type {
 // One function per spec quantity.
 export { betaSchedule } from './betaSchedule';
 export type { BetaScheduleParams } from './betaSchedule';
-export { median, medianAbsoluteDeviation } from './median';
+export { median, medianAbsoluteDeviation } from '@varshare/base';
 export { noiseToWeightRatio } from './noiseToWeightRatio';
 export { initRatioControllerState, isRatioDecisionUpdate, ratioControllerUpdate } from './ratioControllerUpdate';
 export type { RatioControllerOutput, RatioControllerSignal, RatioControllerState } from './ratioControllerUpdate';

@@ -145,7 +145,6 @@ export { Rng } from '@varshare/base';
 // Statistics
 export {
   mean,
-  median,
   quantile,
   trimMean,
   iqm,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@varshare/base';
+import { Rng, median } from '@varshare/base';
 import {
   aggregateIqm,
   aggregateMean,
@@ -8,7 +8,6 @@ import {
   bootstrapCI,
   iqm,
   mean,
-  median,
   pairedDeltas,
   pairedProbabilityOfImprovement,
   pairedProbabilityOfImprovementCI,
@@ -25,8 +24,8 @@ import type { ScoreMatrix } from './stats';
 describe('mean / median / quantile', () => {
   it('match hand-worked values', () => {
     expect(mean([1, 2, 3, 4])).toBe(2.5);
-    expect(median([5, 1, 3])).toBe(3);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(quantile([5, 1, 3], 0.5)).toBe(3);
+    expect(quantile([4, 1, 3, 2], 0.5)).toBe(2.5);
     // Type 7 on [1,2,3,4]: q=0.25 → h = 3·0.25 = 0.75 → 1 + 0.75·(2−1) = 1.75 (numpy.percentile gives 1.75).
     expect(quantile([4, 3, 2, 1], 0.25)).toBe(1.75);
     // q=0.9 → h = 2.7 → 3 + 0.7·(4−3) = 3.7.
@@ -35,13 +34,21 @@ describe('mean / median / quantile', () => {
     expect(quantile([1, 2, 3, 4], 1)).toBe(4);
     expect(quantile([7], 0.3)).toBe(7);
     // Numeric (not lexicographic) sort: 10 > 9.
-    expect(median([10, 9, 1])).toBe(9);
+    expect(quantile([10, 9, 1], 0.5)).toBe(9);
     expect(quantile([Number.NEGATIVE_INFINITY, 0, Number.POSITIVE_INFINITY], 0.5)).toBe(0);
+  });
+
+  it("quantile 0.5 is a + ½(b − a), not base's median (a + b)/2: the report's numbers keep this form", () => {
+    const a = 0.00006310167477385923;
+    const b = 136806507.00775734;
+    expect(quantile([b, a], 0.5)).toBe(68403253.50391023);
+    expect(median([b, a])).toBe(68403253.50391021);
+    expect(aggregateMedian([[a, b]])).toBe(68403253.50391023);
   });
 
   it('give NaN for empty input or NaN, and reject bad q', () => {
     expect(mean([])).toBeNaN();
-    expect(median([])).toBeNaN();
+    expect(quantile([], 0.5)).toBeNaN();
     expect(mean([1, Number.NaN])).toBeNaN();
     expect(quantile([1, Number.NaN, 3], 0.5)).toBeNaN();
     expect(() => quantile([1], 1.5)).toThrow(RangeError);

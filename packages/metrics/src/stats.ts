@@ -78,11 +78,6 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return f === 0 ? a : a + f * (b - a);
 }
 
-/** Median (quantile 0.5: mean of the two middle values for even n). NaN for empty input or any NaN. */
-export function median(xs: readonly number[]): number {
-  return quantile(xs, 0.5);
-}
-
 /**
  * Trimmed mean with scipy.stats.trim_mean's convention: cut k = ⌊proportion · n⌋ values from EACH
  * end of the sorted data and average the rest (no fractional weighting of boundary values).
@@ -140,9 +135,13 @@ export function aggregateMean(scores: ScoreMatrix): number {
   return mean(taskMeans(scores));
 }
 
-/** rliable `aggregate_median`: median over tasks of the per-task mean over runs. */
+/**
+ * rliable `aggregate_median`: median over tasks of the per-task mean over runs, as the type-7
+ * `quantile(·, 0.5)` = a + ½(b − a) for even counts. `@varshare/base`'s `median` computes (a + b)/2,
+ * which can differ in the last bit; the report keeps this form so its numbers stay the recorded ones.
+ */
 export function aggregateMedian(scores: ScoreMatrix): number {
-  return median(taskMeans(scores));
+  return quantile(taskMeans(scores), 0.5);
 }
 
 /** rliable `aggregate_iqm`: IQM of all run×task scores pooled (`trim_mean(scores, 0.25, axis=None)`). */

@@ -42,4 +42,4 @@ export type { GradGroup, MetricFamily, MetricKeyParts } from './metricNames';
 export type { GlobalSigmaPrior, LearnedPerLayerSigmaPrior, PerTaskSigmaPrior, SigmaPriorKind, SigmaPriorSpec } from './sigmaPriorSpec';
 
 // Spec defaults shared across packages
-export { DEFAULT_BASELINE_SIGMA_PRIOR, DEFAULT_R_BAND } from './specDefaults';
+export { DEFAULT_BASELINE_SIGMA_PRIOR, DEFAULT_R_BAND, DEFAULT_RATIO_K } from './specDefaults';

@@ -10,6 +10,9 @@
  */
 export const DEFAULT_R_BAND = { rMin: 0.05, rMax: 0.2 } as const;
 
+/** Exp3's K_controller: β may change once every K PPO updates. Defaults to 20 (spec, Experiment 3). */
+export const DEFAULT_RATIO_K = 20;
+
 /**
  * σ_prior of the baseline prior N(0, σ_prior² I): the unit prior, 1.0. Under it the KL per weight
  * is minimised at σ = 1, the value the report draws as "drifting toward ~1" (spec Exp1 / Note 4).

@@ -1,3 +1,15 @@
+import {
+  CONTROLLER_BETA,
+  CONTROLLER_R_EMA,
+  CONTROLLER_R_RAW,
+  CONTROLLER_TRIGGER_DOWN_COUNT,
+  CONTROLLER_TRIGGER_UP_COUNT,
+  PRIOR_SIGMA,
+  priorDeltaEmaTask,
+  priorDeltaTask,
+  priorSigmaTask,
+  priorZTask,
+} from '@varshare/base';
 import { betaSchedule } from './betaSchedule';
 import { formatConfigIssues, type KlPriorControllerConfig } from './config';
 import {
@@ -223,28 +235,28 @@ export function createKlPriorController(
     if (last === null || last.update !== update) {
       throw new Error(`logs: the state is not the one returned by afterUpdate for update ${update} (last update: ${last?.update ?? 'none'})`);
     }
-    const out: Record<string, number> = { 'controller/beta': last.beta };
+    const out: Record<string, number> = { [CONTROLLER_BETA]: last.beta };
     if (state.beta.kind === 'ratio') {
       const r = state.beta.state;
-      out['controller/trigger_up_count'] = r.triggerUpCount;
-      out['controller/trigger_down_count'] = r.triggerDownCount;
-      out['controller/R_raw'] = r.rRaw as number;
-      out['controller/R_ema'] = r.rEma as number;
+      out[CONTROLLER_TRIGGER_UP_COUNT] = r.triggerUpCount;
+      out[CONTROLLER_TRIGGER_DOWN_COUNT] = r.triggerDownCount;
+      out[CONTROLLER_R_RAW] = r.rRaw as number;
+      out[CONTROLLER_R_EMA] = r.rEma as number;
     }
     if (state.prior.kind === 'fixed') {
-      out['prior/sigma'] = last.sigmaPrior as number;
+      out[PRIOR_SIGMA] = last.sigmaPrior as number;
     } else if (state.prior.kind === 'loss-gap') {
       const p = state.prior.state;
       const used = last.sigmaPrior as readonly number[];
       taskNames.forEach((task, m) => {
-        out[`prior/sigma/${task}`] = used[m] as number;
+        out[priorSigmaTask(task)] = used[m] as number;
       });
       if (p.lastMetaUpdate === update && p.delta && p.deltaEma && p.z) {
         const { delta, deltaEma, z } = p;
         taskNames.forEach((task, m) => {
-          out[`prior/delta/${task}`] = delta[m] as number;
-          out[`prior/delta_ema/${task}`] = deltaEma[m] as number;
-          out[`prior/z/${task}`] = z[m] as number;
+          out[priorDeltaTask(task)] = delta[m] as number;
+          out[priorDeltaEmaTask(task)] = deltaEma[m] as number;
+          out[priorZTask(task)] = z[m] as number;
         });
       }
     }

@@ -9,6 +9,7 @@ import {
   priorDeltaTask,
   priorSigmaTask,
   priorZTask,
+  type SigmaPriorSpec,
 } from '@varshare/base';
 import { betaSchedule } from './betaSchedule';
 import { formatConfigIssues, type KlPriorControllerConfig } from './config';
@@ -20,26 +21,6 @@ import {
 } from './controllerState';
 import { initLossGapPriorState, isLossGapMetaUpdate, lossGapPriorSigma } from './lossGapPriorSigma';
 import { initRatioControllerState, ratioControllerUpdate } from './ratioControllerUpdate';
-
-/** σ_prior to use in one update; the three kinds match `@varshare/core`'s `SigmaPrior` forms. */
-export type SigmaPriorSpec =
-  | { readonly kind: 'global'; readonly value: number }
-  | { readonly kind: 'per-task'; readonly values: readonly number[] }
-  | {
-      readonly kind: 'learned-per-layer';
-      /** σ_prior,layer at creation (the variable is log σ, initialised to log(init)). */
-      readonly init: number;
-      /** Learning-rate multiplier for the log σ_prior variables (stabiliser A). */
-      readonly lrScale: number;
-      /** λ_hyper of the hyperprior spring (stabiliser B). */
-      readonly hyperLambda: number;
-      /** σ target of the spring. */
-      readonly target: number;
-      /** Detach posterior σ on the KL path into σ_prior (stabiliser C). */
-      readonly detachSigma: boolean;
-      /** Layers that get one variable each, as passed to `createKlPriorController`. */
-      readonly layerNames: readonly string[];
-    };
 
 /** Signals measured after PPO update `update`; each source takes what it needs and ignores the rest. */
 export interface ControllerSignals {
@@ -83,7 +64,10 @@ export interface KlPriorController {
   restore(raw: unknown): ControllerState;
   /** True when exp4's meta-update runs after update `update`, i.e. the trainer must pass lShared/lAdapt. */
   wantsLossGap(state: ControllerState, update: number): boolean;
-  /** β and σ_prior for update `update` (must equal `state.nextUpdate`). Does not change the state. */
+  /**
+   * β and σ_prior for update `update` (must equal `state.nextUpdate`). Does not change the state.
+   * σ_prior is `@varshare/base`'s `SigmaPriorSpec`, which core's `SigmaPrior.fromSpec`/`applySpec` take.
+   */
   beforeUpdate(state: ControllerState, update: number): { readonly beta: number; readonly sigmaPrior: SigmaPriorSpec };
   /** Folds the signals measured after update `signals.update` (must equal `state.nextUpdate`) into a new state. */
   afterUpdate(state: ControllerState, signals: ControllerSignals): ControllerState;

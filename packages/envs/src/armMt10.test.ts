@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng, foldEnvSeed } from '@varshare/base';
 import { ARM_MT10_TASKS, ArmMt10Env } from './armMt10';
 import { armMt10ScriptedPolicy } from './armMt10Policies';
 import { checkEnv } from './checkEnv';
 import { loadMujoco, mujocoHeapBytes } from './mujoco';
 import { createSuite, createTaskEnv, prepareSuite } from './registry';
-import { Rng, foldEnvSeed } from '@varshare/base';
 
 
 describe('arm-mt10 before MuJoCo is loaded', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Rng, foldEnvSeed } from '@varshare/base';
 import { CARTPOLE_TASKS, CartPoleEnv } from './cartPole';
 import type { CartPoleTaskSpec } from './cartPole';
-import { Rng, foldEnvSeed } from '@varshare/base';
 
 /** Puts an env into a chosen physical state through the public state API. */
 function placeAt(env: CartPoleEnv, taskIndex: number, s: readonly [number, number, number, number]): void {

@@ -3,8 +3,8 @@
  * run on every task of every suite by the tests. Throws an {@link EnvCheckError} naming the failed
  * check, or returns a report of what was exercised.
  */
-import type { Action, Env, StepResult } from './env';
 import { Rng, deriveEnvSeed, foldEnvSeed } from '@varshare/base';
+import type { Action, Env, StepResult } from './env';
 import { boxSize, describeSpaceProblem, sampleSpace, spaceContains } from './spaces';
 
 /** Options of {@link checkEnv}. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Rng, foldEnvSeed } from '@varshare/base';
 import { LUNARLANDER_TASKS, LunarLanderEnv } from './lunarLander';
 import type { LunarLanderTaskSpec } from './lunarLander';
-import { Rng, foldEnvSeed } from '@varshare/base';
 
 const BASE = LUNARLANDER_TASKS[0] as LunarLanderTaskSpec;
 

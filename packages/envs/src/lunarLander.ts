@@ -8,8 +8,8 @@
  */
 import { Body, Box, Edge, Polygon, RevoluteJoint, World } from 'planck';
 import type { Contact } from 'planck';
-import type { JsonObject, JsonValue } from './env';
 import type { RngState } from '@varshare/base';
+import type { JsonObject, JsonValue } from './env';
 import { box, discrete } from './spaces';
 import { TaskEnv } from './taskEnv';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Rng, deriveEnvSeed, foldEnvSeed } from '@varshare/base';
 import { CartPoleEnv } from './cartPole';
 import { LunarLanderEnv } from './lunarLander';
 import { MultiTaskVectorEnv } from './multiTaskVectorEnv';
 import type { VectorStepResult } from './multiTaskVectorEnv';
-import { Rng, deriveEnvSeed, foldEnvSeed } from '@varshare/base';
 
 const cartpole = (maxEpisodeSteps?: number) => (taskIndex: number) =>
   new CartPoleEnv({ taskIndex, ...(maxEpisodeSteps !== undefined ? { maxEpisodeSteps } : {}) });

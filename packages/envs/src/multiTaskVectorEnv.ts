@@ -7,9 +7,9 @@
  * `setState`. Copy what you need to keep. This keeps the hot path free of per-step allocations
  * (only the `episodes` list is allocated, and only on steps where an episode ends).
  */
+import { Rng, deriveEnvSeed, foldEnvSeed, type RngState } from '@varshare/base';
 import type { TaskSampling } from './config';
 import type { JsonObject } from './env';
-import { Rng, deriveEnvSeed, foldEnvSeed, type RngState } from '@varshare/base';
 import type { TaskEnv } from './taskEnv';
 import { VectorBuffers, checkRowsPerTask, checkVectorActions, vectorEnvShape } from './vectorBuffers';
 import type { EpisodeRecord, VectorEnv, VectorEnvShape, VectorResetResult, VectorStepResult } from './vectorEnv';

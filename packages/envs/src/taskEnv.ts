@@ -7,8 +7,8 @@
  * `MultiTaskVectorEnv` uses: observations are written straight into the caller's batch buffer and
  * actions are read from the caller's batch buffer at an offset.
  */
-import type { Action, Env, EnvInfo, JsonObject, ResetOptions, ResetResult, StepResult } from './env';
 import { Rng, foldEnvSeed, type RngState } from '@varshare/base';
+import type { Action, Env, EnvInfo, JsonObject, ResetOptions, ResetResult, StepResult } from './env';
 import { actionSlots, boxSize } from './spaces';
 import type { Box, Space } from './spaces';
 

@@ -1,5 +1,5 @@
-import type { SigmaPriorValue } from './gaussianKl';
 import { median } from '@varshare/base';
+import type { SigmaPriorValue } from './gaussianKl';
 import type { SigmaPrior } from './sigmaPrior';
 import type { VarShareMLP } from './varShareMlp';
 

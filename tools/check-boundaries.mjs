@@ -2,6 +2,8 @@
 // Module-boundary rules (HOUSE-STYLE.md §2), enforced on source imports:
 //   apps/trainer → rl-ppo → {varshare-core, controllers, envs, metrics}; apps/report → metrics.
 //   Leaf packages do not import each other. `@tensorflow/*` only in varshare-core and rl-ppo.
+//   packages/base sits below the leaves: it imports no @varshare package, every project may import it
+//   (the vocabulary the leaves share: seeded RNG, median, metric keys, σ_prior values, spec defaults).
 // Exit code 1 with one line per violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,13 +12,14 @@ const root = new URL('..', import.meta.url).pathname;
 
 /** Which @varshare/* packages each project may import. */
 const allowed = {
-  'packages/varshare-core': [],
-  'packages/controllers': [],
-  'packages/envs': [],
-  'packages/metrics': [],
-  'packages/rl-ppo': ['@varshare/core', '@varshare/controllers', '@varshare/envs', '@varshare/metrics'],
-  'apps/trainer': ['@varshare/rl-ppo', '@varshare/core', '@varshare/controllers', '@varshare/envs', '@varshare/metrics'],
-  'apps/report': ['@varshare/metrics'],
+  'packages/base': [],
+  'packages/varshare-core': ['@varshare/base'],
+  'packages/controllers': ['@varshare/base'],
+  'packages/envs': ['@varshare/base'],
+  'packages/metrics': ['@varshare/base'],
+  'packages/rl-ppo': ['@varshare/base', '@varshare/core', '@varshare/controllers', '@varshare/envs', '@varshare/metrics'],
+  'apps/trainer': ['@varshare/base', '@varshare/rl-ppo', '@varshare/core', '@varshare/controllers', '@varshare/envs', '@varshare/metrics'],
+  'apps/report': ['@varshare/base', '@varshare/metrics'],
 };
 const tfAllowed = new Set(['packages/varshare-core', 'packages/rl-ppo']);
 

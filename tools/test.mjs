@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const projects = ['packages/varshare-core', 'packages/controllers', 'packages/envs', 'packages/metrics', 'packages/rl-ppo', 'apps/trainer', 'apps/report'];
+const projects = ['packages/base', 'packages/varshare-core', 'packages/controllers', 'packages/envs', 'packages/metrics', 'packages/rl-ppo', 'apps/trainer', 'apps/report'];
 const REPORT = '.vitest-report.json';
 for (const p of projects) rmSync(join(root, p, REPORT), { force: true });
 

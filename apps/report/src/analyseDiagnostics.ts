@@ -7,14 +7,23 @@
  */
 import { op } from 'arquero';
 import type { ColumnTable } from 'arquero';
+import {
+  CONTROLLER_BETA,
+  CONTROLLER_R_EMA,
+  CONTROLLER_TRIGGER_DOWN_COUNT,
+  CONTROLLER_TRIGGER_UP_COUNT,
+  DEFAULT_R_BAND,
+  PRIOR_SIGMA,
+  VARSHARE_SIGMA_MEDIAN,
+  varshareMuAbsMedianLayer,
+  varshareMuAbsMedianTask,
+} from '@varshare/base';
 import { mean } from '@varshare/metrics';
 import type { LoadedRun } from './loadRuns';
 import type { QualifierKind } from './runTables';
 import { spearman } from './correlation';
 import { analysePressure, type PressureAnalysis } from './analysePressure';
 
-/** Band of Exp3 when a run's config does not say (spec: R_min = 0.05, R_max = 0.20). */
-export const DEFAULT_R_BAND = { rMin: 0.05, rMax: 0.2 } as const;
 /** Exp5 degeneracy flags: final σ_prior,layer below initial/10 reads as collapse, above initial·10 as explosion. */
 export const SIGMA_PRIOR_DEGENERACY_FACTOR = 10;
 
@@ -189,24 +198,24 @@ export function analyseDiagnostics(
     }
     const has = (key: string): boolean => keys.includes(key);
 
-    if (has('controller/beta')) {
-      const values = vRuns.flatMap((r) => r.data.metrics.map((m) => m['controller/beta']).filter((x): x is number => x !== undefined));
+    if (has(CONTROLLER_BETA)) {
+      const values = vRuns.flatMap((r) => r.data.metrics.map((m) => m[CONTROLLER_BETA]).filter((x): x is number => x !== undefined));
       const band = {
         rMin: numberAt(vRuns[0]?.data.config, 'controller', 'beta', 'rMin') ?? DEFAULT_R_BAND.rMin,
         rMax: numberAt(vRuns[0]?.data.config, 'controller', 'beta', 'rMax') ?? DEFAULT_R_BAND.rMax,
       };
-      const rEma = vRuns.flatMap((r) => r.data.metrics.map((m) => m['controller/R_ema']).filter((x): x is number => x !== undefined && !Number.isNaN(x)));
+      const rEma = vRuns.flatMap((r) => r.data.metrics.map((m) => m[CONTROLLER_R_EMA]).filter((x): x is number => x !== undefined && !Number.isNaN(x)));
       beta.push({
         suite,
         variant,
-        betaInitial: meanOver(vRuns, (r) => firstLast(r, 'controller/beta').first),
-        betaFinal: meanOver(vRuns, (r) => firstLast(r, 'controller/beta').last),
+        betaInitial: meanOver(vRuns, (r) => firstLast(r, CONTROLLER_BETA).first),
+        betaFinal: meanOver(vRuns, (r) => firstLast(r, CONTROLLER_BETA).last),
         betaMin: Math.min(...values),
         betaMax: Math.max(...values),
-        triggerUp: meanOver(vRuns, (r) => firstLast(r, 'controller/trigger_up_count').last),
-        triggerDown: meanOver(vRuns, (r) => firstLast(r, 'controller/trigger_down_count').last),
+        triggerUp: meanOver(vRuns, (r) => firstLast(r, CONTROLLER_TRIGGER_UP_COUNT).last),
+        triggerDown: meanOver(vRuns, (r) => firstLast(r, CONTROLLER_TRIGGER_DOWN_COUNT).last),
         rEmaInBand: rEma.length > 0 ? rEma.filter((x) => x >= band.rMin && x <= band.rMax).length / rEma.length : Number.NaN,
-        rEmaFinal: meanOver(vRuns, (r) => firstLast(r, 'controller/R_ema').last),
+        rEmaFinal: meanOver(vRuns, (r) => firstLast(r, CONTROLLER_R_EMA).last),
         ...band,
       });
     }
@@ -215,9 +224,9 @@ export function analyseDiagnostics(
       let up = Number.NaN;
       let down = Number.NaN;
       for (const m of r.data.metrics) {
-        const u = m['controller/trigger_up_count'];
-        const d = m['controller/trigger_down_count'];
-        const b = m['controller/beta'] ?? Number.NaN;
+        const u = m[CONTROLLER_TRIGGER_UP_COUNT];
+        const d = m[CONTROLLER_TRIGGER_DOWN_COUNT];
+        const b = m[CONTROLLER_BETA] ?? Number.NaN;
         if (u !== undefined && !Number.isNaN(up) && u > up) triggers.push({ suite, variant, seed: r.seed, update: m.update, env_steps: m.env_steps, direction: 'up', beta: b });
         if (d !== undefined && !Number.isNaN(down) && d > down) triggers.push({ suite, variant, seed: r.seed, update: m.update, env_steps: m.env_steps, direction: 'down', beta: b });
         if (u !== undefined) up = u;
@@ -227,7 +236,7 @@ export function analyseDiagnostics(
 
     for (const key of keys) {
       const p = kindByKey.get(key);
-      if (p === undefined || p.base !== 'varshare/sigma_median' || p.kind !== 'layer') continue;
+      if (p === undefined || p.base !== VARSHARE_SIGMA_MEDIAN || p.kind !== 'layer') continue;
       const seriesMeans = series.filter((s) => s.variant === variant && s.key === key).map((s) => s.mean);
       const final = meanOver(vRuns, (r) => firstLast(r, key).last);
       sigmaDrift.push({
@@ -242,7 +251,7 @@ export function analyseDiagnostics(
     }
 
     for (const granularity of ['task', 'layer'] as const) {
-      const sigmaKeys = keys.filter((k) => kindByKey.get(k)?.base === 'prior/sigma' && kindByKey.get(k)?.kind === granularity);
+      const sigmaKeys = keys.filter((k) => kindByKey.get(k)?.base === PRIOR_SIGMA && kindByKey.get(k)?.kind === granularity);
       if (sigmaKeys.length === 0) continue;
       const rows: PriorSigmaRow[] = sigmaKeys.map((key) => {
         const name = (kindByKey.get(key) as { qualifier: string }).qualifier;
@@ -268,7 +277,7 @@ export function analyseDiagnostics(
           name,
           sigmaPriorInitial,
           sigmaPriorFinal,
-          muAbsFinal: meanOver(vRuns, (r) => firstLast(r, `varshare/mu_abs_median/${name}`).last),
+          muAbsFinal: meanOver(vRuns, (r) => firstLast(r, granularity === 'task' ? varshareMuAbsMedianTask(name) : varshareMuAbsMedianLayer(name)).last),
           finalReturn: granularity === 'task' ? (finalReturns.get(`${variant}\u0000${name}`) ?? Number.NaN) : Number.NaN,
           state,
         };

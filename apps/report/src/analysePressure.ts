@@ -5,7 +5,21 @@
  * prior against the weight scale (σ_prior ÷ median |μ|). Numbers only; the wording is in
  * summaryText.ts.
  */
-import { gradKlRms, gradPpoRms, gradKlNorm, gradPpoNorm, STEP_RHO_ABS_MEDIAN, mean, median, type GradGroup } from '@varshare/metrics';
+import {
+  CONTROLLER_BETA,
+  PRIOR_SIGMA,
+  STEP_RHO_ABS_MEDIAN,
+  VARSHARE_SIGMA_MEDIAN,
+  gradKlNorm,
+  gradKlRms,
+  gradPpoNorm,
+  gradPpoRms,
+  priorSigmaLayer,
+  priorSigmaTask,
+  varshareMuAbsMedianLayer,
+  type GradGroup,
+} from '@varshare/base';
+import { mean, quantile } from '@varshare/metrics';
 import type { LoadedRun } from './loadRuns';
 import { firstLast } from './analyseDiagnostics';
 
@@ -117,7 +131,7 @@ const seedMean = (runs: readonly LoadedRun[], f: (r: LoadedRun) => number): numb
   return xs.length > 0 ? mean(xs) : Number.NaN;
 };
 
-const LAYER_SIGMA = 'varshare/sigma_median/';
+const LAYER_SIGMA = `${VARSHARE_SIGMA_MEDIAN}/`;
 
 /** Layer names of a run: the qualifiers of `varshare/sigma_median/<layer>` that look like `actor.0`. */
 function layersOf(run: LoadedRun): string[] {
@@ -129,12 +143,13 @@ function layersOf(run: LoadedRun): string[] {
 
 /** σ_prior in force for a layer in one metrics row: global, the layer's learned value, or the median over tasks (exp4). */
 function priorFor(rec: Readonly<Record<string, number>>, layer: string, tasks: readonly string[]): number {
-  const global = rec['prior/sigma'];
+  const global = rec[PRIOR_SIGMA];
   if (global !== undefined) return global;
-  const own = rec[`prior/sigma/${layer}`];
+  const own = rec[priorSigmaLayer(layer)];
   if (own !== undefined) return own;
-  const perTask = tasks.map((t) => rec[`prior/sigma/${t}`]).filter((x): x is number => x !== undefined);
-  return perTask.length > 0 ? median(perTask) : Number.NaN;
+  const perTask = tasks.map((t) => rec[priorSigmaTask(t)]).filter((x): x is number => x !== undefined);
+  // The report's median (type-7 quantile 0.5, as aggregateMedian) keeps its numbers the recorded ones.
+  return perTask.length > 0 ? quantile(perTask, 0.5) : Number.NaN;
 }
 
 function inertness(suite: string, variant: string, runs: readonly LoadedRun[]): InertnessRow | undefined {
@@ -175,7 +190,7 @@ function inertness(suite: string, variant: string, runs: readonly LoadedRun[]): 
 }
 
 function direction(suite: string, variant: string, runs: readonly LoadedRun[], baseline: readonly LoadedRun[], tasks: readonly string[]): DirectionRow | undefined {
-  const betas = runs.flatMap((r) => r.data.metrics.map((m) => m['controller/beta']).filter((x): x is number => x !== undefined));
+  const betas = runs.flatMap((r) => r.data.metrics.map((m) => m[CONTROLLER_BETA]).filter((x): x is number => x !== undefined));
   if (betas.length === 0 || Math.min(...betas) === Math.max(...betas)) return undefined;
   let below = 0;
   let total = 0;
@@ -207,8 +222,8 @@ function direction(suite: string, variant: string, runs: readonly LoadedRun[], b
   return {
     suite,
     variant,
-    betaInitial: seedMean(runs, (r) => firstLast(r, 'controller/beta').first),
-    betaFinal: seedMean(runs, (r) => firstLast(r, 'controller/beta').last),
+    betaInitial: seedMean(runs, (r) => firstLast(r, CONTROLLER_BETA).first),
+    betaFinal: seedMean(runs, (r) => firstLast(r, CONTROLLER_BETA).last),
     sigmaBelowPrior: share,
     klSlope: share === 1 ? 'negative' : share === 0 ? 'positive' : 'mixed',
     sigmaVsBaseline: logRatios.length > 0 ? Math.exp(mean(logRatios)) : Number.NaN,
@@ -218,7 +233,7 @@ function direction(suite: string, variant: string, runs: readonly LoadedRun[], b
 
 function priorScale(suite: string, variant: string, runs: readonly LoadedRun[], baseline: readonly LoadedRun[], tasks: readonly string[]): PriorScaleRow[] {
   const out: PriorScaleRow[] = [];
-  const muOf = (r: LoadedRun, name: string) => firstLast(r, `varshare/mu_abs_median/${name}`).last;
+  const muOf = (r: LoadedRun, name: string) => firstLast(r, varshareMuAbsMedianLayer(name)).last;
   const ratioRow = (granularity: PriorScaleRow['granularity'], names: readonly string[], prior: (r: LoadedRun, name: string) => number) => {
     const ratios = names.map((name) => seedMean(runs, (r) => prior(r, name) / muOf(r, name))).filter((x) => Number.isFinite(x));
     if (ratios.length === 0) return;
@@ -236,7 +251,7 @@ function priorScale(suite: string, variant: string, runs: readonly LoadedRun[], 
       variant,
       granularity,
       ratioMin: Math.min(...ratios),
-      ratioMedian: median(ratios),
+      ratioMedian: quantile(ratios, 0.5),
       ratioMax: Math.max(...ratios),
       n: ratios.length,
       muVsBaseline: logMu.length > 0 ? Math.exp(mean(logMu)) : Number.NaN,
@@ -246,11 +261,11 @@ function priorScale(suite: string, variant: string, runs: readonly LoadedRun[], 
   if (!first) return out;
   const last: Readonly<Record<string, number>> = first.data.metrics.at(-1) ?? {};
   const layers = layersOf(first);
-  if (last['prior/sigma'] !== undefined) ratioRow('global', layers, (r) => firstLast(r, 'prior/sigma').last);
-  const taskPriors = tasks.filter((t) => last[`prior/sigma/${t}`] !== undefined);
-  if (taskPriors.length > 0) ratioRow('task', taskPriors, (r, t) => firstLast(r, `prior/sigma/${t}`).last);
-  const layerPriors = layers.filter((l) => last[`prior/sigma/${l}`] !== undefined);
-  if (layerPriors.length > 0) ratioRow('layer', layerPriors, (r, l) => firstLast(r, `prior/sigma/${l}`).last);
+  if (last[PRIOR_SIGMA] !== undefined) ratioRow('global', layers, (r) => firstLast(r, PRIOR_SIGMA).last);
+  const taskPriors = tasks.filter((t) => last[priorSigmaTask(t)] !== undefined);
+  if (taskPriors.length > 0) ratioRow('task', taskPriors, (r, t) => firstLast(r, priorSigmaTask(t)).last);
+  const layerPriors = layers.filter((l) => last[priorSigmaLayer(l)] !== undefined);
+  if (layerPriors.length > 0) ratioRow('layer', layerPriors, (r, l) => firstLast(r, priorSigmaLayer(l)).last);
   return out;
 }
 

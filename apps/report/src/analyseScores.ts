@@ -12,11 +12,11 @@ import {
   aggregateMedian,
   bootstrapCI,
   mean,
-  median,
   pairedDeltas,
   pairedProbabilityOfImprovementCI,
   performanceProfile,
   probabilityOfImprovementCI,
+  quantile,
   stratifiedBootstrapCI,
 } from '@varshare/metrics';
 import type { AggregateStatistic, ScoreMatrix } from '@varshare/metrics';
@@ -218,7 +218,8 @@ export function analyseScores(suite: string, finalScores: ColumnTable, evalCurve
     const grouped = finalScores.groupby('variant', 'task').rollup({ values: op.array_agg(k) });
     for (const g of rowsOf<{ variant: string; task: string; values: number[] }>(grouped)) {
       const xs = g.values;
-      perTask.push({ suite, variant: g.variant, task: g.task, score: k, mean: mean(xs), median: median(xs), min: Math.min(...xs), max: Math.max(...xs), seeds: xs.length });
+      // The report's median is the type-7 quantile 0.5, as aggregateMedian's.
+      perTask.push({ suite, variant: g.variant, task: g.task, score: k, mean: mean(xs), median: quantile(xs, 0.5), min: Math.min(...xs), max: Math.max(...xs), seeds: xs.length });
     }
   }
   perTask.sort((a, b) => variants.indexOf(a.variant) - variants.indexOf(b.variant) || (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));

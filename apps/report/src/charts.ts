@@ -3,6 +3,23 @@
  * renderer 'none': no canvas, no DOM, no network). Each builder returns undefined when it has no
  * data, so a suite without e.g. Exp3 runs simply has no R chart.
  */
+import {
+  CONTROLLER_BETA,
+  CONTROLLER_R_EMA,
+  CONTROLLER_R_RAW,
+  CONTROLLER_TRIGGER_DOWN_COUNT,
+  CONTROLLER_TRIGGER_UP_COUNT,
+  DEFAULT_BASELINE_SIGMA_PRIOR,
+  GRAD_KL_RMS,
+  GRAD_PPO_RMS,
+  PRIOR_HYPER_PENALTY,
+  PRIOR_SIGMA,
+  STEP_RHO_ABS_MEDIAN,
+  VARSHARE_KL,
+  VARSHARE_KL_TOTAL,
+  VARSHARE_MU_ABS_MEDIAN,
+  VARSHARE_SIGMA_MEDIAN,
+} from '@varshare/base';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
@@ -275,8 +292,8 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     seriesChart({
       id: `${id}-beta`,
       title: 'KL weight β(t)',
-      caption: 'controller/beta, mean over seeds (band: min–max). Triangles: updates where a ratio controller raised (▲) or lowered (▼) β in some seed.',
-      rows: series((r) => r.key === 'controller/beta'),
+      caption: `${CONTROLLER_BETA}, mean over seeds (band: min–max). Triangles: updates where a ratio controller raised (▲) or lowered (▼) β in some seed.`,
+      rows: series((r) => r.key === CONTROLLER_BETA),
       variants: s.variants,
       yTitle: 'β',
       extraLayers: triggerRows.length > 0 ? [{ data: { values: clean(triggerRows) }, mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'env_steps', type: 'quantitative' }, y: { field: 'beta', type: 'quantitative' }, shape: { field: 'shape', type: 'nominal', scale: null }, color: variantColor(s.variants) } }] : [],
@@ -287,8 +304,8 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     seriesChart({
       id: `${id}-ratio`,
       title: 'Noise-to-weight ratio R_raw (dashed) and R_ema (solid)',
-      caption: `controller/R_raw and controller/R_ema, mean over seeds. Shaded: the controller band [R_min, R_max] = [${band?.rMin ?? ''}, ${band?.rMax ?? ''}] from the run config.`,
-      rows: series((r) => (r.key === 'controller/R_raw' || r.key === 'controller/R_ema') && withR.has(r.variant)),
+      caption: `${CONTROLLER_R_RAW} and ${CONTROLLER_R_EMA}, mean over seeds. Shaded: the controller band [R_min, R_max] = [${band?.rMin ?? ''}, ${band?.rMax ?? ''}] from the run config.`,
+      rows: series((r) => (r.key === CONTROLLER_R_RAW || r.key === CONTROLLER_R_EMA) && withR.has(r.variant)),
       variants: s.variants,
       yTitle: 'R',
       dashBy: 'key',
@@ -299,23 +316,23 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     seriesChart({
       id: `${id}-triggers`,
       title: 'Ratio-controller trigger counts (cumulative; up solid, down dashed)',
-      caption: 'controller/trigger_up_count and controller/trigger_down_count, mean over seeds.',
-      rows: series((r) => r.key === 'controller/trigger_up_count' || r.key === 'controller/trigger_down_count'),
+      caption: `${CONTROLLER_TRIGGER_UP_COUNT} and ${CONTROLLER_TRIGGER_DOWN_COUNT}, mean over seeds.`,
+      rows: series((r) => r.key === CONTROLLER_TRIGGER_UP_COUNT || r.key === CONTROLLER_TRIGGER_DOWN_COUNT),
       variants: s.variants,
       yTitle: 'triggers so far',
       dashBy: 'key',
     }),
   );
   for (const granularity of ['task', 'layer'] as const) {
-    const priorVariants = [...new Set(d.series.filter((r) => r.base === 'prior/sigma' && r.kind === granularity).map((r) => r.variant))];
+    const priorVariants = [...new Set(d.series.filter((r) => r.base === PRIOR_SIGMA && r.kind === granularity).map((r) => r.variant))];
     for (const v of priorVariants) {
-      const quantity = (r: SeriesRow): string => (r.base === 'prior/sigma' ? 'σ_prior' : '|μ| median');
+      const quantity = (r: SeriesRow): string => (r.base === PRIOR_SIGMA ? 'σ_prior' : '|μ| median');
       charts.push(
         facetSeriesChart({
           id: `${id}-prior-${granularity}-${slug(v)}`,
           title: `${v}: σ_prior and |μ| median per ${granularity} over time`,
-          caption: `prior/sigma/<${granularity}> (left) and varshare/mu_abs_median/<${granularity}> (right), mean over seeds, one colour per ${granularity}.`,
-          rows: series((r) => r.variant === v && r.kind === granularity && (r.base === 'prior/sigma' || r.base === 'varshare/mu_abs_median')).map((r) => ({ ...r, variant: quantity(r) })),
+          caption: `${PRIOR_SIGMA}/<${granularity}> (left) and ${VARSHARE_MU_ABS_MEDIAN}/<${granularity}> (right), mean over seeds, one colour per ${granularity}.`,
+          rows: series((r) => r.variant === v && r.kind === granularity && (r.base === PRIOR_SIGMA || r.base === VARSHARE_MU_ABS_MEDIAN)).map((r) => ({ ...r, variant: quantity(r) })),
           variants: ['σ_prior', '|μ| median'],
           facetBy: 'variant',
           colorBy: 'qualifier',
@@ -354,8 +371,8 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     seriesChart({
       id: `${id}-kl-total`,
       title: 'KL_total over time',
-      caption: 'varshare/kl_total, mean over seeds (band: min–max).',
-      rows: series((r) => r.key === 'varshare/kl_total'),
+      caption: `${VARSHARE_KL_TOTAL}, mean over seeds (band: min–max).`,
+      rows: series((r) => r.key === VARSHARE_KL_TOTAL),
       variants: s.variants,
       yTitle: 'KL_total',
     }),
@@ -364,8 +381,8 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     facetSeriesChart({
       id: `${id}-kl-task`,
       title: 'KL per task over time',
-      caption: 'varshare/kl/<task>, mean over seeds; one panel per variant, one colour per task.',
-      rows: series((r) => r.base === 'varshare/kl' && r.kind === 'task'),
+      caption: `${VARSHARE_KL}/<task>, mean over seeds; one panel per variant, one colour per task.`,
+      rows: series((r) => r.base === VARSHARE_KL && r.kind === 'task'),
       variants: s.variants,
       facetBy: 'variant',
       colorBy: 'qualifier',
@@ -376,28 +393,28 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     facetSeriesChart({
       id: `${id}-sigma-layer`,
       title: 'Posterior σ median per layer — drifting toward ~1?',
-      caption: 'varshare/sigma_median/<layer>, mean over seeds; one panel per layer. Dashed red line: σ = 1, the optimum of the KL under a unit prior (spec Exp1 / Note 4).',
-      rows: series((r) => r.base === 'varshare/sigma_median' && r.kind === 'layer'),
+      caption: `${VARSHARE_SIGMA_MEDIAN}/<layer>, mean over seeds; one panel per layer. Dashed red line: σ = ${DEFAULT_BASELINE_SIGMA_PRIOR}, the optimum of the KL under a unit prior (spec Exp1 / Note 4).`,
+      rows: series((r) => r.base === VARSHARE_SIGMA_MEDIAN && r.kind === 'layer'),
       variants: s.variants,
       facetBy: 'qualifier',
       colorBy: 'variant',
       yTitle: 'σ median',
-      ruleAt: 1,
+      ruleAt: DEFAULT_BASELINE_SIGMA_PRIOR,
     }),
   );
   // Log scale: zero series (PPO on a learned prior, KL on θ) have no place on it.
-  const pressureRows = series((r) => r.kind === 'group' && (r.base === 'grad/kl_rms' || r.base === 'grad/ppo_rms') && r.qualifier !== 'theta' && r.mean > 0);
+  const pressureRows = series((r) => r.kind === 'group' && (r.base === GRAD_KL_RMS || r.base === GRAD_PPO_RMS) && r.qualifier !== 'theta' && r.mean > 0);
   const eps = d.pressure.inertness.map((i) => i.eps).filter((e) => Number.isFinite(e));
   if (pressureRows.length > 0) {
     charts.push({
       id: `${id}-kl-pressure`,
       title: 'KL pressure: gradient per parameter from the KL (dashed) and from PPO (solid)',
       caption:
-        'grad/kl_rms/<group> and grad/ppo_rms/<group>, mean over seeds; one panel per parameter group (μ, ρ, learned σ_prior). ' +
+        `${GRAD_KL_RMS}/<group> and ${GRAD_PPO_RMS}/<group>, mean over seeds; one panel per parameter group (μ, ρ, learned σ_prior). ` +
         `Red rule: the posterior group's Adam ε${eps.length > 0 ? ` (${[...new Set(eps)].join(', ')})` : ''} — a gradient below it is damped like SGD.`,
       spec: {
         ...base,
-        data: { values: clean(pressureRows.map((r) => ({ ...r, term: r.base === 'grad/kl_rms' ? 'KL' : 'PPO' }))) },
+        data: { values: clean(pressureRows.map((r) => ({ ...r, term: r.base === GRAD_KL_RMS ? 'KL' : 'PPO' }))) },
         facet: { field: 'qualifier', type: 'nominal', title: null, sort: ['mu', 'rho', 'prior'] },
         columns: 3,
         resolve: { scale: { y: 'independent' } },
@@ -425,8 +442,8 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     seriesChart({
       id: `${id}-rho-step`,
       title: 'Realised step of ρ: median |Δρ| per optimizer step',
-      caption: 'step/rho_abs_median, mean over seeds (band: min–max). Adam moves a parameter by at most ≈ its learning rate per step; far below it, the gradient is below ε or changes sign from step to step.',
-      rows: series((r) => r.key === 'step/rho_abs_median'),
+      caption: `${STEP_RHO_ABS_MEDIAN}, mean over seeds (band: min–max). Adam moves a parameter by at most ≈ its learning rate per step; far below it, the gradient is below ε or changes sign from step to step.`,
+      rows: series((r) => r.key === STEP_RHO_ABS_MEDIAN),
       variants: s.variants,
       yTitle: '|Δρ| per step',
     }),
@@ -435,8 +452,8 @@ export function suiteCharts(s: SuiteScores, d: SuiteDiagnostics): ChartSpec[] {
     seriesChart({
       id: `${id}-hyper`,
       title: 'Hyperprior penalty (Exp5)',
-      caption: 'prior/hyper_penalty = λ_hyper Σ_layers (log σ_prior,layer − log σ_target)², mean over seeds.',
-      rows: series((r) => r.key === 'prior/hyper_penalty'),
+      caption: `${PRIOR_HYPER_PENALTY} = λ_hyper Σ_layers (log σ_prior,layer − log σ_target)², mean over seeds.`,
+      rows: series((r) => r.key === PRIOR_HYPER_PENALTY),
       variants: s.variants,
       yTitle: 'penalty',
     }),

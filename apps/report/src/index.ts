@@ -24,7 +24,9 @@ export type { TaskRanges } from './normalise';
 // Analysis
 export { analyseScores, sampleEfficiencyCurves, scoreMatrix, orderVariants, linspace, STATISTICS } from './analyseScores';
 export type { ScoreKey, SuiteScores, AggregateRow, TaskRow, ImprovementRow, DeltaRow, DeltaSummaryRow, ProfileRow, CurveRow } from './analyseScores';
-export { analyseDiagnostics, firstLast, DEFAULT_R_BAND, SIGMA_PRIOR_DEGENERACY_FACTOR } from './analyseDiagnostics';
+export { analyseDiagnostics, firstLast, SIGMA_PRIOR_DEGENERACY_FACTOR } from './analyseDiagnostics';
+// Exp3's band is owned by @varshare/base (the controllers' schema defaults use it too); kept here for the report's users.
+export { DEFAULT_R_BAND } from '@varshare/base';
 export type { SuiteDiagnostics, SeriesRow, FinalValueRow, BetaSummaryRow, TriggerEvent, SigmaDriftRow, PriorSigmaRow, CorrelationRow } from './analyseDiagnostics';
 export { checkComparability, flattenConfig, VARIANT_OWN_PATHS } from './checkComparability';
 export type { ComparabilityWarning } from './checkComparability';

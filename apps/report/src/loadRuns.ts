@@ -4,6 +4,7 @@
  * failed, corrupt, duplicate or evaluation-less runs, and runs whose update history repeats or
  * misses updates, are listed with a reason and left out.
  */
+import { EVAL_RETURN } from '@varshare/base';
 import { findRunDirs, readRunDir } from '@varshare/metrics';
 import type { MetricRecord, RunData, RunStatus } from '@varshare/metrics';
 
@@ -35,7 +36,7 @@ export interface LoadedRuns {
   readonly warnings: readonly string[];
 }
 
-const EVAL_RETURN_PREFIX = 'eval/return/';
+const EVAL_RETURN_PREFIX = `${EVAL_RETURN}/`;
 
 /** Task names of a final-eval or eval.jsonl record, from its `eval/return/<task>` keys, sorted. */
 export function tasksOf(record: Readonly<Record<string, number>>): string[] {

@@ -6,6 +6,7 @@
  * (it carries no information and shifts every variant equally).
  * cartpole-mt's tasks share a 0–500 scale, so its headline uses raw returns (`--score raw`).
  */
+import { evalReturnTask } from '@varshare/base';
 import { tasksOf } from './loadRuns';
 import type { LoadedRun } from './loadRuns';
 
@@ -22,7 +23,7 @@ export function taskRanges(runs: readonly LoadedRun[]): TaskRanges {
       out.set(suite, bySuite);
     }
     for (const task of tasksOf(record)) {
-      const x = record[`eval/return/${task}`] as number;
+      const x = record[evalReturnTask(task)] as number;
       if (Number.isNaN(x)) continue;
       const r = bySuite.get(task);
       if (r === undefined) bySuite.set(task, { min: x, max: x });

@@ -3,6 +3,7 @@
  * plus the numeric CSV tables (one file per table, all suites stacked with a `suite` column).
  */
 import { from } from 'arquero';
+import { CONTROLLER_BETA, GRAD_KL_RMS, GRAD_PPO_RMS, PRIOR_HYPER_PENALTY, PRIOR_SIGMA, VARSHARE_KL_TOTAL, VARSHARE_RATIO_R, VARSHARE_SIGMA_MEDIAN } from '@varshare/base';
 import type { Report, SuiteReport } from './buildReport';
 import type { RunTables } from './runTables';
 import type { ScoreKey } from './analyseScores';
@@ -107,7 +108,7 @@ function sigmaDriftTable(s: SuiteReport, threshold: number): DisplayTable | unde
   return {
     id: `${slug(s.suite)}-sigma-drift`,
     title: 'Posterior σ median per layer (final; peak)',
-    caption: `varshare/sigma_median/<layer>, last logged value (mean over seeds) and its largest value over the run. ⚠ = final ≥ ${threshold} (drifting toward ~1).`,
+    caption: `${VARSHARE_SIGMA_MEDIAN}/<layer>, last logged value (mean over seeds) and its largest value over the run. ⚠ = final ≥ ${threshold} (drifting toward ~1).`,
     headers: ['variant', ...layers],
     rows: variants.map((v) => [
       v,
@@ -152,7 +153,7 @@ function pressureTable(s: SuiteReport): DisplayTable | undefined {
     id: `${slug(s.suite)}-kl-pressure`,
     title: 'KL pressure: gradient per parameter from the KL term and from PPO',
     caption:
-      'grad/kl_rms/<group> and grad/ppo_rms/<group> (L2 norm ÷ √count, mean over minibatch steps, updates and seeds); in brackets the ratio of the norms. ' +
+      `${GRAD_KL_RMS}/<group> and ${GRAD_PPO_RMS}/<group> (L2 norm ÷ √count, mean over minibatch steps, updates and seeds); in brackets the ratio of the norms. ` +
       'θ takes no KL gradient; a learned σ_prior takes no PPO gradient. Compare with the optimizer ε in the next table: below ε, Adam damps a gradient like SGD.',
     headers: ['variant', ...groups.map((g) => `${g}: KL / PPO per param (ratio)`)],
     rows: variants.map((v) => [
@@ -221,7 +222,7 @@ function priorScaleTable(s: SuiteReport): DisplayTable | undefined {
 }
 
 function finalsTable(s: SuiteReport): DisplayTable | undefined {
-  const wanted = ['varshare/kl_total', 'varshare/ratio_R', 'controller/beta', 'prior/sigma', 'prior/hyper_penalty'];
+  const wanted = [VARSHARE_KL_TOTAL, VARSHARE_RATIO_R, CONTROLLER_BETA, PRIOR_SIGMA, PRIOR_HYPER_PENALTY];
   const rows = s.diagnostics.finals.filter((f) => wanted.includes(f.key));
   if (rows.length === 0) return undefined;
   const keys = wanted.filter((k) => rows.some((r) => r.key === k));

@@ -2,8 +2,7 @@
  * One bootstrap generator per quantity, derived from the report seed and the quantity's name, so a
  * number in the report does not change when other suites/variants are added or computed in another order.
  */
-import { createRng } from '@varshare/metrics';
-import type { Rng } from '@varshare/metrics';
+import { Rng } from '@varshare/base';
 
 /** 32-bit FNV-1a of a string's UTF-16 code units (a stable name → seed mix, not a random draw). */
 export function fnv1a32(text: string): number {
@@ -15,7 +14,7 @@ export function fnv1a32(text: string): number {
   return h >>> 0;
 }
 
-/** `createRng(fnv1a32(seed + '|' + parts.join('|')))`. */
+/** `new Rng(fnv1a32(seed + '|' + parts.join('|')))`. */
 export function rngFor(seed: number, ...parts: readonly string[]): Rng {
-  return createRng(fnv1a32([String(seed), ...parts].join('|')));
+  return new Rng(fnv1a32([String(seed), ...parts].join('|')));
 }

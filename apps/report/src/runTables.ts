@@ -7,7 +7,7 @@
  */
 import { from, table } from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { looksLikeLayerName, splitMetricKey } from '@varshare/metrics';
+import { evalReturnTask, evalSuccessTask, looksLikeLayerName, splitMetricKey, type MetricFamily } from '@varshare/base';
 import { tasksOf } from './loadRuns';
 import type { LoadedRun } from './loadRuns';
 import type { TaskRanges } from './normalise';
@@ -70,13 +70,11 @@ export interface DiagnosticRow {
   readonly value: number;
 }
 
-const RETURN_PREFIX = 'eval/return/';
-const SUCCESS_PREFIX = 'eval/success/';
-const DIAGNOSTIC_FAMILIES = ['controller/', 'prior/', 'varshare/', 'grad/', 'step/'];
+const DIAGNOSTIC_FAMILIES: readonly MetricFamily[] = ['controller', 'prior', 'varshare', 'grad', 'step'];
 
 /** True when a `metrics.jsonl` key belongs in the diagnostics (controller state, priors, VarShare posterior statistics, KL pressure). */
 export function isDiagnosticKey(key: string): boolean {
-  return DIAGNOSTIC_FAMILIES.some((p) => key.startsWith(p));
+  return DIAGNOSTIC_FAMILIES.some((family) => key.startsWith(`${family}/`));
 }
 
 function objectField(value: unknown, key: string): unknown {
@@ -127,14 +125,14 @@ export function runRows(runs: readonly LoadedRun[]): RunRow[] {
 }
 
 function scoreRow(r: LoadedRun, record: Readonly<Record<string, number>>, task: string, ranges: TaskRanges): FinalScoreRow {
-  const ret = record[`${RETURN_PREFIX}${task}`] ?? Number.NaN;
+  const ret = record[evalReturnTask(task)] ?? Number.NaN;
   return {
     suite: r.suite,
     variant: r.variant,
     seed: r.seed,
     task,
     return: ret,
-    success: record[`${SUCCESS_PREFIX}${task}`] ?? Number.NaN,
+    success: record[evalSuccessTask(task)] ?? Number.NaN,
     return_norm: normaliseScore(ranges, r.suite, task, ret),
   };
 }
@@ -189,7 +187,7 @@ export function diagnosticRows(runs: readonly LoadedRun[], tasks: ReadonlySet<st
         let p = parts.get(key);
         if (p === undefined) {
           const s = splitMetricKey(key);
-          p = { base: s.base, qualifier: s.qualifier ?? '', kind: s.base.startsWith('grad/') && s.qualifier !== undefined ? 'group' : qualifierKind(s.qualifier, tasks) };
+          p = { base: s.base, qualifier: s.qualifier ?? '', kind: s.family === 'grad' && s.qualifier !== undefined ? 'group' : qualifierKind(s.qualifier, tasks) };
           parts.set(key, p);
         }
         rows.push({ suite: r.suite, variant: r.variant, seed: r.seed, update: rec.update, env_steps: rec.env_steps, key, ...p, value });

@@ -5,6 +5,22 @@
  * priors separating, and the KL-pressure keys being logged. Every check returns the measured
  * numbers and a pass/fail against its threshold; nothing here runs training.
  */
+import {
+  CONTROLLER_BETA,
+  CONTROLLER_R_EMA,
+  DEFAULT_R_BAND,
+  DEFAULT_RATIO_K,
+  PRIOR_HYPER_PENALTY,
+  STEP_RHO_ABS_MEDIAN,
+  VARSHARE_SIGMA_MEDIAN,
+  gradKlNorm,
+  gradKlRms,
+  gradPpoNorm,
+  priorSigmaLayer,
+  priorSigmaTask,
+  priorZTask,
+  varshareMuAbsMedianTask,
+} from '@varshare/base';
 import { mean, type MetricRecord, type RunData } from '@varshare/metrics';
 import { spearman } from './correlation';
 
@@ -19,7 +35,7 @@ export interface ScienceCheck {
   readonly pass: boolean;
 }
 
-const LAYER_SIGMA = 'varshare/sigma_median/';
+const LAYER_SIGMA = `${VARSHARE_SIGMA_MEDIAN}/`;
 const LAYER_RE = /^[A-Za-z_][\w-]*\.\d+$/;
 
 function layers(run: RunData): string[] {
@@ -76,18 +92,18 @@ export function checkTightPrior(exp1: RunData, baseline: RunData, fraction = 0.5
  */
 export function checkRatioController(exp3: RunData, minChanges = 3): ScienceCheck[] {
   const c = (exp3.config as Record<string, unknown>)['controller'] as { beta?: Record<string, unknown> } | undefined;
-  const K = Number(c?.beta?.['K'] ?? 20);
-  const rMin = Number(c?.beta?.['rMin'] ?? 0.05);
-  const rMax = Number(c?.beta?.['rMax'] ?? 0.2);
+  const K = Number(c?.beta?.['K'] ?? DEFAULT_RATIO_K);
+  const rMin = Number(c?.beta?.['rMin'] ?? DEFAULT_R_BAND.rMin);
+  const rMax = Number(c?.beta?.['rMax'] ?? DEFAULT_R_BAND.rMax);
   const betaMin = Number(c?.beta?.['betaMin'] ?? 0);
   const betaMax = Number(c?.beta?.['betaMax'] ?? Number.POSITIVE_INFINITY);
   const rows = exp3.metrics;
   let changes = 0;
   const violations: string[] = [];
   for (let t = 0; t + 1 < rows.length; t++) {
-    const b0 = rows[t]?.['controller/beta'] as number;
-    const b1 = rows[t + 1]?.['controller/beta'] as number;
-    const r = rows[t]?.['controller/R_ema'] as number;
+    const b0 = rows[t]?.[CONTROLLER_BETA] as number;
+    const b1 = rows[t + 1]?.[CONTROLLER_BETA] as number;
+    const r = rows[t]?.[CONTROLLER_R_EMA] as number;
     const decision = (t + 1) % K === 0;
     const want = !decision ? 'none' : r > rMax && b0 < betaMax ? 'up' : r < rMin && b0 > betaMin ? 'down' : 'none';
     const got = b1 > b0 ? 'up' : b1 < b0 ? 'down' : 'none';
@@ -95,17 +111,17 @@ export function checkRatioController(exp3: RunData, minChanges = 3): ScienceChec
     if (want !== got) violations.push(`update ${t}: R_ema ${f3(r)} → expected ${want}, β went ${got}`);
   }
   const inBand = rows.map((r) => {
-    const x = r['controller/R_ema'] as number;
+    const x = r[CONTROLLER_R_EMA] as number;
     return x >= rMin && x <= rMax;
   });
   const crossings = inBand.reduce((n, b, i) => (i > 0 && b !== inBand[i - 1] ? n + 1 : n), 0);
-  const rEma = rows.map((r) => r['controller/R_ema'] as number);
+  const rEma = rows.map((r) => r[CONTROLLER_R_EMA] as number);
   return [
     {
       id: 'ratio-controller-acts',
       variant: 'exp3-ratio-controller',
       claim: `β changes ≥ ${minChanges} times, each at a decision update (every K = ${K}) in the direction of its trigger rule, none missed`,
-      measured: `${changes} changes (β ${f3(rows[0]?.['controller/beta'] as number)} → ${f3(rows.at(-1)?.['controller/beta'] as number)}); ${violations.length === 0 ? 'every change and non-change follows the rule' : `${violations.length} deviations: ${violations.slice(0, 3).join('; ')}`}`,
+      measured: `${changes} changes (β ${f3(rows[0]?.[CONTROLLER_BETA] as number)} → ${f3(rows.at(-1)?.[CONTROLLER_BETA] as number)}); ${violations.length === 0 ? 'every change and non-change follows the rule' : `${violations.length} deviations: ${violations.slice(0, 3).join('; ')}`}`,
       pass: changes >= minChanges && violations.length === 0,
     },
     {
@@ -121,11 +137,11 @@ export function checkRatioController(exp3: RunData, minChanges = 3): ScienceChec
 /** exp4: the final σ_prior,m differ across tasks; their Spearman correlation with each task's |μ|. */
 export function checkLossGapPrior(exp4: RunData, tasks: readonly string[]): ScienceCheck {
   const last: Readonly<Record<string, number>> = exp4.metrics.at(-1) ?? {};
-  const sig = tasks.map((t) => last[`prior/sigma/${t}`] as number);
-  const mu = tasks.map((t) => last[`varshare/mu_abs_median/${t}`] as number);
+  const sig = tasks.map((t) => last[priorSigmaTask(t)] as number);
+  const mu = tasks.map((t) => last[varshareMuAbsMedianTask(t)] as number);
   const lo = Math.min(...sig);
   const hi = Math.max(...sig);
-  const metaUpdates = exp4.metrics.filter((r) => r[`prior/z/${tasks[0]}`] !== undefined).length;
+  const metaUpdates = exp4.metrics.filter((r) => r[priorZTask(tasks[0] as string)] !== undefined).length;
   return {
     id: 'loss-gap-prior-differs',
     variant: 'exp4-loss-gap-prior',
@@ -139,28 +155,29 @@ export function checkLossGapPrior(exp4: RunData, tasks: readonly string[]): Scie
 export function checkLearnedPrior(exp5: RunData, spread = 0.1): ScienceCheck {
   const last: Readonly<Record<string, number>> = exp5.metrics.at(-1) ?? {};
   const ls = layers(exp5);
-  const sig = ls.map((l) => last[`prior/sigma/${l}`] as number);
+  const sig = ls.map((l) => last[priorSigmaLayer(l)] as number);
   const lo = Math.min(...sig);
   const hi = Math.max(...sig);
-  const hyper = exp5.metrics.filter((r) => r['prior/hyper_penalty'] !== undefined).length;
+  const hyper = exp5.metrics.filter((r) => r[PRIOR_HYPER_PENALTY] !== undefined).length;
   return {
     id: 'learned-prior-separates',
     variant: 'exp5-empirical-bayes',
     claim: `layers reach different σ_prior,layer (spread (max − min)/min ≥ ${100 * spread} %), hyperprior penalty logged`,
-    measured: `${ls.map((l, i) => `${l} ${f3(sig[i] as number)}`).join(', ')}; spread ${f3((100 * (hi - lo)) / lo)} %; prior/hyper_penalty in ${hyper}/${exp5.metrics.length} rows (final ${f3(last['prior/hyper_penalty'] as number)})`,
+    measured: `${ls.map((l, i) => `${l} ${f3(sig[i] as number)}`).join(', ')}; spread ${f3((100 * (hi - lo)) / lo)} %; ${PRIOR_HYPER_PENALTY} in ${hyper}/${exp5.metrics.length} rows (final ${f3(last[PRIOR_HYPER_PENALTY] as number)})`,
     pass: (hi - lo) / lo >= spread && hyper === exp5.metrics.length,
   };
 }
 
 /** The KL-pressure keys are in every row of every run's metrics.jsonl. */
 export function checkPressureKeys(runs: readonly RunData[]): ScienceCheck {
-  const keys = ['grad/kl_norm/theta', 'grad/kl_norm/mu', 'grad/kl_norm/rho', 'grad/ppo_norm/theta', 'grad/ppo_norm/mu', 'grad/ppo_norm/rho', 'step/rho_abs_median'];
+  const groups = ['theta', 'mu', 'rho'] as const;
+  const keys = [...groups.map(gradKlNorm), ...groups.map(gradPpoNorm), STEP_RHO_ABS_MEDIAN];
   const missing: string[] = [];
   for (const r of runs) {
     const rowsWith = r.metrics.filter((m) => keys.every((k) => m[k] !== undefined)).length;
     if (rowsWith !== r.metrics.length) missing.push(`${r.dir}: ${r.metrics.length - rowsWith} rows`);
   }
-  const rhoKl = mean(runs.map((r) => mean(r.metrics.map((m) => m['grad/kl_rms/rho'] as number))));
+  const rhoKl = mean(runs.map((r) => mean(r.metrics.map((m) => m[gradKlRms('rho')] as number))));
   return {
     id: 'pressure-keys',
     variant: 'all',

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EVAL_RETURN_MEAN } from '@varshare/base';
 import { listVariants } from '@varshare/controllers';
 import { listSuites } from '@varshare/envs';
 import { MAX_SEED, resolveRunConfig, userConfigSchema } from './config';
@@ -130,7 +131,7 @@ function parseInteger(value: string | undefined, flag: string, min = 0, max = Nu
 
 function printOutcome(o: TrainOutcome): number {
   if (o.status === 'completed') {
-    const r = o.finalEval?.['eval/return_mean'];
+    const r = o.finalEval?.[EVAL_RETURN_MEAN];
     process.stdout.write(`completed: ${o.runDir}${r !== undefined ? ` (final eval return ${r.toFixed(2)})` : ''}\n`);
     return 0;
   }

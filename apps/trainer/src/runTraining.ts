@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { CHARTS_SPS, EVAL_RETURN_MEAN, WALL_S, metricFamily } from '@varshare/base';
 import { initBackend, type BackendName } from '@varshare/core';
 import {
   JsonlWriter,
@@ -364,10 +365,10 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
     truncateAfterUpdate(files.eval, n);
     if (n > 0 && existsSync(files.metrics)) {
       const last = readJsonl(files.metrics).records.at(-1);
-      wallOffset = typeof last?.['wall_s'] === 'number' ? (last['wall_s'] as number) : 0;
+      wallOffset = typeof last?.[WALL_S] === 'number' ? (last[WALL_S] as number) : 0;
     }
     const lastEvalRow = n > 0 && existsSync(files.eval) ? readJsonl(files.eval).records.at(-1) : undefined;
-    if (lastEvalRow) lastEval = Object.fromEntries(Object.entries(lastEvalRow).filter((e): e is [string, number] => e[0].startsWith('eval/') && typeof e[1] === 'number'));
+    if (lastEvalRow) lastEval = Object.fromEntries(Object.entries(lastEvalRow).filter((e): e is [string, number] => metricFamily(e[0]) === 'eval' && typeof e[1] === 'number'));
   }
   const startedAt = typeof meta['startTime'] === 'string' ? meta['startTime'] : new Date().toISOString();
   // What is being written when an I/O error strikes, for a message that says where.
@@ -410,13 +411,13 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
     while (!trainer.done) {
       if (stopRequested()) return interrupted();
       const { metrics, eval: evalRow } = trainer.runUpdate();
-      metrics['wall_s'] = wall();
+      metrics[WALL_S] = wall();
       writing = 'metrics.jsonl';
       metricsOut.append(metrics);
       if (evalRow) {
         writing = 'eval.jsonl';
         evalOut.append(evalRow);
-        lastEval = Object.fromEntries(Object.entries(evalRow).filter(([k]) => k.startsWith('eval/')));
+        lastEval = Object.fromEntries(Object.entries(evalRow).filter(([k]) => metricFamily(k) === 'eval'));
       }
       writing = 'metrics.jsonl';
       metricsOut.sync();
@@ -426,7 +427,7 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
       // On disk with the rows, so the events a checkpoint covers survive a kill (resume's session start hides the rest).
       tb?.sync();
       if (trainer.completedUpdates % config.checkpoint.interval === 0 || trainer.done) checkpoint();
-      progress?.update(trainer.completedUpdates, trainer.envStepCount, metrics['charts/SPS'], lastEval?.['eval/return_mean']);
+      progress?.update(trainer.completedUpdates, trainer.envStepCount, metrics[CHARTS_SPS], lastEval?.[EVAL_RETURN_MEAN]);
       options.onUpdate?.(trainer.completedUpdates);
       // Updates are synchronous: yield once so SIGINT/SIGTERM handlers (and a sweep's disconnect) get to run.
       await new Promise((r) => setImmediate(r));

@@ -1,3 +1,4 @@
+import { DEFAULT_BASELINE_SIGMA_PRIOR, DEFAULT_R_BAND, DEFAULT_RATIO_K } from '@varshare/base';
 import { z } from 'zod';
 
 /**
@@ -12,8 +13,8 @@ import { z } from 'zod';
  */
 export const DEFAULT_BETA1 = 0.01;
 
-/** Default σ_prior of the baseline VarShare prior N(0, σ_prior² I): the unit prior. */
-export const DEFAULT_BASELINE_SIGMA_PRIOR = 1.0;
+/** Default σ_prior of the baseline prior (the unit prior, 1.0); owned by `@varshare/base`, which the report reads too. */
+export { DEFAULT_BASELINE_SIGMA_PRIOR };
 
 /** Ratio controller: default β_min = DEFAULT_BETA_MIN_FACTOR · β1 (1e-4 for β1 = 0.01, the spec's example). */
 export const DEFAULT_BETA_MIN_FACTOR = 1e-2;
@@ -99,10 +100,10 @@ export const RatioBetaSchema = z
       .number()
       .int()
       .positive()
-      .default(20)
+      .default(DEFAULT_RATIO_K)
       .describe('K_controller: β may change once every K PPO updates. Defaults to 20.'),
-    rMin: z.number().nonnegative().default(0.05).describe('Lower band edge R_min. Defaults to 0.05.'),
-    rMax: z.number().positive().default(0.2).describe('Upper band edge R_max. Defaults to 0.20.'),
+    rMin: z.number().nonnegative().default(DEFAULT_R_BAND.rMin).describe('Lower band edge R_min. Defaults to 0.05.'),
+    rMax: z.number().positive().default(DEFAULT_R_BAND.rMax).describe('Upper band edge R_max. Defaults to 0.20.'),
     gammaUp: z
       .number()
       .min(1)

@@ -1,3 +1,16 @@
+import {
+  CONTROLLER_BETA,
+  CONTROLLER_R_EMA,
+  CONTROLLER_R_RAW,
+  CONTROLLER_TRIGGER_DOWN_COUNT,
+  CONTROLLER_TRIGGER_UP_COUNT,
+  PRIOR_SIGMA,
+  priorDeltaEmaTask,
+  priorDeltaTask,
+  priorSigmaTask,
+  priorZTask,
+  type SigmaPriorSpec,
+} from '@varshare/base';
 import { betaSchedule } from './betaSchedule';
 import { formatConfigIssues, type KlPriorControllerConfig } from './config';
 import {
@@ -8,26 +21,6 @@ import {
 } from './controllerState';
 import { initLossGapPriorState, isLossGapMetaUpdate, lossGapPriorSigma } from './lossGapPriorSigma';
 import { initRatioControllerState, ratioControllerUpdate } from './ratioControllerUpdate';
-
-/** σ_prior to use in one update; the three kinds match `@varshare/core`'s `SigmaPrior` forms. */
-export type SigmaPriorSpec =
-  | { readonly kind: 'global'; readonly value: number }
-  | { readonly kind: 'per-task'; readonly values: readonly number[] }
-  | {
-      readonly kind: 'learned-per-layer';
-      /** σ_prior,layer at creation (the variable is log σ, initialised to log(init)). */
-      readonly init: number;
-      /** Learning-rate multiplier for the log σ_prior variables (stabiliser A). */
-      readonly lrScale: number;
-      /** λ_hyper of the hyperprior spring (stabiliser B). */
-      readonly hyperLambda: number;
-      /** σ target of the spring. */
-      readonly target: number;
-      /** Detach posterior σ on the KL path into σ_prior (stabiliser C). */
-      readonly detachSigma: boolean;
-      /** Layers that get one variable each, as passed to `createKlPriorController`. */
-      readonly layerNames: readonly string[];
-    };
 
 /** Signals measured after PPO update `update`; each source takes what it needs and ignores the rest. */
 export interface ControllerSignals {
@@ -71,7 +64,10 @@ export interface KlPriorController {
   restore(raw: unknown): ControllerState;
   /** True when exp4's meta-update runs after update `update`, i.e. the trainer must pass lShared/lAdapt. */
   wantsLossGap(state: ControllerState, update: number): boolean;
-  /** β and σ_prior for update `update` (must equal `state.nextUpdate`). Does not change the state. */
+  /**
+   * β and σ_prior for update `update` (must equal `state.nextUpdate`). Does not change the state.
+   * σ_prior is `@varshare/base`'s `SigmaPriorSpec`, which core's `SigmaPrior.fromSpec`/`applySpec` take.
+   */
   beforeUpdate(state: ControllerState, update: number): { readonly beta: number; readonly sigmaPrior: SigmaPriorSpec };
   /** Folds the signals measured after update `signals.update` (must equal `state.nextUpdate`) into a new state. */
   afterUpdate(state: ControllerState, signals: ControllerSignals): ControllerState;
@@ -223,28 +219,28 @@ export function createKlPriorController(
     if (last === null || last.update !== update) {
       throw new Error(`logs: the state is not the one returned by afterUpdate for update ${update} (last update: ${last?.update ?? 'none'})`);
     }
-    const out: Record<string, number> = { 'controller/beta': last.beta };
+    const out: Record<string, number> = { [CONTROLLER_BETA]: last.beta };
     if (state.beta.kind === 'ratio') {
       const r = state.beta.state;
-      out['controller/trigger_up_count'] = r.triggerUpCount;
-      out['controller/trigger_down_count'] = r.triggerDownCount;
-      out['controller/R_raw'] = r.rRaw as number;
-      out['controller/R_ema'] = r.rEma as number;
+      out[CONTROLLER_TRIGGER_UP_COUNT] = r.triggerUpCount;
+      out[CONTROLLER_TRIGGER_DOWN_COUNT] = r.triggerDownCount;
+      out[CONTROLLER_R_RAW] = r.rRaw as number;
+      out[CONTROLLER_R_EMA] = r.rEma as number;
     }
     if (state.prior.kind === 'fixed') {
-      out['prior/sigma'] = last.sigmaPrior as number;
+      out[PRIOR_SIGMA] = last.sigmaPrior as number;
     } else if (state.prior.kind === 'loss-gap') {
       const p = state.prior.state;
       const used = last.sigmaPrior as readonly number[];
       taskNames.forEach((task, m) => {
-        out[`prior/sigma/${task}`] = used[m] as number;
+        out[priorSigmaTask(task)] = used[m] as number;
       });
       if (p.lastMetaUpdate === update && p.delta && p.deltaEma && p.z) {
         const { delta, deltaEma, z } = p;
         taskNames.forEach((task, m) => {
-          out[`prior/delta/${task}`] = delta[m] as number;
-          out[`prior/delta_ema/${task}`] = deltaEma[m] as number;
-          out[`prior/z/${task}`] = z[m] as number;
+          out[priorDeltaTask(task)] = delta[m] as number;
+          out[priorDeltaEmaTask(task)] = deltaEma[m] as number;
+          out[priorZTask(task)] = z[m] as number;
         });
       }
     }

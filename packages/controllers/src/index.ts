@@ -38,7 +38,7 @@ export type {
 // One function per spec quantity.
 export { betaSchedule } from './betaSchedule';
 export type { BetaScheduleParams } from './betaSchedule';
-export { median, medianAbsoluteDeviation } from './median';
+export { median, medianAbsoluteDeviation } from '@varshare/base';
 export { noiseToWeightRatio } from './noiseToWeightRatio';
 export { initRatioControllerState, isRatioDecisionUpdate, ratioControllerUpdate } from './ratioControllerUpdate';
 export type { RatioControllerOutput, RatioControllerSignal, RatioControllerState } from './ratioControllerUpdate';
@@ -55,12 +55,9 @@ export { hyperpriorPenalty } from './hyperpriorPenalty';
 
 // The composed β × σ_prior controller.
 export { createKlPriorController } from './createKlPriorController';
-export type {
-  ControllerSignals,
-  KlPriorController,
-  KlPriorControllerOptions,
-  SigmaPriorSpec,
-} from './createKlPriorController';
+export type { ControllerSignals, KlPriorController, KlPriorControllerOptions } from './createKlPriorController';
+// σ_prior of an update is owned by @varshare/base (core builds SigmaPrior from it); kept here for rl-ppo.
+export type { SigmaPriorSpec } from '@varshare/base';
 export { ControllerStateSchema } from './controllerState';
 export type { AppliedValues, BetaSourceState, ControllerState, PriorSourceState } from './controllerState';
 

@@ -1,5 +1,5 @@
+import { median, medianAbsoluteDeviation } from '@varshare/base';
 import type { LossGapPriorConfig } from './config';
-import { median, medianAbsoluteDeviation } from './median';
 
 /** Serialisable state of exp4's adaptive prior (plain JSON; goes into checkpoints). */
 export interface LossGapPriorState {

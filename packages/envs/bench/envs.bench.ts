@@ -5,7 +5,8 @@
  *   npm run bench -w @varshare/envs      (or: cd packages/envs && npm run bench)
  *   ENVS_BENCH_SECONDS=5 to measure longer per suite (default 3).
  */
-import { Rng, createSuite, prepareSuite } from '../src/index';
+import { Rng, foldEnvSeed } from '@varshare/base';
+import { createSuite, prepareSuite } from '../src/index';
 import type { VectorEnv } from '../src/index';
 
 interface BenchRow {
@@ -22,14 +23,14 @@ interface BenchRow {
 const seconds = Number(process.env.ENVS_BENCH_SECONDS ?? 3);
 
 function bench(suite: string, variant: string, venv: VectorEnv): BenchRow {
-  const rng = new Rng(0);
+  const rng = new Rng(foldEnvSeed(0));
   const discrete = venv.actionKind === 'discrete';
   const n = venv.singleActionSpace.kind === 'discrete' ? venv.singleActionSpace.n : 0;
   const intActions = new Int32Array(venv.numRows);
   const floatActions = new Float32Array(venv.numRows * venv.actionSize);
   const fill = (): Int32Array | Float32Array => {
     if (discrete) {
-      for (let i = 0; i < intActions.length; i++) intActions[i] = rng.nextInt(n);
+      for (let i = 0; i < intActions.length; i++) intActions[i] = rng.nextIntUnbiased(n);
       return intActions;
     }
     for (let i = 0; i < floatActions.length; i++) floatActions[i] = rng.uniform(-1, 1);

@@ -14,10 +14,10 @@
  * workspace) and gripper (+1 closes, −1 opens). 5 physics steps of 2.5 ms per env step.
  */
 import type { MjData, MjModel } from 'mujoco-js';
+import type { RngState } from '@varshare/base';
 import type { JsonObject } from './env';
 import { requireMujoco, loadModelFromXml } from './mujoco';
 import type { MujocoModule } from './mujoco';
-import type { RngState } from './rng';
 import { box } from './spaces';
 import { TaskEnv } from './taskEnv';
 

@@ -3,8 +3,8 @@
  * run on every task of every suite by the tests. Throws an {@link EnvCheckError} naming the failed
  * check, or returns a report of what was exercised.
  */
+import { Rng, deriveEnvSeed, foldEnvSeed } from '@varshare/base';
 import type { Action, Env, StepResult } from './env';
-import { Rng, deriveSeed } from './rng';
 import { boxSize, describeSpaceProblem, sampleSpace, spaceContains } from './spaces';
 
 /** Options of {@link checkEnv}. */
@@ -133,7 +133,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   checks.push('reset');
 
   // ---- one step ----
-  const actionRng = new Rng(deriveSeed(seed, 0));
+  const actionRng = new Rng(foldEnvSeed(deriveEnvSeed(seed, 0)));
   const action0 = sampleSpace(env.actionSpace, actionRng);
   if (!spaceContains(env.actionSpace, action0)) fail('step', 'a sampled action is not contained in actionSpace');
   checkStep('step', guarded('step', () => env.step(action0)), 'step 1');
@@ -141,7 +141,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
 
   // ---- seeding ----
   const fixedActions: Action[] = [];
-  const seqRng = new Rng(deriveSeed(seed, 1));
+  const seqRng = new Rng(foldEnvSeed(deriveEnvSeed(seed, 1)));
   for (let t = 0; t < trajectorySteps; t++) fixedActions.push(sampleSpace(env.actionSpace, seqRng));
   const rollout = (s: number): { first: Float32Array; steps: Transition[] } => {
     const r0 = guarded('seeding', () => env.reset({ seed: s }));
@@ -181,7 +181,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
   }
 
   // ---- episode contract ----
-  const policyRng = new Rng(deriveSeed(seed, 2));
+  const policyRng = new Rng(foldEnvSeed(deriveEnvSeed(seed, 2)));
   const policy = options.policy ?? ((_obs: Float32Array, rng: Rng) => sampleSpace(env.actionSpace, rng));
   let obs: Float32Array = Float32Array.from(guarded('contract', () => env.reset({ seed: seed + 3 })).observation);
   let t = 0;
@@ -238,7 +238,7 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
 
   // ---- state save/restore ----
   guarded('state', () => env.reset({ seed: seed + 4 }));
-  const stateRng = new Rng(deriveSeed(seed, 5));
+  const stateRng = new Rng(foldEnvSeed(deriveEnvSeed(seed, 5)));
   const stateActions: Action[] = [];
   for (let k = 0; k < 2 * trajectorySteps; k++) stateActions.push(sampleSpace(env.actionSpace, stateRng));
   let k = 0;

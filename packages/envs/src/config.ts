@@ -20,7 +20,7 @@ export const SuiteOptionsSchema = z.object({
     .min(0)
     .max(Number.MAX_SAFE_INTEGER)
     .default(0)
-    .describe('Root seed; per-row env seeds and per-row task-draw streams are derived from it with deriveSeed.'),
+    .describe('Root seed; per-row env seeds and per-row task-draw streams are derived from it with deriveEnvSeed.'),
   rowsPerTask: z
     .number()
     .int()

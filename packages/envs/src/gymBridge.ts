@@ -15,8 +15,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deriveEnvSeed } from '@varshare/base';
 import type { JsonObject } from './env';
-import { deriveSeed } from './rng';
 import { box, discrete } from './spaces';
 import type { Space } from './spaces';
 import { VectorBuffers, checkRowsPerTask, checkVectorActions, vectorEnvShape } from './vectorBuffers';
@@ -108,7 +108,7 @@ export class GymBridgeVectorEnv implements VectorEnv {
     const rowsPerTask = options.rowsPerTask ?? 1;
     checkRowsPerTask('gym bridge', rowsPerTask);
     this.seedValue = options.seed ?? 0;
-    deriveSeed(this.seedValue, 0);
+    deriveEnvSeed(this.seedValue, 0);
     this.replyTimeoutMs = (options.replyTimeoutSeconds ?? 600) * 1000;
     const python = options.python ?? process.env.VARSHARE_PYTHON ?? 'python3';
     const probe = spawnSync(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 3)'], { encoding: 'utf8', timeout: 30_000 });
@@ -172,19 +172,19 @@ export class GymBridgeVectorEnv implements VectorEnv {
     return this.buffers.taskIds;
   }
 
-  /** Seeds row r with `deriveSeed(deriveSeed(seed, 0), r)` and starts new episodes. */
+  /** Seeds row r with `deriveEnvSeed(deriveEnvSeed(seed, 0), r)` and starts new episodes. */
   reset(options?: { readonly seed?: number }): VectorResetResult {
     if (options?.seed !== undefined) {
-      deriveSeed(options.seed, 0);
+      deriveEnvSeed(options.seed, 0);
       this.seedValue = options.seed;
     }
-    this.resetRows(deriveSeed(this.seedValue, 0));
+    this.resetRows(deriveEnvSeed(this.seedValue, 0));
     return this.buffers.resetResult();
   }
 
   private resetRows(seedRoot: number): void {
     const seeds: number[] = [];
-    for (let r = 0; r < this.numRows; r++) seeds.push(deriveSeed(seedRoot, r));
+    for (let r = 0; r < this.numRows; r++) seeds.push(deriveEnvSeed(seedRoot, r));
     const { payload } = this.call('reset', { cmd: 'reset', seeds }, null, this.numRows * this.observationSize * 4);
     const buffers = this.buffers;
     buffers.observations.set(new Float32Array(payload.buffer, payload.byteOffset, buffers.observations.length));
@@ -240,7 +240,7 @@ export class GymBridgeVectorEnv implements VectorEnv {
   }
 
   /**
-   * Re-seeds every Python env from `deriveSeed(seed, 1000 + restarts)` (restarts counted across
+   * Re-seeds every Python env from `deriveEnvSeed(seed, 1000 + restarts)` (restarts counted across
    * resumes) and starts new episodes; observations hold their first observations afterwards.
    */
   setState(state: JsonObject): void {
@@ -251,7 +251,7 @@ export class GymBridgeVectorEnv implements VectorEnv {
     if (typeof state.seed !== 'number' || typeof state.restarts !== 'number' || typeof state.started !== 'boolean') throw new TypeError('GymBridgeVectorEnv.setState: bad seed/restarts/started');
     this.seedValue = state.seed;
     this.restarts = state.restarts + 1;
-    if (state.started) this.resetRows(deriveSeed(this.seedValue, 1000 + this.restarts));
+    if (state.started) this.resetRows(deriveEnvSeed(this.seedValue, 1000 + this.restarts));
   }
 
   /** Asks the server to close its envs, then removes the pipes (idempotent; never throws). */

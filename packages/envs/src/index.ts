@@ -8,9 +8,6 @@
  * const out = venv.step(new Int32Array(venv.numRows));                  // same-step autoreset
  * ```
  */
-export { Rng, deriveSeed } from './rng';
-export type { RngState } from './rng';
-
 export { box, discrete, boxSize, actionSlots, actionKindOf, describeSpaceProblem, spaceContains, sampleSpace } from './spaces';
 export type { Box, Discrete, Space, ActionKind } from './spaces';
 

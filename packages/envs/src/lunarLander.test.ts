@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Rng, foldEnvSeed } from '@varshare/base';
 import { LUNARLANDER_TASKS, LunarLanderEnv } from './lunarLander';
 import type { LunarLanderTaskSpec } from './lunarLander';
-import { Rng } from './rng';
 
 const BASE = LUNARLANDER_TASKS[0] as LunarLanderTaskSpec;
 
@@ -109,8 +109,8 @@ describe('LunarLanderEnv', () => {
   it('same seed ⇒ identical trajectory; different seeds differ (both action variants)', () => {
     for (const continuous of [false, true]) {
       const env = new LunarLanderEnv({ continuous, taskIndex: 3 });
-      const rng = new Rng(1);
-      const actions = Array.from({ length: 120 }, () => (continuous ? new Float32Array([rng.uniform(-1, 1), rng.uniform(-1, 1)]) : rng.nextInt(4)));
+      const rng = new Rng(foldEnvSeed(1));
+      const actions = Array.from({ length: 120 }, () => (continuous ? new Float32Array([rng.uniform(-1, 1), rng.uniform(-1, 1)]) : rng.nextIntUnbiased(4)));
       const a = rollout(env, 5, actions);
       const b = rollout(new LunarLanderEnv({ continuous, taskIndex: 3 }), 5, actions);
       const c = rollout(env, 6, actions);
@@ -120,9 +120,9 @@ describe('LunarLanderEnv', () => {
   });
 
   it('every pair of tasks gives different trajectories or rewards from the same seed and actions', () => {
-    const rng = new Rng(2);
+    const rng = new Rng(foldEnvSeed(2));
     // Main engine and both side engines all fire within the first steps.
-    const actions = Array.from({ length: 25 }, (_, t) => (t < 4 ? 2 : rng.nextInt(4)));
+    const actions = Array.from({ length: 25 }, (_, t) => (t < 4 ? 2 : rng.nextIntUnbiased(4)));
     const env = new LunarLanderEnv();
     const runs = LUNARLANDER_TASKS.map((_, i) => {
       env.setTask(i);
@@ -210,8 +210,8 @@ describe('LunarLanderEnv', () => {
 
   it('getState mid-episode → fresh env + setState continues bit-identically (discrete and continuous, windy)', () => {
     for (const continuous of [false, true]) {
-      const rng = new Rng(7);
-      const act = (): number | Float32Array => (continuous ? new Float32Array([rng.uniform(-1, 1), rng.uniform(-1, 1)]) : rng.nextInt(4));
+      const rng = new Rng(foldEnvSeed(7));
+      const act = (): number | Float32Array => (continuous ? new Float32Array([rng.uniform(-1, 1), rng.uniform(-1, 1)]) : rng.nextIntUnbiased(4));
       const a = new LunarLanderEnv({ continuous, taskIndex: 9 });
       let o = a.reset({ seed: 21 }).observation;
       // Fly with the heuristic so the lander touches down with contacts during the window.

@@ -8,8 +8,8 @@
  */
 import { Body, Box, Edge, Polygon, RevoluteJoint, World } from 'planck';
 import type { Contact } from 'planck';
+import type { RngState } from '@varshare/base';
 import type { JsonObject, JsonValue } from './env';
-import type { RngState } from './rng';
 import { box, discrete } from './spaces';
 import { TaskEnv } from './taskEnv';
 
@@ -311,8 +311,8 @@ export class LunarLanderEnv extends TaskEnv {
 
     // Phase of the gust profiles: always drawn (even for windless tasks) so that every task consumes
     // the generator identically and same-seed episodes of different tasks share terrain and push.
-    this.windIdx = this.rng.nextInt(19999) - 9999;
-    this.torqueIdx = this.rng.nextInt(19999) - 9999;
+    this.windIdx = this.rng.nextIntUnbiased(19999) - 9999;
+    this.torqueIdx = this.rng.nextIntUnbiased(19999) - 9999;
 
     // As in Gymnasium, the first observation comes from one physics step with engines off.
     this.prevShaping = Number.NaN;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Rng, deriveEnvSeed, foldEnvSeed } from '@varshare/base';
 import { CartPoleEnv } from './cartPole';
 import { LunarLanderEnv } from './lunarLander';
 import { MultiTaskVectorEnv } from './multiTaskVectorEnv';
 import type { VectorStepResult } from './multiTaskVectorEnv';
-import { Rng, deriveSeed } from './rng';
 
 const cartpole = (maxEpisodeSteps?: number) => (taskIndex: number) =>
   new CartPoleEnv({ taskIndex, ...(maxEpisodeSteps !== undefined ? { maxEpisodeSteps } : {}) });
@@ -44,19 +44,19 @@ describe('MultiTaskVectorEnv', () => {
     expect(out.observations).toBe(observations); // buffers are reused
   });
 
-  it('row r matches a single env seeded with deriveSeed(deriveSeed(seed, 0), r), including autoreset', () => {
+  it('row r matches a single env seeded with deriveEnvSeed(deriveEnvSeed(seed, 0), r), including autoreset', () => {
     const seed = 17;
     const venv = new MultiTaskVectorEnv(cartpole(), { rowsPerTask: 2, seed });
     const rows = venv.numRows;
     const refs = Array.from({ length: rows }, (_, r) => new CartPoleEnv({ taskIndex: r % 10 }));
-    const refObs = refs.map((env, r) => env.reset({ seed: deriveSeed(deriveSeed(seed, 0), r) }).observation);
+    const refObs = refs.map((env, r) => env.reset({ seed: deriveEnvSeed(deriveEnvSeed(seed, 0), r) }).observation);
     const first = venv.reset();
     for (let r = 0; r < rows; r++) expect(Array.from(first.observations.subarray(r * 4, r * 4 + 4))).toEqual(Array.from(refObs[r] ?? []));
-    const rng = new Rng(4);
+    const rng = new Rng(foldEnvSeed(4));
     const actions = new Int32Array(rows);
     let ended = 0;
     for (let t = 0; t < 120; t++) {
-      for (let r = 0; r < rows; r++) actions[r] = rng.nextInt(2);
+      for (let r = 0; r < rows; r++) actions[r] = rng.nextIntUnbiased(2);
       const out = venv.step(actions);
       for (let r = 0; r < rows; r++) {
         const ref = refs[r] as CartPoleEnv;
@@ -129,11 +129,11 @@ describe('MultiTaskVectorEnv', () => {
     const run = (actionSeed: number): number[][] => {
       const venv = new MultiTaskVectorEnv(cartpole(), { rowsPerTask: 2, seed: 5, taskSampling: 'uniform' });
       venv.reset();
-      const rng = new Rng(actionSeed);
+      const rng = new Rng(foldEnvSeed(actionSeed));
       const perRow: number[][] = Array.from({ length: venv.numRows }, (_, r) => [venv.taskIds[r] ?? -1]);
       const a = new Int32Array(venv.numRows);
       for (let t = 0; t < 300; t++) {
-        for (let r = 0; r < a.length; r++) a[r] = rng.nextInt(2);
+        for (let r = 0; r < a.length; r++) a[r] = rng.nextIntUnbiased(2);
         const out = venv.step(a);
         for (const e of out.episodes) perRow[e.row]?.push(out.taskIds[e.row] ?? -1);
       }
@@ -165,7 +165,7 @@ describe('MultiTaskVectorEnv', () => {
     for (const c of cases) {
       const venv = c.make();
       venv.reset();
-      const rng = new Rng(8);
+      const rng = new Rng(foldEnvSeed(8));
       const draw = () => {
         if (c.continuous) {
           const a = new Float32Array(venv.numRows * 2);
@@ -173,7 +173,7 @@ describe('MultiTaskVectorEnv', () => {
           return a;
         }
         const a = new Int32Array(venv.numRows);
-        for (let i = 0; i < a.length; i++) a[i] = rng.nextInt(2);
+        for (let i = 0; i < a.length; i++) a[i] = rng.nextIntUnbiased(2);
         return a;
       };
       for (let t = 0; t < (c.steps[0] ?? 0); t++) venv.step(draw());

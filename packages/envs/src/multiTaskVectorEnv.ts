@@ -7,10 +7,9 @@
  * `setState`. Copy what you need to keep. This keeps the hot path free of per-step allocations
  * (only the `episodes` list is allocated, and only on steps where an episode ends).
  */
+import { Rng, deriveEnvSeed, foldEnvSeed, type RngState } from '@varshare/base';
 import type { TaskSampling } from './config';
 import type { JsonObject } from './env';
-import { Rng, deriveSeed } from './rng';
-import type { RngState } from './rng';
 import type { TaskEnv } from './taskEnv';
 import { VectorBuffers, checkRowsPerTask, checkVectorActions, vectorEnvShape } from './vectorBuffers';
 import type { EpisodeRecord, VectorEnv, VectorEnvShape, VectorResetResult, VectorStepResult } from './vectorEnv';
@@ -37,11 +36,11 @@ export interface MultiTaskVectorEnv extends VectorEnvShape {}
  * - `'round-robin'`: row r always runs task `r mod numTasks` (tasks are dealt in turn, so each task
  *   has exactly `rowsPerTask` rows).
  * - `'uniform'`: at every episode start (including the first), row r draws its task uniformly from
- *   its own generator, seeded with `deriveSeed(deriveSeed(seed, 1), r)`. The k-th episode of row r
+ *   its own generator, seeded with `deriveEnvSeed(deriveEnvSeed(seed, 1), r)`. The k-th episode of row r
  *   therefore always gets the same task for a given seed, whatever the policy — identical across
  *   variants that share a seed.
  *
- * Row r's env is seeded with `deriveSeed(deriveSeed(seed, 0), r)` at the seeded reset and then runs
+ * Row r's env is seeded with `deriveEnvSeed(deriveEnvSeed(seed, 0), r)` at the seeded reset and then runs
  * its generator on across autoresets (as Gymnasium's vector envs do).
  *
  * Autoreset (Gymnasium ≥ 1.0 "same-step"): when a row's episode ends on `step`, the env is reset
@@ -64,7 +63,7 @@ export class MultiTaskVectorEnv implements VectorEnv {
     const rowsPerTask = options.rowsPerTask ?? 1;
     checkRowsPerTask('MultiTaskVectorEnv', rowsPerTask);
     this.seedValue = options.seed ?? 0;
-    deriveSeed(this.seedValue, 0); // validates the seed
+    deriveEnvSeed(this.seedValue, 0); // validates the seed
     const taskSampling = options.taskSampling ?? 'round-robin';
     if (taskSampling !== 'round-robin' && taskSampling !== 'uniform') {
       throw new RangeError(`MultiTaskVectorEnv: taskSampling must be 'round-robin' or 'uniform', got ${String(taskSampling)}`);
@@ -80,7 +79,7 @@ export class MultiTaskVectorEnv implements VectorEnv {
       envs.push(env);
     }
     this.envs = envs;
-    this.taskRngs = envs.map(() => new Rng(0));
+    this.taskRngs = envs.map(() => new Rng(foldEnvSeed(0)));
     this.buffers = new VectorBuffers(this.numRows, this.observationSize);
     for (let r = 0; r < this.numRows; r++) this.buffers.taskIds[r] = this.envAt(r).taskIndex;
   }
@@ -105,18 +104,18 @@ export class MultiTaskVectorEnv implements VectorEnv {
   /** Seeds every row (from `seed`, or the constructor's seed) and starts new episodes. */
   reset(options?: { readonly seed?: number }): VectorResetResult {
     if (options?.seed !== undefined) {
-      deriveSeed(options.seed, 0);
+      deriveEnvSeed(options.seed, 0);
       this.seedValue = options.seed;
     }
-    const envSeedRoot = deriveSeed(this.seedValue, 0);
-    const taskSeedRoot = deriveSeed(this.seedValue, 1);
+    const envSeedRoot = deriveEnvSeed(this.seedValue, 0);
+    const taskSeedRoot = deriveEnvSeed(this.seedValue, 1);
     const buffers = this.buffers;
     for (let r = 0; r < this.numRows; r++) {
       const env = this.envAt(r);
       const taskRng = this.taskRngs[r] as Rng;
-      taskRng.seed(deriveSeed(taskSeedRoot, r));
-      env.setTask(this.taskSampling === 'uniform' ? taskRng.nextInt(this.numTasks) : this.initialTask(r));
-      env.resetInto(buffers.observations, r * this.observationSize, deriveSeed(envSeedRoot, r));
+      taskRng.reseed(foldEnvSeed(deriveEnvSeed(taskSeedRoot, r)));
+      env.setTask(this.taskSampling === 'uniform' ? taskRng.nextIntUnbiased(this.numTasks) : this.initialTask(r));
+      env.resetInto(buffers.observations, r * this.observationSize, deriveEnvSeed(envSeedRoot, r));
       buffers.taskIds[r] = env.taskIndex;
       buffers.startEpisode(r);
     }
@@ -143,7 +142,7 @@ export class MultiTaskVectorEnv implements VectorEnv {
       if (terminated || env.lastTruncated) {
         buffers.copyFinalFromCurrent(r);
         (episodes ??= []).push(buffers.endEpisode(r, env.taskIndex, env.taskName, terminated));
-        if (this.taskSampling === 'uniform') env.setTask((this.taskRngs[r] as Rng).nextInt(this.numTasks));
+        if (this.taskSampling === 'uniform') env.setTask((this.taskRngs[r] as Rng).nextIntUnbiased(this.numTasks));
         env.resetInto(buffers.observations, r * obsSize);
         buffers.taskIds[r] = env.taskIndex;
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from './rng';
+import { Rng, foldEnvSeed } from '@varshare/base';
 import { actionKindOf, actionSlots, box, boxSize, describeSpaceProblem, discrete, sampleSpace, spaceContains } from './spaces';
 
 describe('spaces', () => {
@@ -41,7 +41,7 @@ describe('spaces', () => {
   });
 
   it('samples stay inside the space, including half-bounded and unbounded dims', () => {
-    const rng = new Rng(3);
+    const rng = new Rng(foldEnvSeed(3));
     const b = box([-1, 0, -Infinity, -Infinity], [1, Infinity, 5, Infinity]);
     const d = discrete(4);
     const seen = new Set<number>();

@@ -2,7 +2,7 @@
  * Observation and action spaces, shaped like Gymnasium's `Box` and `Discrete` (float32 boxes only,
  * since every observation and continuous action in this package is a `Float32Array`).
  */
-import type { Rng } from './rng';
+import type { Rng } from '@varshare/base';
 
 /**
  * A float32 box: `low[i] ≤ x[i] ≤ high[i]` elementwise; bounds may be ±Infinity (unbounded).
@@ -136,7 +136,7 @@ export function spaceContains(space: Space, value: unknown): boolean {
  * (Gymnasium's convention).
  */
 export function sampleSpace(space: Space, rng: Rng): number | Float32Array {
-  if (space.kind === 'discrete') return rng.nextInt(space.n);
+  if (space.kind === 'discrete') return rng.nextIntUnbiased(space.n);
   const out = new Float32Array(space.low.length);
   for (let i = 0; i < out.length; i++) {
     const l = space.low[i] ?? 0;
@@ -145,9 +145,9 @@ export function sampleSpace(space: Space, rng: Rng): number | Float32Array {
     const hf = Number.isFinite(h);
     let v: number;
     if (lf && hf) v = rng.uniform(l, h);
-    else if (lf) v = l + Math.abs(rng.normal());
-    else if (hf) v = h - Math.abs(rng.normal());
-    else v = rng.normal();
+    else if (lf) v = l + Math.abs(rng.normalOneMinusU());
+    else if (hf) v = h - Math.abs(rng.normalOneMinusU());
+    else v = rng.normalOneMinusU();
     // Rounding to float32 can step one ulp past a finite bound; clamp back in.
     out[i] = Math.min(Math.max(v, l), h);
   }

@@ -7,9 +7,8 @@
  * `MultiTaskVectorEnv` uses: observations are written straight into the caller's batch buffer and
  * actions are read from the caller's batch buffer at an offset.
  */
+import { Rng, foldEnvSeed, type RngState } from '@varshare/base';
 import type { Action, Env, EnvInfo, JsonObject, ResetOptions, ResetResult, StepResult } from './env';
-import { Rng } from './rng';
-import type { RngState } from './rng';
 import { actionSlots, boxSize } from './spaces';
 import type { Box, Space } from './spaces';
 
@@ -85,7 +84,7 @@ export abstract class TaskEnv implements Env {
     this.checkTask(config.taskIndex);
     this.current = config.taskIndex;
     this.next = config.taskIndex;
-    this.rng = new Rng(config.seed);
+    this.rng = new Rng(foldEnvSeed(config.seed));
   }
 
   // ---- physics supplied by each suite -------------------------------------------------------
@@ -194,7 +193,7 @@ export abstract class TaskEnv implements Env {
 
   /** Allocation-free reset: writes the first observation at `out[offset…]`. */
   resetInto(out: Float32Array, offset: number, seed?: number): void {
-    if (seed !== undefined) this.rng.seed(seed);
+    if (seed !== undefined) this.rng.reseed(foldEnvSeed(seed));
     this.current = this.next;
     this.elapsed = 0;
     this.status = 'running';

@@ -1,72 +1,34 @@
 /**
  * `@varshare/metrics` — run directories (config/metrics/eval/summary/TensorBoard files), metric key
- * names, crash-safe JSONL and atomic writes, and rliable-style statistics for the report.
- * A leaf package: no other `@varshare/*` import, no TensorFlow.
+ * names (re-exported from `@varshare/base`), crash-safe JSONL and atomic writes, and rliable-style
+ * statistics for the report. A leaf package: no `@varshare/*` import but `@varshare/base`, no TensorFlow.
  */
 
 // Options
 export { MetricsConfigSchema } from './config';
 export type { MetricsConfig } from './config';
 
-// Metric keys (CONTRACTS.md "Metric keys")
+// Metric keys (CONTRACTS.md "Metric keys"): owned by @varshare/base (controllers write keys too and
+// cannot import this package); re-exported so `@varshare/metrics` keeps naming every key.
 export {
-  UPDATE,
-  ENV_STEPS,
-  WALL_S,
-  TRAIN_RETURN_MEAN,
-  TRAIN_SUCCESS_RATE,
-  trainReturnTask,
-  trainSuccessTask,
-  EVAL_RETURN_MEAN,
-  EVAL_SUCCESS_RATE,
-  evalReturnTask,
-  evalSuccessTask,
-  LOSSES_POLICY_LOSS,
-  LOSSES_VALUE_LOSS,
-  LOSSES_ENTROPY,
-  LOSSES_APPROX_KL,
-  LOSSES_CLIPFRAC,
-  LOSSES_EXPLAINED_VARIANCE,
-  CHARTS_LEARNING_RATE,
-  CHARTS_SPS,
-  VARSHARE_KL_TOTAL,
-  VARSHARE_RATIO_R,
-  varshareKlTask,
-  varshareMuAbsMedianTask,
-  varshareSigmaMedianTask,
-  varshareSigmaMeanTask,
-  varshareLogSigmaMeanTask,
-  varshareRatioRLayer,
-  varshareMuAbsMedianLayer,
-  varshareSigmaMedianLayer,
-  CONTROLLER_BETA,
-  CONTROLLER_TRIGGER_UP_COUNT,
-  CONTROLLER_TRIGGER_DOWN_COUNT,
-  CONTROLLER_R_RAW,
-  CONTROLLER_R_EMA,
-  PRIOR_SIGMA,
-  PRIOR_HYPER_PENALTY,
-  priorSigmaTask,
-  priorDeltaTask,
-  priorDeltaEmaTask,
-  priorZTask,
-  priorSigmaLayer,
-  priorLogSigmaLayer,
-  gradPpoNorm,
-  gradKlNorm,
-  gradPpoRms,
-  gradKlRms,
-  GRAD_TOTAL_NORM,
-  GRAD_CLIP_FRACTION,
-  STEP_RHO_ABS_MEDIAN,
-  TIMING_KEYS,
-  isTimingKey,
-  metricFamily,
-  QUALIFIED_PREFIXES,
-  splitMetricKey,
-  looksLikeLayerName,
-} from './metricNames';
-export type { GradGroup, MetricFamily, MetricKeyParts } from './metricNames';
+  UPDATE, ENV_STEPS, WALL_S, TRAIN_RETURN_MEAN, TRAIN_SUCCESS_RATE, TRAIN_RETURN, TRAIN_SUCCESS,
+  trainReturnTask, trainSuccessTask, EVAL_RETURN_MEAN, EVAL_SUCCESS_RATE, EVAL_RETURN,
+  EVAL_SUCCESS, evalReturnTask, evalSuccessTask, EVAL_EPISODES_PER_TASK, LOSSES_POLICY_LOSS,
+  LOSSES_VALUE_LOSS, LOSSES_ENTROPY, LOSSES_APPROX_KL, LOSSES_CLIPFRAC, LOSSES_EXPLAINED_VARIANCE,
+  LOSSES_OLD_APPROX_KL, LOSSES_KL_TERM, LOSSES_TOTAL, CHARTS_LEARNING_RATE, CHARTS_SPS,
+  CHARTS_ROLLOUT_S, CHARTS_UPDATE_S, CHARTS_MINIBATCH_UPDATES, VARSHARE_KL_TOTAL, VARSHARE_RATIO_R,
+  VARSHARE_KL, VARSHARE_MU_ABS_MEDIAN, VARSHARE_SIGMA_MEDIAN, VARSHARE_SIGMA_MEAN,
+  VARSHARE_LOG_SIGMA_MEAN, varshareKlTask, varshareMuAbsMedianTask, varshareSigmaMedianTask,
+  varshareSigmaMeanTask, varshareLogSigmaMeanTask, varshareRatioRLayer, varshareMuAbsMedianLayer,
+  varshareSigmaMedianLayer, varshareKlLayer, CONTROLLER_BETA, CONTROLLER_TRIGGER_UP_COUNT,
+  CONTROLLER_TRIGGER_DOWN_COUNT, CONTROLLER_R_RAW, CONTROLLER_R_EMA, PRIOR_SIGMA,
+  PRIOR_HYPER_PENALTY, PRIOR_LOG_SIGMA, PRIOR_DELTA, PRIOR_DELTA_EMA, PRIOR_Z, priorSigmaTask,
+  priorDeltaTask, priorDeltaEmaTask, priorZTask, priorSigmaLayer, priorLogSigmaLayer,
+  GRAD_PPO_NORM, GRAD_KL_NORM, GRAD_PPO_RMS, GRAD_KL_RMS, gradPpoNorm, gradKlNorm, gradPpoRms,
+  gradKlRms, GRAD_TOTAL_NORM, GRAD_CLIP_FRACTION, STEP_RHO_ABS_MEDIAN, TIMING_KEYS, isTimingKey,
+  metricFamily, QUALIFIED_PREFIXES, splitMetricKey, looksLikeLayerName,
+} from '@varshare/base';
+export type { GradGroup, MetricFamily, MetricKeyParts } from '@varshare/base';
 
 // JSONL
 export {
@@ -139,14 +101,12 @@ export {
 } from './tensorboard';
 export type { TensorBoardWriterOptions } from './tensorboard';
 
-// Randomness
-export { createRng, createRngFromState } from './rng';
-export type { Rng } from './rng';
+// Randomness: the generator the bootstrap takes (owned by @varshare/base)
+export { Rng } from '@varshare/base';
 
 // Statistics
 export {
   mean,
-  median,
   quantile,
   trimMean,
   iqm,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from './rng';
-import type { Rng } from './rng';
+import { Rng, median } from '@varshare/base';
 import {
   aggregateIqm,
   aggregateMean,
@@ -9,7 +8,6 @@ import {
   bootstrapCI,
   iqm,
   mean,
-  median,
   pairedDeltas,
   pairedProbabilityOfImprovement,
   pairedProbabilityOfImprovementCI,
@@ -26,8 +24,8 @@ import type { ScoreMatrix } from './stats';
 describe('mean / median / quantile', () => {
   it('match hand-worked values', () => {
     expect(mean([1, 2, 3, 4])).toBe(2.5);
-    expect(median([5, 1, 3])).toBe(3);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(quantile([5, 1, 3], 0.5)).toBe(3);
+    expect(quantile([4, 1, 3, 2], 0.5)).toBe(2.5);
     // Type 7 on [1,2,3,4]: q=0.25 → h = 3·0.25 = 0.75 → 1 + 0.75·(2−1) = 1.75 (numpy.percentile gives 1.75).
     expect(quantile([4, 3, 2, 1], 0.25)).toBe(1.75);
     // q=0.9 → h = 2.7 → 3 + 0.7·(4−3) = 3.7.
@@ -36,13 +34,21 @@ describe('mean / median / quantile', () => {
     expect(quantile([1, 2, 3, 4], 1)).toBe(4);
     expect(quantile([7], 0.3)).toBe(7);
     // Numeric (not lexicographic) sort: 10 > 9.
-    expect(median([10, 9, 1])).toBe(9);
+    expect(quantile([10, 9, 1], 0.5)).toBe(9);
     expect(quantile([Number.NEGATIVE_INFINITY, 0, Number.POSITIVE_INFINITY], 0.5)).toBe(0);
+  });
+
+  it("quantile 0.5 is a + ½(b − a), not base's median (a + b)/2: the report's numbers keep this form", () => {
+    const a = 0.00006310167477385923;
+    const b = 136806507.00775734;
+    expect(quantile([b, a], 0.5)).toBe(68403253.50391023);
+    expect(median([b, a])).toBe(68403253.50391021);
+    expect(aggregateMedian([[a, b]])).toBe(68403253.50391023);
   });
 
   it('give NaN for empty input or NaN, and reject bad q', () => {
     expect(mean([])).toBeNaN();
-    expect(median([])).toBeNaN();
+    expect(quantile([], 0.5)).toBeNaN();
     expect(mean([1, Number.NaN])).toBeNaN();
     expect(quantile([1, Number.NaN, 3], 0.5)).toBeNaN();
     expect(() => quantile([1], 1.5)).toThrow(RangeError);
@@ -68,7 +74,7 @@ describe('iqm (scipy trim_mean(x, 0.25) convention)', () => {
   });
 
   it('agrees with a plain-loop trimmed mean', () => {
-    const rng = createRng(5);
+    const rng = new Rng(5);
     for (let n = 1; n <= 25; n++) {
       const xs = Array.from({ length: n }, () => rng.nextFloat() * 10 - 5);
       const sorted = [...xs].sort((a, b) => a - b);
@@ -114,7 +120,7 @@ function referenceStratifiedCI(scores: ScoreMatrix, stat: (m: ScoreMatrix) => nu
   for (let r = 0; r < reps; r++) {
     const m: number[][] = Array.from({ length: runs }, () => new Array<number>(tasks).fill(0));
     for (let j = 0; j < tasks; j++) {
-      for (let i = 0; i < runs; i++) (m[i] as number[])[j] = (scores[rng.nextInt(runs)] as number[])[j] as number;
+      for (let i = 0; i < runs; i++) (m[i] as number[])[j] = (scores[rng.nextIntUnbiased(runs)] as number[])[j] as number;
     }
     stats.push(stat(m));
   }
@@ -134,13 +140,13 @@ function uniformMatrix(rng: Rng, runs: number, tasks: number): number[][] {
 
 describe('stratifiedBootstrapCI', () => {
   it('is exactly reproducible for the same seed and matches a plain-loop reference', () => {
-    const scores = uniformMatrix(createRng(1), 5, 3);
-    const a = stratifiedBootstrapCI(scores, aggregateIqm, { reps: 300, rng: createRng(99) });
-    const b = stratifiedBootstrapCI(scores, aggregateIqm, { reps: 300, rng: createRng(99) });
+    const scores = uniformMatrix(new Rng(1), 5, 3);
+    const a = stratifiedBootstrapCI(scores, aggregateIqm, { reps: 300, rng: new Rng(99) });
+    const b = stratifiedBootstrapCI(scores, aggregateIqm, { reps: 300, rng: new Rng(99) });
     expect(b).toEqual(a);
-    const c = stratifiedBootstrapCI(scores, aggregateIqm, { reps: 300, rng: createRng(100) });
+    const c = stratifiedBootstrapCI(scores, aggregateIqm, { reps: 300, rng: new Rng(100) });
     expect(c).not.toEqual(a);
-    expect(a).toEqual(referenceStratifiedCI(scores, aggregateIqm, 300, 0.05, createRng(99)));
+    expect(a).toEqual(referenceStratifiedCI(scores, aggregateIqm, 300, 0.05, new Rng(99)));
     expect(a.lo).toBeLessThanOrEqual(a.point);
     expect(a.point).toBeLessThanOrEqual(a.hi);
   });
@@ -153,12 +159,12 @@ describe('stratifiedBootstrapCI', () => {
       [0, 10, 100],
       [0, 10, 100],
     ];
-    expect(stratifiedBootstrapCI(scores, aggregateMean, { reps: 200, rng: createRng(3) })).toEqual({ point: 110 / 3, lo: 110 / 3, hi: 110 / 3 });
+    expect(stratifiedBootstrapCI(scores, aggregateMean, { reps: 200, rng: new Rng(3) })).toEqual({ point: 110 / 3, lo: 110 / 3, hi: 110 / 3 });
   });
 
   it('has plausible width and coverage for the mean of Uniform(0,1) samples', () => {
     // n = 30 runs, one task. sd of the mean = sqrt(1/12/30) ≈ 0.0527 → 95 % width ≈ 2·1.96·0.0527 ≈ 0.207.
-    const rng = createRng(2024);
+    const rng = new Rng(2024);
     const trials = 150;
     let covered = 0;
     let widthSum = 0;
@@ -177,7 +183,7 @@ describe('stratifiedBootstrapCI', () => {
   });
 
   it('validates options and propagates NaN', () => {
-    const rng = createRng(1);
+    const rng = new Rng(1);
     expect(() => stratifiedBootstrapCI([[1]], aggregateMean, { reps: 0, rng })).toThrow(/reps/);
     expect(() => stratifiedBootstrapCI([[1]], aggregateMean, { alpha: 1, rng })).toThrow(/alpha/);
     const ci = stratifiedBootstrapCI([[1], [Number.NaN]], aggregateMean, { reps: 50, rng });
@@ -189,15 +195,15 @@ describe('stratifiedBootstrapCI', () => {
 describe('bootstrapCI (1-D)', () => {
   it('is reproducible and zero-width on constant data', () => {
     const xs = [1, 4, 2, 8, 5, 7];
-    expect(bootstrapCI(xs, mean, { reps: 200, rng: createRng(4) })).toEqual(bootstrapCI(xs, mean, { reps: 200, rng: createRng(4) }));
-    expect(bootstrapCI([3, 3, 3], mean, { reps: 50, rng: createRng(4) })).toEqual({ point: 3, lo: 3, hi: 3 });
-    const ci = bootstrapCI(xs, mean, { reps: 500, rng: createRng(4) });
+    expect(bootstrapCI(xs, mean, { reps: 200, rng: new Rng(4) })).toEqual(bootstrapCI(xs, mean, { reps: 200, rng: new Rng(4) }));
+    expect(bootstrapCI([3, 3, 3], mean, { reps: 50, rng: new Rng(4) })).toEqual({ point: 3, lo: 3, hi: 3 });
+    const ci = bootstrapCI(xs, mean, { reps: 500, rng: new Rng(4) });
     expect(ci.point).toBe(4.5);
     expect(ci.lo).toBeGreaterThanOrEqual(1);
     expect(ci.hi).toBeLessThanOrEqual(8);
     expect(ci.lo).toBeLessThan(4.5);
     expect(ci.hi).toBeGreaterThan(4.5);
-    expect(() => bootstrapCI([], mean, { rng: createRng(1) })).toThrow();
+    expect(() => bootstrapCI([], mean, { rng: new Rng(1) })).toThrow();
   });
 });
 
@@ -245,23 +251,23 @@ describe('probability of improvement', () => {
       [1, 2],
       [3, 4],
     ];
-    expect(probabilityOfImprovementCI(x, y, { reps: 100, rng: createRng(1) })).toEqual({ point: 1, lo: 1, hi: 1 });
-    const a = uniformMatrix(createRng(11), 6, 4);
-    const b = uniformMatrix(createRng(12), 6, 4);
-    const ci1 = probabilityOfImprovementCI(a, b, { reps: 300, rng: createRng(7) });
-    expect(probabilityOfImprovementCI(a, b, { reps: 300, rng: createRng(7) })).toEqual(ci1);
+    expect(probabilityOfImprovementCI(x, y, { reps: 100, rng: new Rng(1) })).toEqual({ point: 1, lo: 1, hi: 1 });
+    const a = uniformMatrix(new Rng(11), 6, 4);
+    const b = uniformMatrix(new Rng(12), 6, 4);
+    const ci1 = probabilityOfImprovementCI(a, b, { reps: 300, rng: new Rng(7) });
+    expect(probabilityOfImprovementCI(a, b, { reps: 300, rng: new Rng(7) })).toEqual(ci1);
     expect(ci1.lo).toBeLessThanOrEqual(ci1.point);
     expect(ci1.point).toBeLessThanOrEqual(ci1.hi);
     expect(ci1.lo).toBeGreaterThanOrEqual(0);
     expect(ci1.hi).toBeLessThanOrEqual(1);
-    const p1 = pairedProbabilityOfImprovementCI(a, b, { reps: 300, rng: createRng(7) });
-    expect(pairedProbabilityOfImprovementCI(a, b, { reps: 300, rng: createRng(7) })).toEqual(p1);
+    const p1 = pairedProbabilityOfImprovementCI(a, b, { reps: 300, rng: new Rng(7) });
+    expect(pairedProbabilityOfImprovementCI(a, b, { reps: 300, rng: new Rng(7) })).toEqual(p1);
     expect(p1.point).toBe(pairedProbabilityOfImprovement(a, b));
     expect(p1.lo).toBeLessThanOrEqual(p1.point);
     expect(p1.point).toBeLessThanOrEqual(p1.hi);
     // Pairs stay together: x = y + 1 on every seed → every resample has P = 1.
     const shifted = a.map((row) => row.map((v) => v + 1));
-    expect(pairedProbabilityOfImprovementCI(shifted, a, { reps: 100, rng: createRng(2) })).toEqual({ point: 1, lo: 1, hi: 1 });
+    expect(pairedProbabilityOfImprovementCI(shifted, a, { reps: 100, rng: new Rng(2) })).toEqual({ point: 1, lo: 1, hi: 1 });
   });
 });
 
@@ -273,7 +279,7 @@ describe('performance profile', () => {
     ];
     // > 0: all 4 → 1; > 0.5: only 0.9 → 1/4 (0.5 itself is not above); > 0.8 → 1/4; > 1 → 0.
     expect([0, 0.5, 0.8, 1].map((t) => scoreFractionAbove(scores, t))).toEqual([1, 0.25, 0.25, 0]);
-    const prof = performanceProfile(scores, [0, 0.5, 0.8, 1], { reps: 200, rng: createRng(8) });
+    const prof = performanceProfile(scores, [0, 0.5, 0.8, 1], { reps: 200, rng: new Rng(8) });
     expect(prof.map((p) => [p.tau, p.point])).toEqual([
       [0, 1],
       [0.5, 0.25],
@@ -289,7 +295,7 @@ describe('performance profile', () => {
     for (let i = 1; i < prof.length; i++) {
       expect((prof[i] as { hi: number }).hi).toBeLessThanOrEqual((prof[i - 1] as { hi: number }).hi);
     }
-    expect(performanceProfile(scores, [0.5], { reps: 200, rng: createRng(8) })).toEqual([prof[1]]);
+    expect(performanceProfile(scores, [0.5], { reps: 200, rng: new Rng(8) })).toEqual([prof[1]]);
     expect(scoreFractionAbove([[Number.NaN]], 0)).toBeNaN();
   });
 });

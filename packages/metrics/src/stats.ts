@@ -10,7 +10,7 @@
  * - Randomness only from the `Rng` passed in; the order of draws is documented per function, so the
  *   same seed gives the same interval bit for bit.
  */
-import type { Rng } from './rng';
+import type { Rng } from '@varshare/base';
 
 /** Scores `[runs][tasks]`: `scores[i][j]` is run (seed) i on task j. */
 export type ScoreMatrix = readonly (readonly number[])[];
@@ -78,11 +78,6 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return f === 0 ? a : a + f * (b - a);
 }
 
-/** Median (quantile 0.5: mean of the two middle values for even n). NaN for empty input or any NaN. */
-export function median(xs: readonly number[]): number {
-  return quantile(xs, 0.5);
-}
-
 /**
  * Trimmed mean with scipy.stats.trim_mean's convention: cut k = ⌊proportion · n⌋ values from EACH
  * end of the sorted data and average the rest (no fractional weighting of boundary values).
@@ -140,9 +135,13 @@ export function aggregateMean(scores: ScoreMatrix): number {
   return mean(taskMeans(scores));
 }
 
-/** rliable `aggregate_median`: median over tasks of the per-task mean over runs. */
+/**
+ * rliable `aggregate_median`: median over tasks of the per-task mean over runs, as the type-7
+ * `quantile(·, 0.5)` = a + ½(b − a) for even counts. `@varshare/base`'s `median` computes (a + b)/2,
+ * which can differ in the last bit; the report keeps this form so its numbers stay the recorded ones.
+ */
 export function aggregateMedian(scores: ScoreMatrix): number {
-  return median(taskMeans(scores));
+  return quantile(taskMeans(scores), 0.5);
 }
 
 /** rliable `aggregate_iqm`: IQM of all run×task scores pooled (`trim_mean(scores, 0.25, axis=None)`). */
@@ -173,12 +172,12 @@ function emptyMatrix(runs: number, tasks: number): number[][] {
 
 /**
  * One stratified resample into `out`: for each task j (in order), draw `runs` run indices with
- * replacement (`rng.nextInt(runs)` each, in row order) and set out[i][j] = scores[k][j].
+ * replacement (`rng.nextIntUnbiased(runs)` each, in row order) and set out[i][j] = scores[k][j].
  */
 function resampleStratified(scores: ScoreMatrix, runs: number, tasks: number, rng: Rng, out: number[][]): void {
   for (let j = 0; j < tasks; j++) {
     for (let i = 0; i < runs; i++) {
-      (out[i] as number[])[j] = (scores[rng.nextInt(runs)] as readonly number[])[j] as number;
+      (out[i] as number[])[j] = (scores[rng.nextIntUnbiased(runs)] as readonly number[])[j] as number;
     }
   }
 }
@@ -204,7 +203,7 @@ export function stratifiedBootstrapCI(scores: ScoreMatrix, statistic: AggregateS
 
 /**
  * Plain (unstratified) bootstrap percentile CI of `statistic(xs)` for a 1-D sample, e.g. the mean of
- * paired deltas. One `rng.nextInt(n)` per element per replicate.
+ * paired deltas. One `rng.nextIntUnbiased(n)` per element per replicate.
  */
 export function bootstrapCI(xs: readonly number[], statistic: (xs: readonly number[]) => number, options: BootstrapOptions): ConfidenceInterval {
   if (xs.length === 0) throw new RangeError('bootstrapCI: need at least one value');
@@ -213,7 +212,7 @@ export function bootstrapCI(xs: readonly number[], statistic: (xs: readonly numb
   const buf = new Array<number>(n);
   const samples = new Array<number>(reps);
   for (let r = 0; r < reps; r++) {
-    for (let i = 0; i < n; i++) buf[i] = xs[rng.nextInt(n)] as number;
+    for (let i = 0; i < n; i++) buf[i] = xs[rng.nextIntUnbiased(n)] as number;
     samples[r] = statistic(buf);
   }
   return percentileInterval(statistic(xs), samples, alpha);
@@ -318,7 +317,7 @@ export function pairedProbabilityOfImprovementCI(x: ScoreMatrix, y: ScoreMatrix,
   for (let r = 0; r < reps; r++) {
     for (let j = 0; j < tasks; j++) {
       for (let i = 0; i < runs; i++) {
-        const k = rng.nextInt(runs);
+        const k = rng.nextIntUnbiased(runs);
         (bx[i] as number[])[j] = (x[k] as readonly number[])[j] as number;
         (by[i] as number[])[j] = (y[k] as readonly number[])[j] as number;
       }

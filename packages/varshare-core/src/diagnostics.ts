@@ -1,5 +1,5 @@
+import { median } from '@varshare/base';
 import type { SigmaPriorValue } from './gaussianKl';
-import { median } from './median';
 import type { SigmaPrior } from './sigmaPrior';
 import type { VarShareMLP } from './varShareMlp';
 

@@ -24,7 +24,7 @@ export { VarShareMLP, MLPSnapshot, createSharedMLP } from './varShareMlp';
 export type { Activation, MLPApplyOptions, SamplingScope, VarShareMLPOptions } from './varShareMlp';
 export { posteriorDiagnostics, klBreakdown } from './diagnostics';
 export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } from './diagnostics';
-export { median } from './median';
+export { median } from '@varshare/base';
 export { SimdGemm } from './kernels/simdGemm';
 export { instantiateKernel } from './kernels/instantiate';
 export { tensorValues } from './kernels/heap';

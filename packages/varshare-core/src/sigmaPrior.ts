@@ -1,10 +1,14 @@
+import type { GlobalSigmaPrior, PerTaskSigmaPrior, SigmaPriorKind, SigmaPriorSpec } from '@varshare/base';
 import { tf } from './backend';
 import type { SigmaPriorValue } from './gaussianKl';
 
-/** Plain-JSON state of a {@link SigmaPrior}. */
+/**
+ * Plain-JSON state of a {@link SigmaPrior} (checkpoints): the global and per-task forms are
+ * `@varshare/base`'s, the learned form holds the trained log σ_prior,layer values.
+ */
 export type SigmaPriorState =
-  | { readonly kind: 'global'; readonly value: number }
-  | { readonly kind: 'per-task'; readonly values: number[] }
+  | GlobalSigmaPrior
+  | PerTaskSigmaPrior
   | { readonly kind: 'learned-per-layer'; readonly logSigma: Record<string, number>; readonly detachSigma: boolean };
 
 /**
@@ -24,6 +28,23 @@ export class SigmaPrior {
       | { kind: 'per-task'; values: number[] }
       | { kind: 'learned-per-layer'; vars: Map<string, tf.Variable>; detachSigma: boolean },
   ) {}
+
+  /**
+   * The prior a controller's first decision asks for (`KlPriorController.beforeUpdate(state, 0)`):
+   * `global` → {@link SigmaPrior.global}, `per-task` → {@link SigmaPrior.perTask},
+   * `learned-per-layer` → {@link SigmaPrior.learnedPerLayer} over `spec.layerNames` with `spec.init`
+   * and `spec.detachSigma` (its lrScale, hyperLambda and target belong to the optimizer and the loss).
+   */
+  static fromSpec(spec: SigmaPriorSpec): SigmaPrior {
+    switch (spec.kind) {
+      case 'global':
+        return SigmaPrior.global(spec.value);
+      case 'per-task':
+        return SigmaPrior.perTask(spec.values);
+      case 'learned-per-layer':
+        return SigmaPrior.learnedPerLayer(spec.layerNames, spec.init, spec.detachSigma);
+    }
+  }
 
   /** One σ_prior for every task and layer. */
   static global(value: number): SigmaPrior {
@@ -51,7 +72,7 @@ export class SigmaPrior {
   }
 
   /** `'global' | 'per-task' | 'learned-per-layer'`. */
-  get kind(): SigmaPriorState['kind'] {
+  get kind(): SigmaPriorKind {
     return this.state.kind;
   }
 
@@ -91,6 +112,18 @@ export class SigmaPrior {
       return s.values;
     }
     return null;
+  }
+
+  /**
+   * Follows the controller's decision for the next update: a global or per-task spec replaces the
+   * values ({@link SigmaPrior.setGlobal}, {@link SigmaPrior.setPerTask}); a learned prior keeps its
+   * variables, which move by gradient only.
+   * @throws Error when the spec's kind is not this prior's
+   */
+  applySpec(spec: SigmaPriorSpec): void {
+    if (spec.kind === 'global') this.setGlobal(spec.value);
+    else if (spec.kind === 'per-task') this.setPerTask(spec.values);
+    else if (this.state.kind !== 'learned-per-layer') throw new Error(`sigmaPrior: a learned-per-layer spec for a ${this.state.kind} prior`);
   }
 
   /** Replaces the global value (controllers that change σ_prior between updates). */

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { median, radixMedian } from './median';
-import { Rng, deriveSeed } from './rng';
+import { median, medianAbsoluteDeviation, radixMedian } from './median';
+import { Rng } from './rng';
 
 describe('median', () => {
   it('matches hand values and a sort-based reference', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([5])).toBe(5);
-    expect(Number.isNaN(median([]))).toBe(true);
+    expect(median(new Float32Array([0.5, -1, 10, 2, 7]))).toBe(2);
+    expect(median([-0.3, -0.1])).toBeCloseTo(-0.2, 15);
     const rng = new Rng(1);
     for (let trial = 0; trial < 50; trial++) {
       const n = 1 + rng.nextInt(200);
@@ -53,25 +54,40 @@ describe('median', () => {
   });
 });
 
-describe('Rng', () => {
-  it('is reproducible, restorable and roughly standard normal', () => {
-    const a = new Rng(123);
-    const b = new Rng(123);
-    expect(Array.from({ length: 5 }, () => a.nextUint32())).toEqual(Array.from({ length: 5 }, () => b.nextUint32()));
-    a.normal();
-    const st = a.getState();
-    const next = [a.normal(), a.normal(), a.nextFloat()];
-    const c = new Rng(0);
-    c.setState(JSON.parse(JSON.stringify(st)));
-    expect([c.normal(), c.normal(), c.nextFloat()]).toEqual(next);
-    const r = new Rng(9);
-    const xs = Array.from({ length: 20000 }, () => r.normal());
-    const m = xs.reduce((s, x) => s + x, 0) / xs.length;
-    const v = xs.reduce((s, x) => s + (x - m) ** 2, 0) / xs.length;
-    expect(Math.abs(m)).toBeLessThan(0.03);
-    expect(Math.abs(v - 1)).toBeLessThan(0.04);
-    expect(new Rng(1).nextUint32()).not.toBe(new Rng(2).nextUint32());
-    expect(deriveSeed(1, 0)).not.toBe(deriveSeed(1, 1));
-    expect(deriveSeed(1, 0)).toBe(deriveSeed(1, 0));
+describe('median: input, NaN, empty', () => {
+  it('does not reorder its input', () => {
+    const xs = [3, 1, 2];
+    median(xs);
+    expect(xs).toEqual([3, 1, 2]);
+  });
+
+  it('NaN propagates on both paths, empty input is NaN, infinities are ordered', () => {
+    expect(median([1, Number.NaN, 3])).toBeNaN();
+    expect(median(Float32Array.from([Number.NaN, 1, 2, 3]))).toBeNaN();
+    expect(median([])).toBeNaN();
+    expect(median([Number.NEGATIVE_INFINITY, 0, Number.POSITIVE_INFINITY])).toBe(0);
+  });
+
+  it('agrees with a sort-based reference on pseudo-random data (fixed LCG)', () => {
+    let s = 12345;
+    const next = () => ((s = (1103515245 * s + 12345) % 2 ** 31) / 2 ** 31) * 10 - 5;
+    for (let n = 1; n <= 40; n++) {
+      const xs = Array.from({ length: n }, next);
+      const sorted = [...xs].sort((a, b) => a - b);
+      const ref = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+      expect(median(xs)).toBe(ref);
+    }
+  });
+});
+
+describe('medianAbsoluteDeviation (unscaled)', () => {
+  it('hand-worked', () => {
+    // [1, 2, 3, 4, 10]: median 3, |x − 3| = [2, 1, 0, 1, 7] → sorted [0, 1, 1, 2, 7] → MAD = 1 (no 1.4826).
+    expect(medianAbsoluteDeviation([1, 2, 3, 4, 10])).toBe(1);
+    // [1, 1, 1]: MAD 0.
+    expect(medianAbsoluteDeviation([1, 1, 1])).toBe(0);
+    // [0, 4]: median 2, deviations [2, 2] → 2.
+    expect(medianAbsoluteDeviation([0, 4])).toBe(2);
+    expect(medianAbsoluteDeviation([1, Number.NaN])).toBeNaN();
   });
 });

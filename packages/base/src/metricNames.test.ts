@@ -69,6 +69,70 @@ describe('metric names', () => {
     ]);
   });
 
+  it('builds the extra diagnostics keys rl-ppo writes, with the timing keys among them', () => {
+    expect([
+      names.LOSSES_OLD_APPROX_KL,
+      names.LOSSES_KL_TERM,
+      names.LOSSES_TOTAL,
+      names.CHARTS_ROLLOUT_S,
+      names.CHARTS_UPDATE_S,
+      names.CHARTS_MINIBATCH_UPDATES,
+      names.EVAL_EPISODES_PER_TASK,
+      names.GRAD_TOTAL_NORM,
+      names.GRAD_CLIP_FRACTION,
+      names.STEP_RHO_ABS_MEDIAN,
+      names.varshareKlLayer('actor.0'),
+      names.gradPpoNorm('mu'),
+      names.gradKlNorm('rho'),
+      names.gradPpoRms('theta'),
+      names.gradKlRms('prior'),
+    ]).toEqual([
+      'losses/old_approx_kl',
+      'losses/kl_term',
+      'losses/total',
+      'charts/rollout_s',
+      'charts/update_s',
+      'charts/minibatch_updates',
+      'eval/episodes_per_task',
+      'grad/total_norm',
+      'grad/clip_fraction',
+      'step/rho_abs_median',
+      'varshare/kl_layer/actor.0',
+      'grad/ppo_norm/mu',
+      'grad/kl_norm/rho',
+      'grad/ppo_rms/theta',
+      'grad/kl_rms/prior',
+    ]);
+    expect(names.TIMING_KEYS).toEqual(['wall_s', 'charts/SPS', 'charts/rollout_s', 'charts/update_s']);
+  });
+
+  it('every qualified key builder splits back into its base constant and qualifier', () => {
+    const built: Array<[string, string]> = [
+      [names.trainReturnTask('reach'), names.TRAIN_RETURN],
+      [names.trainSuccessTask('reach'), names.TRAIN_SUCCESS],
+      [names.evalReturnTask('reach'), names.EVAL_RETURN],
+      [names.evalSuccessTask('reach'), names.EVAL_SUCCESS],
+      [names.varshareKlTask('reach'), names.VARSHARE_KL],
+      [names.varshareMuAbsMedianTask('reach'), names.VARSHARE_MU_ABS_MEDIAN],
+      [names.varshareSigmaMedianTask('reach'), names.VARSHARE_SIGMA_MEDIAN],
+      [names.varshareSigmaMeanTask('reach'), names.VARSHARE_SIGMA_MEAN],
+      [names.varshareLogSigmaMeanTask('reach'), names.VARSHARE_LOG_SIGMA_MEAN],
+      [names.varshareRatioRLayer('reach'), names.VARSHARE_RATIO_R],
+      [names.priorSigmaTask('reach'), names.PRIOR_SIGMA],
+      [names.priorLogSigmaLayer('reach'), names.PRIOR_LOG_SIGMA],
+      [names.priorDeltaTask('reach'), names.PRIOR_DELTA],
+      [names.priorDeltaEmaTask('reach'), names.PRIOR_DELTA_EMA],
+      [names.priorZTask('reach'), names.PRIOR_Z],
+      [names.gradPpoNorm('mu'), names.GRAD_PPO_NORM],
+      [names.gradKlNorm('mu'), names.GRAD_KL_NORM],
+      [names.gradPpoRms('mu'), names.GRAD_PPO_RMS],
+      [names.gradKlRms('mu'), names.GRAD_KL_RMS],
+    ];
+    for (const [key, base] of built) expect(splitMetricKey(key), key).toMatchObject({ base, qualifier: key.slice(base.length + 1) });
+    expect(new Set(built.map(([, base]) => base))).toEqual(new Set(names.QUALIFIED_PREFIXES));
+    expect(splitMetricKey(names.varshareKlLayer('actor.0'))).toMatchObject({ base: 'varshare/kl_layer/actor.0', qualifier: undefined });
+  });
+
   it('classifies keys into families', () => {
     expect(metricFamily('update')).toBe('run');
     expect(metricFamily('env_steps')).toBe('run');

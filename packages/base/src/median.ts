@@ -1,13 +1,17 @@
-/**
- * Median of the values (mean of the two middle values for even counts); O(n). NaN for an empty
- * input. Large float32 arrays (≥ 2¹⁷ entries: the posterior diagnostics' σ and |μ| of 400-wide
- * networks, millions per update) are selected by radix on their bit patterns, two passes over
- * 16-bit digits without copying or reordering the input (NaN if they hold a NaN); other inputs by
- * quickselect on a copy (float32 input in float32: the same values).
- */
 /** Smallest float32 input selected by radix (below it, quickselect is faster). */
 const RADIX_MIN = 1 << 17;
 
+/**
+ * Median of the values: the middle value, the mean (a + b)/2 of the two middle values for even
+ * counts; O(n), does not modify `values`. The one median of the project: the posterior diagnostics
+ * (core), R_raw, and exp4's c = median_m Δ̄_m (controllers). NaN for an empty input or any NaN (the
+ * median of data holding NaN is undefined; it must not be sorted away). Large float32 arrays
+ * (≥ 2¹⁷ entries: the posterior diagnostics' σ and |μ| of 400-wide networks, millions per update)
+ * are selected by radix on their bit patterns, two passes over 16-bit digits without copying or
+ * reordering the input; other inputs by quickselect on a copy (float32 input in float32: the same
+ * values).
+ * @param values numbers, shape [n]
+ */
 export function median(values: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) return Number.NaN;
@@ -15,6 +19,8 @@ export function median(values: ArrayLike<number>): number {
   if (values instanceof Float32Array && n >= RADIX_MIN) return radixMedian(values);
   // float32 input is selected in a float32 copy (a plain memory copy; the same values).
   const a = values instanceof Float32Array ? values.slice() : Float64Array.from(values as ArrayLike<number>);
+  // Quickselect's comparisons are all false for NaN, which would leave an arbitrary order.
+  for (let i = 0; i < n; i++) if (Number.isNaN(a[i] as number)) return Number.NaN;
   const hi = select(a, n >> 1);
   if (n % 2 === 1) return hi;
   // The lower middle is the maximum of the left part after selection.
@@ -102,4 +108,17 @@ function select(a: Float32Array | Float64Array, k: number): number {
     else return a[k] as number;
   }
   return a[k] as number;
+}
+
+/**
+ * Median absolute deviation from the median, UNSCALED: MAD = median_i |x_i − median(x)|.
+ * The spec's exp4 writes "MAD"; no 1.4826 normal-consistency factor is applied (with it, z_m and
+ * therefore σ_prior,m for a given κ would change by that factor). NaN for an empty input or any NaN.
+ * @param values numbers, shape [n]
+ */
+export function medianAbsoluteDeviation(values: ArrayLike<number>): number {
+  const c = median(values);
+  const dev = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) dev[i] = Math.abs((values[i] as number) - c);
+  return median(dev);
 }

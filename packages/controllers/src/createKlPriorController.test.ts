@@ -104,6 +104,13 @@ describe('createKlPriorController: log keys per variant', () => {
 });
 
 describe('createKlPriorController: values and timing', () => {
+  it('measures R_raw with exp3\'s configured ε (noiseToWeightRatio), and the default ε elsewhere', () => {
+    const exp3 = createKlPriorController(parseControllerConfig({ beta: { kind: 'ratio', eps: 0.5 } }), opts);
+    expect(exp3.noiseToWeightRatio(0.1, 0.5)).toBe(0.1); // 0.1 / (0.5 + 0.5)
+    const base = createKlPriorController(resolveVariant('baseline').config, opts);
+    expect(base.noiseToWeightRatio(0.1, 0.5)).toBe(0.1 / (0.5 + 1e-8));
+  });
+
   it('baseline and exp1 use fixed β1 = 0.01 and their global σ_prior', () => {
     for (const [name, sigma] of [['baseline', 1], ['exp1-fixed-prior', 0.01]] as const) {
       const c = createKlPriorController(resolveVariant(name).config, opts);

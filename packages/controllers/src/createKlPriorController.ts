@@ -20,6 +20,7 @@ import {
   type PriorSourceState,
 } from './controllerState';
 import { initLossGapPriorState, isLossGapMetaUpdate, lossGapPriorSigma } from './lossGapPriorSigma';
+import { noiseToWeightRatio } from './noiseToWeightRatio';
 import { initRatioControllerState, ratioControllerUpdate } from './ratioControllerUpdate';
 
 /** Signals measured after PPO update `update`; each source takes what it needs and ignores the rest. */
@@ -64,6 +65,11 @@ export interface KlPriorController {
   restore(raw: unknown): ControllerState;
   /** True when exp4's meta-update runs after update `update`, i.e. the trainer must pass lShared/lAdapt. */
   wantsLossGap(state: ControllerState, update: number): boolean;
+  /**
+   * R_raw = median σ / (median |θ| + ε) from the two medians the trainer measures (`noiseToWeightRatio`),
+   * with exp3's configured ε (the default 1e-8 for other variants): the signal `afterUpdate` takes as `rRaw`.
+   */
+  noiseToWeightRatio(sigmaMedian: number, thetaAbsMedian: number): number;
   /**
    * β and σ_prior for update `update` (must equal `state.nextUpdate`). Does not change the state.
    * σ_prior is `@varshare/base`'s `SigmaPriorSpec`, which core's `SigmaPrior.fromSpec`/`applySpec` take.
@@ -247,7 +253,11 @@ export function createKlPriorController(
     return out;
   }
 
-  return { config, init, restore, wantsLossGap, beforeUpdate, afterUpdate, logs };
+  function ratio(sigmaMedian: number, thetaAbsMedian: number): number {
+    return noiseToWeightRatio(sigmaMedian, thetaAbsMedian, betaCfg.kind === 'ratio' ? betaCfg.eps : undefined);
+  }
+
+  return { config, init, restore, wantsLossGap, noiseToWeightRatio: ratio, beforeUpdate, afterUpdate, logs };
 }
 
 function checkNames(names: readonly string[], what: string): void {

@@ -1,4 +1,5 @@
-import { instantiateKernel, median, tf, type NamedArrays, type WasmMemory } from '@varshare/core';
+import { median } from '@varshare/base';
+import { instantiateKernel, tf, type NamedArrays, type WasmMemory } from '@varshare/core';
 import { adamWasmBase64 } from './kernels/adamWasm';
 
 interface AdamExports {

@@ -1,5 +1,5 @@
+import type { SigmaPriorSpec } from '@varshare/base';
 import { SigmaPrior, VarShareMLP, tf, type NamedArrays, type NetworkConfig, type ResidualSpec } from '@varshare/core';
-import type { SigmaPriorSpec } from '@varshare/controllers';
 
 /** What the agent acts on. */
 export type ActionSpec = { readonly kind: 'discrete'; readonly n: number } | { readonly kind: 'continuous'; readonly dim: number };
@@ -53,13 +53,9 @@ export class MultiTaskAgent {
     this.logStd = action.kind === 'continuous' ? tf.variable(tf.zeros([numTasks, action.dim]), true, `actor_logstd/${nextAgentId()}`) : null;
     this.numTasks = numTasks;
     this.action = action;
+    // The agent names its layers: a learned prior gets one variable per layer it actually has.
     const sp = options.sigmaPrior;
-    this.sigmaPrior =
-      sp.kind === 'global'
-        ? SigmaPrior.global(sp.value)
-        : sp.kind === 'per-task'
-          ? SigmaPrior.perTask(sp.values)
-          : SigmaPrior.learnedPerLayer(this.layerNames(), sp.init, sp.detachSigma);
+    this.sigmaPrior = SigmaPrior.fromSpec(sp.kind === 'learned-per-layer' ? { ...sp, layerNames: this.layerNames() } : sp);
   }
 
   /** Names of all VarShare layers (actor then critic), e.g. `actor.0 … critic.2`. */
@@ -110,7 +106,7 @@ export class MultiTaskAgent {
         const saved = state[name];
         if (!saved) throw new Error(`agent state has no '${name}'`);
         if (saved.shape.join(',') !== v.shape.join(',')) throw new Error(`agent state '${name}' has shape [${saved.shape}], expected [${v.shape}]`);
-        v.assign(tf.tensor(saved.data, v.shape));
+        tf.tidy(() => v.assign(tf.tensor(saved.data, v.shape)));
       }
     }
   }

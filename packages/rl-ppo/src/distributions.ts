@@ -1,4 +1,5 @@
-import { tf, type Rng } from '@varshare/core';
+import type { Rng } from '@varshare/base';
+import { tf } from '@varshare/core';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

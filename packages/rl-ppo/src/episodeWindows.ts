@@ -1,4 +1,4 @@
-import * as M from '@varshare/metrics';
+import * as M from '@varshare/base';
 
 /** Finished episodes kept per task for the `train/*` metrics. */
 export const EPISODE_WINDOW = 10;

@@ -1,6 +1,7 @@
-import { Rng, deriveSeed, type WeightModesConfig } from '@varshare/core';
+import { Rng, deriveSeed } from '@varshare/base';
+import type { WeightModesConfig } from '@varshare/core';
 import { createSuite, type SuiteOptionsInput } from '@varshare/envs';
-import * as M from '@varshare/metrics';
+import * as M from '@varshare/base';
 import type { MultiTaskAgent } from './agent';
 import type { EvalConfig } from './config';
 import { actingForward, actingSnapshots, selectActions, weightOptions, type PolicyActions } from './policy';
@@ -88,6 +89,6 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
   });
   out[M.EVAL_RETURN_MEAN] = taskRet.reduce((a, b) => a + b, 0) / taskRet.length;
   out[M.EVAL_SUCCESS_RATE] = taskSuc.reduce((a, b) => a + b, 0) / taskSuc.length;
-  out['eval/episodes_per_task'] = e.episodes;
+  out[M.EVAL_EPISODES_PER_TASK] = e.episodes;
   return out;
 }

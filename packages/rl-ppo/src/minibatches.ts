@@ -1,4 +1,4 @@
-import type { Rng } from '@varshare/core';
+import type { Rng } from '@varshare/base';
 import type { PpoHyperparams } from './config';
 import { groupRows } from './runningStats';
 

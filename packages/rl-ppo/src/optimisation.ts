@@ -1,5 +1,6 @@
-import { TaskRouting, deriveSeed, tensorValues, tf, type MLPApplyOptions, type Rng, type WeightModesConfig } from '@varshare/core';
-import * as M from '@varshare/metrics';
+import { deriveSeed, type Rng } from '@varshare/base';
+import { TaskRouting, tensorValues, tf, type MLPApplyOptions, type WeightModesConfig } from '@varshare/core';
+import * as M from '@varshare/base';
 import type { Adam } from './adam';
 import type { MultiTaskAgent, ParamGroup } from './agent';
 import type { OptimizerConfig, PpoHyperparams } from './config';
@@ -20,8 +21,8 @@ export interface TrainingBatch extends RolloutBatch {
 export class NonFiniteLossError extends Error {}
 
 /** Parameter groups of the KL-pressure diagnostics (`grad/{ppo,kl}_norm/<group>`). */
-export const PRESSURE_GROUPS = ['theta', 'mu', 'rho', 'prior'] as const;
-export type PressureGroup = (typeof PRESSURE_GROUPS)[number];
+export const PRESSURE_GROUPS: readonly M.GradGroup[] = ['theta', 'mu', 'rho', 'prior'];
+export type PressureGroup = M.GradGroup;
 /** Posterior parameter names are `<layer>/mu<k>` and `<layer>/rho<k>` (see MultiTaskAgent.parameterGroups). */
 export const isMu = (name: string): boolean => /\/mu\d+$/.test(name);
 export const isRho = (name: string): boolean => /\/rho\d+$/.test(name);
@@ -242,12 +243,12 @@ export function optimiseMetrics(r: OptimiseResult, explainedVar: number, sizes: 
     [M.LOSSES_VALUE_LOSS]: r.losses.value,
     [M.LOSSES_ENTROPY]: r.losses.entropy,
     [M.LOSSES_APPROX_KL]: r.losses.approxKl,
-    'losses/old_approx_kl': r.losses.oldApproxKl,
+    [M.LOSSES_OLD_APPROX_KL]: r.losses.oldApproxKl,
     [M.LOSSES_CLIPFRAC]: r.losses.clipFraction,
     [M.LOSSES_EXPLAINED_VARIANCE]: explainedVar,
-    'losses/kl_term': r.klTerm,
-    'losses/total': r.losses.total,
-    'charts/minibatch_updates': r.minibatchSteps,
+    [M.LOSSES_KL_TERM]: r.klTerm,
+    [M.LOSSES_TOTAL]: r.losses.total,
+    [M.CHARTS_MINIBATCH_UPDATES]: r.minibatchSteps,
   };
   for (const k of PRESSURE_GROUPS) {
     if (k === 'prior' && sizes.prior === 0) continue;

@@ -1,4 +1,5 @@
-import { TaskRouting, deriveSeed, tf, type MLPApplyOptions, type MLPSnapshot, type Rng, type WeightModesConfig } from '@varshare/core';
+import { deriveSeed, type Rng } from '@varshare/base';
+import { TaskRouting, tf, type MLPApplyOptions, type MLPSnapshot, type WeightModesConfig } from '@varshare/core';
 import type { ActionSpec, MultiTaskAgent } from './agent';
 import { sampleCategorical, sampleGaussian } from './distributions';
 

@@ -1,6 +1,6 @@
 import { klBreakdown, type ModelDiagnostics } from '@varshare/core';
 import { hyperpriorPenalty } from '@varshare/controllers';
-import * as M from '@varshare/metrics';
+import * as M from '@varshare/base';
 import type { MultiTaskAgent } from './agent';
 import type { LearnedPriorSettings } from './regulariser';
 
@@ -27,7 +27,7 @@ export function posteriorMetrics(agent: MultiTaskAgent, taskNames: readonly stri
     out[M.varshareRatioRLayer(layer.layer)] = layer.ratioR;
     out[M.varshareMuAbsMedianLayer(layer.layer)] = layer.muAbsMedian;
     out[M.varshareSigmaMedianLayer(layer.layer)] = layer.sigmaMedian;
-    out[`varshare/kl_layer/${layer.layer}`] = (kl.perLayer[layer.layer] ?? []).reduce((a, b) => a + b, 0);
+    out[M.varshareKlLayer(layer.layer)] = (kl.perLayer[layer.layer] ?? []).reduce((a, b) => a + b, 0);
   }
   return out;
 }

@@ -1,14 +1,13 @@
-import { Rng, deriveSeed, posteriorDiagnostics, type NamedArrays, type RngState, type SigmaPriorState } from '@varshare/core';
+import { Rng, deriveSeed, type RngState } from '@varshare/base';
+import { posteriorDiagnostics, type NamedArrays, type SigmaPriorState } from '@varshare/core';
 import {
   createKlPriorController,
-  noiseToWeightRatio,
   type ControllerState,
   type KlPriorController,
   type KlPriorControllerConfig,
-  type SigmaPriorSpec,
 } from '@varshare/controllers';
 import { createSuite, prepareSuite, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
-import * as M from '@varshare/metrics';
+import * as M from '@varshare/base';
 import { Adam } from './adam';
 import { MultiTaskAgent, type ParamGroup } from './agent';
 import type { TrainingConfig } from './config';
@@ -214,7 +213,8 @@ export class PPOTrainer {
 
     // --- controller: β and σ_prior for this update (decided from the state after update t−1)
     const { beta, sigmaPrior } = this.controller.beforeUpdate(this.controllerState, t);
-    this.applySigmaPrior(sigmaPrior);
+    // global and per-task values are set here; a learned prior's variables move by gradient only
+    this.agent.sigmaPrior.applySpec(sigmaPrior);
 
     // --- rollout
     const segmentSeed = this.rng.nextSeed();
@@ -254,10 +254,9 @@ export class PPOTrainer {
 
     // --- diagnostics and controller signals
     const diag = cfg.network.residual !== 'none' ? posteriorDiagnostics([this.agent.actor, this.agent.critic]) : null;
-    const ratioEps = this.controller.config.beta.kind === 'ratio' ? this.controller.config.beta.eps : undefined;
     this.controllerState = this.controller.afterUpdate(this.controllerState, {
       update: t,
-      ...(diag ? { rRaw: noiseToWeightRatio(diag.sigmaMedian, diag.thetaAbsMedian, ratioEps) } : {}),
+      ...(diag ? { rRaw: this.controller.noiseToWeightRatio(diag.sigmaMedian, diag.thetaAbsMedian) } : {}),
       ...(lossGap ? { lShared: lossGap.lShared, lAdapt: lossGap.lAdapt } : {}),
     });
     this.update += 1;
@@ -271,8 +270,8 @@ export class PPOTrainer {
     Object.assign(metrics, optimiseMetrics(optimised, explainedVariance(returns, batch.values), this.groupSizes()));
     metrics[M.CHARTS_LEARNING_RATE] = lr;
     metrics[M.CHARTS_SPS] = this.batchSize / ((performance.now() - started) / 1000);
-    metrics['charts/rollout_s'] = rolloutSeconds;
-    metrics['charts/update_s'] = updateSeconds;
+    metrics[M.CHARTS_ROLLOUT_S] = rolloutSeconds;
+    metrics[M.CHARTS_UPDATE_S] = updateSeconds;
     if (diag) Object.assign(metrics, posteriorMetrics(this.agent, this.taskNames, diag));
     Object.assign(metrics, this.controller.logs(this.controllerState, t));
     Object.assign(metrics, learnedPriorMetrics(this.agent, this.learnedPrior));
@@ -281,12 +280,6 @@ export class PPOTrainer {
     const evaluate = this.update % cfg.eval.interval === 0 || this.done;
     const evalRow = evaluate ? this.evaluate() : null;
     return { metrics, eval: evalRow };
-  }
-
-  private applySigmaPrior(spec: SigmaPriorSpec): void {
-    if (spec.kind === 'global') this.agent.sigmaPrior.setGlobal(spec.value);
-    else if (spec.kind === 'per-task') this.agent.sigmaPrior.setPerTask(spec.values);
-    // learned: the variables live in the agent and move by gradient only.
   }
 
   /** The divisor of KL_total in the loss (`kl.normalisation`). */

@@ -1,4 +1,5 @@
-import type { Rng, WeightModesConfig } from '@varshare/core';
+import type { Rng } from '@varshare/base';
+import type { WeightModesConfig } from '@varshare/core';
 import type { VectorEnv } from '@varshare/envs';
 import type { MultiTaskAgent } from './agent';
 import type { EpisodeWindows } from './episodeWindows';

@@ -67,4 +67,14 @@ describe('SigmaPrior from the shared σ_prior spec', () => {
     expect(() => p.applySpec({ kind: 'per-task', values: [0.1] })).toThrow(/expected 2 per-task values/);
     expect(() => SigmaPrior.fromSpec({ kind: 'global', value: 0 })).toThrow(/finite number > 0/);
   });
+
+  it('a learned prior leaves no tensor behind: create, save, restore, dispose', () => {
+    const before = tf.memory().numTensors;
+    const l = SigmaPrior.fromSpec(learnedSpec);
+    const state = l.getState();
+    l.setState(state);
+    l.setState(state);
+    l.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -66,7 +66,8 @@ export class SigmaPrior {
     assertPositive(init, 'sigmaPrior.init');
     const vars = new Map<string, tf.Variable>();
     for (const name of layerNames) {
-      vars.set(name, tf.variable(tf.scalar(Math.log(init)), true, `log_sigma_prior/${name}/${uniqueId()}`));
+      // tidy frees the initial scalar; the variable keeps its own reference to the data
+      vars.set(name, tf.tidy(() => tf.variable(tf.scalar(Math.log(init)), true, `log_sigma_prior/${name}/${uniqueId()}`)));
     }
     return new SigmaPrior({ kind: 'learned-per-layer', vars, detachSigma });
   }
@@ -173,7 +174,7 @@ export class SigmaPrior {
       for (const [name, v] of s.vars) {
         const value = saved.logSigma[name];
         if (value === undefined) throw new Error(`sigmaPrior: state has no layer '${name}'`);
-        v.assign(tf.scalar(value));
+        tf.tidy(() => v.assign(tf.scalar(value)));
       }
     }
   }

@@ -41,5 +41,9 @@ export type { GradGroup, MetricFamily, MetricKeyParts } from './metricNames';
 // σ_prior of an update
 export type { GlobalSigmaPrior, LearnedPerLayerSigmaPrior, PerTaskSigmaPrior, SigmaPriorKind, SigmaPriorSpec } from './sigmaPriorSpec';
 
+// Worker threads with a synchronous request/reply channel
+export { WorkerError, WorkerLink, serveRequests, siblingModule, workerInput } from './threads';
+export type { Reply } from './threads';
+
 // Spec defaults shared across packages
 export { DEFAULT_BASELINE_SIGMA_PRIOR, DEFAULT_R_BAND, DEFAULT_RATIO_K } from './specDefaults';

@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { WorkerError, WorkerLink } from './threads';
+
+const links: WorkerLink[] = [];
+afterAll(async () => {
+  await Promise.all(links.map((l) => l.close()));
+});
+
+describe('WorkerLink', () => {
+  it('answers requests synchronously, in order, with the data it was started with', () => {
+    const link = new WorkerLink(new URL('./threads.fixture.ts', import.meta.url), { offset: 100 });
+    links.push(link);
+    expect(link.request({ op: 'add', x: 1 })).toBe(101);
+    expect(link.request({ op: 'later' })).toBe('later');
+    // post, work here, then wait: the two threads overlap
+    link.post({ op: 'add', x: 5 });
+    let local = 0;
+    for (let i = 0; i < 1000; i++) local += i;
+    expect(link.wait<number>() + local).toBe(105 + 499500);
+    expect(Array.from(link.request<Float64Array>({ op: 'double', data: Float64Array.of(1, 2.5) }))).toEqual([2, 5]);
+  });
+
+  it("re-throws the worker's error in the caller and keeps serving", () => {
+    const link = new WorkerLink(new URL('./threads.fixture.ts', import.meta.url), { offset: 0 });
+    links.push(link);
+    expect(() => link.request({ op: 'fail' })).toThrow(WorkerError);
+    expect(() => link.request({ op: 'fail' })).toThrow(/asked to fail/);
+    expect(link.request({ op: 'add', x: 2 })).toBe(2);
+    expect(() => link.wait()).toThrow(/no request is pending/);
+    link.post({ op: 'add', x: 1 });
+    expect(() => link.post({ op: 'add', x: 1 })).toThrow(/already pending/);
+    expect(link.wait()).toBe(1);
+  });
+
+  it('reports a worker that cannot start instead of blocking', () => {
+    const link = new WorkerLink(new URL('./no-such-module.ts', import.meta.url));
+    links.push(link);
+    expect(() => link.request({ op: 'add', x: 1 })).toThrow(/worker failed to start/);
+  });
+});

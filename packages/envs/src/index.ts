@@ -35,7 +35,8 @@ export { GymBridgeVectorEnv, GYM_SERVER_SCRIPT } from './gymBridge';
 export type { GymBridgeOptions } from './gymBridge';
 export type { EpisodeRecord, VectorResetResult, VectorStepResult, MultiTaskVectorEnvOptions } from './multiTaskVectorEnv';
 
-export { createSuite, createTaskEnv, listSuites, prepareSuite, registerSuite, suiteNames, suiteTaskNames } from './registry';
+export { createSuite, createSuiteRows, createTaskEnv, listSuites, prepareSuite, registerSuite, suiteIsShardable, suiteNames, suiteTaskNames } from './registry';
+export { ShardedVectorEnv, shardRanges } from './shardedVectorEnv';
 export type { SuiteFactory, SuiteSummary } from './registry';
 
 export { checkEnv, EnvCheckError } from './checkEnv';

@@ -24,6 +24,14 @@ export interface MultiTaskVectorEnvOptions {
   readonly rowsPerTask?: number;
   /** Defaults to `'round-robin'`. */
   readonly taskSampling?: TaskSampling;
+  /**
+   * Only rows `start … start + count − 1` of the full `numTasks × rowsPerTask` layout (a shard of a
+   * vector env stepped by several threads): every row keeps its global index for its task, its
+   * seeds and its task stream, so the shards together equal the whole env row for row. `numRows`,
+   * the buffers, actions, `EpisodeRecord.row` and the state's `rows` are local to the shard.
+   * Defaults to all rows.
+   */
+  readonly rows?: { readonly start: number; readonly count: number };
 }
 
 const STATE_KIND = 'MultiTaskVectorEnv';
@@ -53,6 +61,8 @@ export class MultiTaskVectorEnv implements VectorEnv {
   private seedValue: number;
   private started = false;
   private readonly buffers: VectorBuffers;
+  /** Global index of local row 0 (0 unless the env is a shard). */
+  private readonly rowStart: number;
 
   /**
    * @param createEnv makes the env of one row, initially running `taskIndex` (it must be able to
@@ -68,11 +78,23 @@ export class MultiTaskVectorEnv implements VectorEnv {
     if (taskSampling !== 'round-robin' && taskSampling !== 'uniform') {
       throw new RangeError(`MultiTaskVectorEnv: taskSampling must be 'round-robin' or 'uniform', got ${String(taskSampling)}`);
     }
-    const first = createEnv(0, 0);
-    Object.assign(this, vectorEnvShape('MultiTaskVectorEnv', first.taskNames, rowsPerTask, taskSampling, first.observationSpace, first.actionSpace));
+    const start = options.rows?.start ?? 0;
+    let first = createEnv(0, start);
+    // A shard's first row may run another task: build it for that task, as the full env would.
+    if (start % first.numTasks !== 0) {
+      first.close();
+      first = createEnv(start % first.numTasks, start);
+    }
+    const shape = vectorEnvShape('MultiTaskVectorEnv', first.taskNames, rowsPerTask, taskSampling, first.observationSpace, first.actionSpace);
+    const count = options.rows?.count ?? shape.numRows;
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > shape.numRows) {
+      throw new RangeError(`MultiTaskVectorEnv: rows ${start} … ${start + count - 1} are not within the ${shape.numRows} rows`);
+    }
+    Object.assign(this, shape, { numRows: count });
+    this.rowStart = start;
     const envs: TaskEnv[] = [first];
     for (let r = 1; r < this.numRows; r++) {
-      const env = createEnv(this.initialTask(r), r);
+      const env = createEnv(this.initialTask(r), start + r);
       if (env.numTasks !== this.numTasks || env.observationSize !== this.observationSize || env.actionSize !== this.actionSize || env.id !== first.id) {
         throw new TypeError(`MultiTaskVectorEnv: row ${r} env (${env.id}) does not match row 0 env (${first.id})`);
       }
@@ -113,9 +135,9 @@ export class MultiTaskVectorEnv implements VectorEnv {
     for (let r = 0; r < this.numRows; r++) {
       const env = this.envAt(r);
       const taskRng = this.taskRngs[r] as Rng;
-      taskRng.reseed(foldEnvSeed(deriveEnvSeed(taskSeedRoot, r)));
+      taskRng.reseed(foldEnvSeed(deriveEnvSeed(taskSeedRoot, this.rowStart + r)));
       env.setTask(this.taskSampling === 'uniform' ? taskRng.nextIntUnbiased(this.numTasks) : this.initialTask(r));
-      env.resetInto(buffers.observations, r * this.observationSize, deriveEnvSeed(envSeedRoot, r));
+      env.resetInto(buffers.observations, r * this.observationSize, deriveEnvSeed(envSeedRoot, this.rowStart + r));
       buffers.taskIds[r] = env.taskIndex;
       buffers.startEpisode(r);
     }
@@ -210,7 +232,8 @@ export class MultiTaskVectorEnv implements VectorEnv {
     this.started = false;
   }
 
+  /** Task of local row `row` under round-robin: its global index mod numTasks. */
   private initialTask(row: number): number {
-    return row % this.numTasks;
+    return (this.rowStart + row) % this.numTasks;
   }
 }

@@ -119,12 +119,33 @@ export function createSuite(name: string, options: SuiteOptionsInput = {}): Vect
   const factory = resolve(name);
   const parsed = SuiteOptionsSchema.parse(options);
   if (factory.createVectorEnv !== undefined) return factory.createVectorEnv(parsed, name);
+  return createSuiteRows(name, options, null);
+}
+
+/**
+ * Whether a suite's rows are in-process `TaskEnv`s, so they can be stepped by several threads
+ * (`ShardedVectorEnv`); false for suites that build their own vector env (`gym:*`).
+ */
+export function suiteIsShardable(name: string): boolean {
+  return resolve(name).createVectorEnv === undefined;
+}
+
+/**
+ * Rows `rows.start … rows.start + rows.count − 1` of a suite's vector env (all rows when null): a
+ * shard that steps exactly as those rows of {@link createSuite}'s env (see `MultiTaskVectorEnv`'s
+ * `rows` option). Shardable suites only.
+ */
+export function createSuiteRows(name: string, options: SuiteOptionsInput, rows: { readonly start: number; readonly count: number } | null): MultiTaskVectorEnv {
+  const factory = resolve(name);
+  if (factory.createVectorEnv !== undefined) throw new Error(`suite "${name}" builds its own vector env and cannot be split into row shards`);
+  const parsed = SuiteOptionsSchema.parse(options);
   const envOptions = resolveOptions(name, factory, { continuous: options.continuous, maxEpisodeSteps: options.maxEpisodeSteps, seed: parsed.seed });
   factory.actionKind(envOptions, name);
   return new MultiTaskVectorEnv((taskIndex) => factory.createEnv(taskIndex, envOptions, name), {
     seed: parsed.seed,
     rowsPerTask: parsed.rowsPerTask,
     taskSampling: parsed.taskSampling,
+    ...(rows ? { rows } : {}),
   });
 }
 

@@ -35,7 +35,7 @@ export { GymBridgeVectorEnv, GYM_SERVER_SCRIPT } from './gymBridge';
 export type { GymBridgeOptions } from './gymBridge';
 export type { EpisodeRecord, VectorResetResult, VectorStepResult, MultiTaskVectorEnvOptions } from './multiTaskVectorEnv';
 
-export { createSuite, createSuiteRows, createTaskEnv, listSuites, prepareSuite, registerSuite, suiteIsShardable, suiteNames, suiteTaskNames } from './registry';
+export { createSuite, createSuiteRows, createTaskEnv, listSuites, prepareSuite, registerSuite, suiteIsShardable, suiteNames, suiteStepsAreHeavy, suiteTaskNames } from './registry';
 export { ShardedVectorEnv, shardRanges } from './shardedVectorEnv';
 export type { SuiteFactory, SuiteSummary } from './registry';
 

@@ -34,6 +34,11 @@ export interface SuiteFactory {
   createVectorEnv?(options: SuiteOptions, suiteName: string): VectorEnv;
   /** Asynchronous set-up that must finish before `createSuite` (e.g. loading a WASM module). */
   prepare?(suiteName: string): Promise<void>;
+  /**
+   * Stepping one row costs far more than a thread round trip (~25 µs; planck and MuJoCo rows take
+   * ~0.1–0.5 ms), so stepping the rows on several threads (`ShardedVectorEnv`) pays. Defaults to false.
+   */
+  readonly heavySteps?: boolean;
 }
 
 /** One entry of {@link listSuites}. */
@@ -130,6 +135,12 @@ export function suiteIsShardable(name: string): boolean {
   return resolve(name).createVectorEnv === undefined;
 }
 
+/** Whether stepping a suite's rows on several threads pays (a shardable suite with `heavySteps`). */
+export function suiteStepsAreHeavy(name: string): boolean {
+  const f = resolve(name);
+  return f.createVectorEnv === undefined && f.heavySteps === true;
+}
+
 /**
  * Rows `rows.start … rows.start + rows.count − 1` of a suite's vector env (all rows when null): a
  * shard that steps exactly as those rows of {@link createSuite}'s env (see `MultiTaskVectorEnv`'s
@@ -192,6 +203,7 @@ function lunarLanderFactory(fixed: boolean | undefined): SuiteFactory {
   return {
     description: `Box2D (planck) lunar lander, 10 tasks varying gravity, wind/turbulence, engine power and pad position; ${variant}; success = at rest on the pad`,
     ...(fixed !== undefined ? { fixedOptions: { continuous: fixed } } : {}),
+    heavySteps: true,
     taskNames: () => LUNARLANDER_TASKS.map((t) => t.name),
     actionKind: (options) => (options.continuous ? 'continuous' : 'discrete'),
     createEnv: (taskIndex, options) =>
@@ -208,6 +220,7 @@ const armMt10Factory: SuiteFactory = {
   description: 'MuJoCo arm with a 2-finger gripper, 10 Meta-World-MT10-like manipulation tasks; 39-d observation, 4-d action in [-1, 1]; 500 steps; success = distance to goal under a per-task threshold (needs `await prepareSuite("arm-mt10")`)',
   taskNames: () => ARM_MT10_TASKS,
   actionKind: () => 'continuous',
+  heavySteps: true,
   createEnv: (taskIndex, options) =>
     new ArmMt10Env({ taskIndex, seed: options.seed, ...(options.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: options.maxEpisodeSteps } : {}) }),
   prepare: async () => {

@@ -1,6 +1,6 @@
 import { Rng, deriveSeed } from '@varshare/base';
 import type { WeightModesConfig } from '@varshare/core';
-import { createSuite, type SuiteOptionsInput } from '@varshare/envs';
+import { createSuite, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
 import * as M from '@varshare/base';
 import type { MultiTaskAgent } from './agent';
 import type { EvalConfig } from './config';
@@ -21,6 +21,11 @@ export interface EvaluationContext {
   /** The run seed. */
   readonly seed: number;
   readonly taskNames: readonly string[];
+  /**
+   * A vector env of the suite with `eval.episodes` rows per task, kept across evaluations and reset
+   * with each evaluation's seed (equal to a fresh env seeded so). Null: a fresh env per evaluation.
+   */
+  readonly env: VectorEnv | null;
 }
 
 /**
@@ -32,7 +37,8 @@ export interface EvaluationContext {
  */
 export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Record<string, number> {
   const e = ctx.eval;
-  const env = createSuite(ctx.suite, { ...ctx.suiteOptions, seed: deriveSeed(deriveSeed(ctx.seed, 13), evalIndex), rowsPerTask: e.episodes });
+  const envSeed = deriveSeed(deriveSeed(ctx.seed, 13), evalIndex);
+  const env = ctx.env ?? createSuite(ctx.suite, { ...ctx.suiteOptions, seed: envSeed, rowsPerTask: e.episodes });
   const evalRng = new Rng(deriveSeed(deriveSeed(ctx.seed, 14), evalIndex));
   const mode = ctx.weights.eval;
   const opts = weightOptions(ctx.weights, mode, evalRng.nextSeed());
@@ -44,7 +50,7 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
   const rowTask = new Int32Array(rows);
   let remaining = rows;
   try {
-    let { observations, taskIds } = env.reset();
+    let { observations, taskIds } = env.reset({ seed: envSeed });
     const savedRng = ctx.rng.getState();
     while (remaining > 0) {
       const obsN = ctx.obsNorm.normalize(observations, taskIds, false);
@@ -67,7 +73,7 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
     ctx.rng.setState(savedRng);
   } finally {
     snaps?.forEach((s) => s.dispose());
-    env.close();
+    if (!ctx.env) env.close();
   }
   const out: Record<string, number> = {};
   const taskRet: number[] = [];

@@ -6,7 +6,7 @@ import {
   type KlPriorController,
   type KlPriorControllerConfig,
 } from '@varshare/controllers';
-import { createSuite, prepareSuite, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
+import { ShardedVectorEnv, createSuite, prepareSuite, suiteIsShardable, suiteStepsAreHeavy, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
 import * as M from '@varshare/base';
 import { Adam } from './adam';
 import { MultiTaskAgent, type ParamGroup } from './agent';
@@ -39,6 +39,18 @@ export interface PPOTrainerOptions {
   readonly seed: number;
   /** Total env steps of the run; T = floor(totalSteps / (numEnvs × numSteps)) PPO updates. */
   readonly totalSteps: number;
+  /**
+   * Threads of this run, the calling one included (only {@link PPOTrainer.create} starts threads).
+   * Above 1, suites whose env steps are heavy (planck, MuJoCo) step their training and evaluation
+   * rows on that many threads — with the same numbers as one thread. Defaults to 1.
+   */
+  readonly threads?: number;
+}
+
+/** Vector envs built before the trainer (by {@link PPOTrainer.create}, e.g. stepped on several threads). */
+interface PrebuiltEnvs {
+  readonly train: VectorEnv;
+  readonly eval: VectorEnv;
 }
 
 /** One row of `metrics.jsonl` (and optionally `eval.jsonl`) per PPO update. */
@@ -109,17 +121,20 @@ export class PPOTrainer {
   private readonly learnedPrior: LearnedPriorSettings | null;
   private readonly episodes: EpisodeWindows;
   private readonly cursor: EnvCursor;
+  /** The evaluation env, kept across evaluations (in-process suites); built at the first evaluation. */
+  private evalEnv: VectorEnv | null;
   private controllerState: ControllerState;
   private update = 0;
   private envSteps = 0;
   private evalCount = 0;
 
-  constructor(options: PPOTrainerOptions) {
+  constructor(options: PPOTrainerOptions, prebuilt?: PrebuiltEnvs) {
     const { config, seed } = options;
     this.options = options;
     this.config = config;
     this.rng = new Rng(deriveSeed(seed, 11));
-    this.env = createSuite(options.suite, { ...options.suiteOptions, seed: deriveSeed(seed, 12), rowsPerTask: config.envsPerTask });
+    this.env = prebuilt?.train ?? createSuite(options.suite, { ...options.suiteOptions, ...trainEnvOptions(options) });
+    this.evalEnv = prebuilt?.eval ?? null;
     this.taskNames = this.env.taskNames;
     this.numEnvs = this.env.numRows;
     const numTasks = this.env.numTasks;
@@ -163,9 +178,22 @@ export class PPOTrainer {
     this.episodes = new EpisodeWindows(this.taskNames);
   }
 
-  /** Prepares the suite (e.g. loads MuJoCo for arm-mt10), then constructs the trainer. */
+  /**
+   * Prepares the suite (e.g. loads MuJoCo for arm-mt10), starts the threads of `options.threads`
+   * (heavy suites step their env rows on them), then constructs the trainer.
+   */
   static async create(options: PPOTrainerOptions): Promise<PPOTrainer> {
     await prepareSuite(options.suite);
+    const threads = options.threads ?? 1;
+    if (threads > 1 && suiteStepsAreHeavy(options.suite)) {
+      const suiteOptions = options.suiteOptions ?? {};
+      const train = await ShardedVectorEnv.create(options.suite, { ...suiteOptions, ...trainEnvOptions(options) }, threads);
+      const evalEnv = await ShardedVectorEnv.create(options.suite, { ...suiteOptions, ...evalEnvOptions(options) }, threads).catch((err: unknown) => {
+        train.close();
+        throw err;
+      });
+      return new PPOTrainer(options, { train, eval: evalEnv });
+    }
     return new PPOTrainer(options);
   }
 
@@ -309,8 +337,10 @@ export class PPOTrainer {
   /** Deterministic evaluation (see `evaluatePolicy`); the next evaluation index. */
   evaluate(): Record<string, number> {
     this.evalCount += 1;
+    // In-process suites keep one evaluation env and reset it with each evaluation's seed.
+    if (!this.evalEnv && suiteIsShardable(this.options.suite)) this.evalEnv = createSuite(this.options.suite, { ...this.options.suiteOptions, ...evalEnvOptions(this.options) });
     const row = evaluatePolicy(
-      { agent: this.agent, actions: this.actions, obsNorm: this.obsNorm, rng: this.rng, weights: this.config.weights, eval: this.config.eval, suite: this.options.suite, suiteOptions: this.options.suiteOptions ?? {}, seed: this.options.seed, taskNames: this.taskNames },
+      { agent: this.agent, actions: this.actions, obsNorm: this.obsNorm, rng: this.rng, weights: this.config.weights, eval: this.config.eval, suite: this.options.suite, suiteOptions: this.options.suiteOptions ?? {}, seed: this.options.seed, taskNames: this.taskNames, env: this.evalEnv },
       this.evalCount,
     );
     return { [M.UPDATE]: this.update, [M.ENV_STEPS]: this.envSteps, ...row };
@@ -379,5 +409,17 @@ export class PPOTrainer {
     this.agent.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
     this.env.close();
+    this.evalEnv?.close();
+    this.evalEnv = null;
   }
+}
+
+/** The training env's seed and rows. */
+function trainEnvOptions(options: PPOTrainerOptions): { seed: number; rowsPerTask: number } {
+  return { seed: deriveSeed(options.seed, 12), rowsPerTask: options.config.envsPerTask };
+}
+
+/** The evaluation env's rows (its seed is set by each evaluation's reset). */
+function evalEnvOptions(options: PPOTrainerOptions): { seed: number; rowsPerTask: number } {
+  return { seed: 0, rowsPerTask: options.config.eval.episodes };
 }

@@ -235,6 +235,23 @@ describe('PPOTrainer', () => {
     t.dispose();
   });
 
+  it('steps a heavy suite on two threads with the same numbers as one (training and evaluation envs)', async () => {
+    const config = small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1, learningRate: 1e-3 }, eval: { interval: 1, episodes: 1 } });
+    const run = async (threads: number) => {
+      const t = await PPOTrainer.create({ config, controller: resolveVariant('exp4-loss-gap-prior').config, suite: 'lunarlander-mt', suiteOptions: { maxEpisodeSteps: 30 }, seed: 3, totalSteps: 160 * 2, threads });
+      expect('threads' in t.env ? t.env.threads : 1).toBe(threads);
+      const rows = runAll(t);
+      const state = t.getCheckpoint().json.env;
+      t.dispose();
+      return { metrics: rows.map((r) => stripTiming(r.metrics)), evals: rows.map((r) => r.eval), state };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.metrics).toEqual(one.metrics);
+    expect(two.evals).toEqual(one.evals);
+    expect(two.state).toEqual(one.state);
+  });
+
   it('builds identical networks (θ, μ, ρ, init and activation) for every variant from the same seed', () => {
     const variants = ['baseline', 'exp1-fixed-prior', 'exp2-beta-anneal', 'exp3-ratio-controller', 'exp4-loss-gap-prior', 'exp5-empirical-bayes'];
     const states = variants.map((v) => {

@@ -3,6 +3,7 @@
  * (CLI contract: shared/design/CONTRACTS.md). Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EVAL_RETURN_MEAN } from '@varshare/base';
@@ -38,6 +39,8 @@ Run 'varshare <command> --help' for a command's options.`,
   --out DIR            output root; the run directory is DIR/S/V/seed-N (default: runs)
   --config FILE        YAML or JSON config (same keys as --set)
   --set key.path=val   override one key, e.g. --set ppo.learningRate=1e-3 --set network.hiddenSizes=[64,64]
+  --threads N          threads of this run (default: all cores); heavy suites (lunarlander-mt,
+                       arm-mt10) step their env rows on them — the same numbers for any N
   --no-progress        no progress display
 
 Each flag may be given once (--set as often as needed). An existing run directory is never
@@ -45,7 +48,7 @@ overwritten: continue it with 'varshare resume RUN_DIR'.
 
 Config keys (defaults in brackets; per-suite defaults in experiments/<suite>.yaml):
 ${describeKeys()}`,
-  resume: `Usage: varshare resume RUN_DIR [--steps N] [--no-progress]
+  resume: `Usage: varshare resume RUN_DIR [--steps N] [--threads N] [--no-progress]
 
 Continues the run from RUN_DIR/checkpoints/latest.ckpt; the logs after that update are replaced.
 A run with no checkpoint yet restarts from update 0 with its config.json and seed (the same run).
@@ -53,11 +56,12 @@ config.json is validated like 'train' input, and the checkpoint must carry this 
 (config, variant, seed): a copied-in checkpoint or an edited config.json is refused, naming the keys.
   --steps N            extend (or finish early-stopped) the run to N total steps, recorded in
                        config.json meta.extensions; N is rounded up to whole PPO batches`,
-  eval: 'Usage: varshare eval RUN_DIR [--episodes N]\n\nDeterministic evaluation (posterior means) of the last checkpoint; prints JSON and writes RUN_DIR/evaluations/update-<U>-episodes-<N>.json (with the run locked).',
+  eval: 'Usage: varshare eval RUN_DIR [--episodes N] [--threads N]\n\nDeterministic evaluation (posterior means) of the last checkpoint; prints JSON and writes RUN_DIR/evaluations/update-<U>-episodes-<N>.json (with the run locked).',
   sweep: `Usage: varshare sweep --suite S --variants V1,V2,... --seeds 1,2,3 [options]
 
   --steps N, --out DIR, --config FILE, --set k=v   as for train (applied to every run)
-  --jobs J             parallel worker processes for --executor local (default: number of cores)
+  --jobs J             parallel worker processes for --executor local (default: number of cores);
+                       each run gets ⌊cores / J⌋ threads (--threads of train)
   --executor E         local | slurm (slurm writes an sbatch --array script and submits it)
   --dry-run            write the manifest (and the Slurm script) only
 
@@ -152,8 +156,14 @@ const trainFlags: Flags = {
   out: { type: 'string' },
   config: { type: 'string' },
   set: { type: 'string', multiple: true },
+  threads: { type: 'string' },
   'no-progress': { type: 'boolean' },
 };
+
+/** `--threads N`: 1 … 256; default all cores of this machine (os.availableParallelism()). */
+function parseThreads(value: string | undefined): number {
+  return parseInteger(value, 'threads', 1, 256) ?? availableParallelism();
+}
 
 /** Runs one CLI command; returns the exit code. Throws {@link UsageError} for bad input. */
 export async function main(argv: string[]): Promise<number> {
@@ -184,22 +194,22 @@ export async function main(argv: string[]): Promise<number> {
       const steps = parseInteger(v['steps'] as string | undefined, 'steps', 1);
       const { config, rounding } = resolveRunConfig({ suite, variant, seed, ...(steps !== undefined ? { steps } : {}), ...(v['config'] ? { configFile: v['config'] as string } : {}), sets: (v['set'] as string[] | undefined) ?? [] });
       const out = resolve((v['out'] as string | undefined) ?? 'runs');
-      return printOutcome(await runTraining({ mode: 'train', config, out, ...(rounding ? { rounding } : {}) }, { progress: !v['no-progress'] }));
+      return printOutcome(await runTraining({ mode: 'train', config, out, ...(rounding ? { rounding } : {}) }, { progress: !v['no-progress'], threads: parseThreads(v['threads'] as string | undefined) }));
     }
     case 'resume': {
-      const { values, positionals } = parse(rest, { 'no-progress': { type: 'boolean' }, steps: { type: 'string' } }, 1, 'resume');
+      const { values, positionals } = parse(rest, { 'no-progress': { type: 'boolean' }, steps: { type: 'string' }, threads: { type: 'string' } }, 1, 'resume');
       const dir = positionals[0];
       if (!dir) throw new UsageError('resume: RUN_DIR is required');
       const v = values as Record<string, string | boolean | undefined>;
       const steps = parseInteger(v['steps'] as string | undefined, 'steps', 1);
-      return printOutcome(await runTraining({ mode: 'resume', dir, ...(steps !== undefined ? { steps } : {}) }, { progress: !v['no-progress'] }));
+      return printOutcome(await runTraining({ mode: 'resume', dir, ...(steps !== undefined ? { steps } : {}) }, { progress: !v['no-progress'], threads: parseThreads(v['threads'] as string | undefined) }));
     }
     case 'eval': {
-      const { values, positionals } = parse(rest, { episodes: { type: 'string' } }, 1, 'eval');
+      const { values, positionals } = parse(rest, { episodes: { type: 'string' }, threads: { type: 'string' } }, 1, 'eval');
       const dir = positionals[0];
       if (!dir) throw new UsageError('eval: RUN_DIR is required');
       const episodes = parseInteger((values as Record<string, unknown>)['episodes'] as string | undefined, 'episodes', 1, 100_000);
-      const { result } = await evaluateRun(dir, episodes);
+      const { result } = await evaluateRun(dir, episodes, parseThreads((values as Record<string, unknown>)['threads'] as string | undefined));
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return 0;
     }
@@ -248,8 +258,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'sweep-task': {
       const { positionals } = parse(rest, {}, 2, 'sweep-task');
       const entry = readManifestEntry(positionals[0] ?? '', parseInteger(positionals[1], 'index') ?? -1);
-      // As a local sweep: a run that has a config.json is continued (from its config when it has no checkpoint).
-      return main(existsSync(join(entry.runDir, 'config.json')) ? ['resume', entry.runDir, '--no-progress'] : ['train', ...entry.args, '--no-progress']);
+      // As a local sweep: a run that has a config.json is continued (from its config when it has no
+      // checkpoint). One thread: the array task asks Slurm for one CPU (--cpus-per-task=1).
+      return main(existsSync(join(entry.runDir, 'config.json')) ? ['resume', entry.runDir, '--no-progress', '--threads', '1'] : ['train', ...entry.args, '--no-progress', '--threads', '1']);
     }
     default:
       throw new UsageError(`unknown command '${command}' (commands: list, train, resume, eval, sweep)`);

@@ -62,6 +62,11 @@ export interface RunTrainingOptions {
   readonly onUpdate?: (update: number) => void;
   /** One-line notices (rounded steps, restarts); stderr by default. */
   readonly note?: (line: string) => void;
+  /**
+   * Threads of this run, this one included: heavy suites (lunarlander-mt, arm-mt10) step their env
+   * rows on that many threads, with the same numbers as one. Defaults to 1.
+   */
+  readonly threads?: number;
 }
 
 /** `config.json` meta written by the trainer (CONTRACTS.md "Run directory", plus the run's identity). */
@@ -151,7 +156,7 @@ async function initBackendFor(config: ResolvedRunConfig): Promise<BackendName> {
 }
 
 /** Builds the trainer; anything it rejects is bad input (nothing has been written yet). */
-async function createTrainer(config: ResolvedRunConfig): Promise<PPOTrainer> {
+async function createTrainer(config: ResolvedRunConfig, threads: number): Promise<PPOTrainer> {
   try {
     return await PPOTrainer.create({
       config: trainingPart(config),
@@ -160,6 +165,7 @@ async function createTrainer(config: ResolvedRunConfig): Promise<PPOTrainer> {
       suiteOptions: config.env,
       seed: config.seed,
       totalSteps: config.steps,
+      threads,
     });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0] ?? '';
@@ -274,7 +280,7 @@ export async function runTraining(request: RunRequest, options: RunTrainingOptio
       const existing = `run directory ${dir} already exists`;
       if (existsSync(join(dir, 'config.json'))) throw new UsageError(`${existing} (${describeRunState(dir)}); continue it with 'varshare resume ${dir}', or use another --out`);
       backend = await initBackendFor(config);
-      trainer = await createTrainer(config);
+      trainer = await createTrainer(config, options.threads ?? 1);
       makeRunDir(dir, request.out);
       lock = takeLock(dir, 'varshare train');
       // Decided again under the lock: another process may have started this run meanwhile.
@@ -290,6 +296,7 @@ export async function runTraining(request: RunRequest, options: RunTrainingOptio
         actingMode: trainer.actingMode(),
         startTime: new Date().toISOString(),
         hostname: hostname(),
+        threads: options.threads ?? 1,
         configDigest: configDigest(config),
         ...(request.rounding ? { stepsRequested: request.rounding.requested } : {}),
       };
@@ -327,7 +334,7 @@ export async function runTraining(request: RunRequest, options: RunTrainingOptio
       const rewriteMeta = extended || meta.configDigest !== configDigest(config);
       if (rewriteMeta) meta = { ...meta, configDigest: configDigest(config) };
       backend = await initBackendFor(config);
-      trainer = await createTrainer(config);
+      trainer = await createTrainer(config, options.threads ?? 1);
       if (ckpt) restoreChecked(trainer, ckpt, ckptPath);
       if (trainer.done && readSummary(join(dir, 'summary.json'))?.status === 'completed' && !extended) {
         // Nothing to do: leave the completed run's files as they are (config.json only gains its digest).
@@ -467,7 +474,7 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
  * `eval RUN_DIR`: deterministic evaluation of the last checkpoint, with the run locked (the
  * evaluation file is written into the run directory). Returns the evaluation and the file written.
  */
-export async function evaluateRun(runDir: string, episodes: number | undefined): Promise<{ result: Record<string, number>; path: string }> {
+export async function evaluateRun(runDir: string, episodes: number | undefined, threads = 1): Promise<{ result: Record<string, number>; path: string }> {
   const dir = resolve(runDir);
   readRunConfig(dir);
   const lock = takeLock(dir, 'varshare eval');
@@ -480,7 +487,7 @@ export async function evaluateRun(runDir: string, episodes: number | undefined):
     verifyCheckpoint(ckpt, config, meta, ckptPath, join(dir, 'config.json'));
     const n = episodes ?? config.eval.episodes;
     await initBackendFor(config);
-    trainer = await createTrainer({ ...config, eval: { ...config.eval, episodes: n } });
+    trainer = await createTrainer({ ...config, eval: { ...config.eval, episodes: n } }, threads);
     restoreChecked(trainer, ckpt, ckptPath);
     const result = trainer.evaluate();
     mkdirSync(join(dir, 'evaluations'), { recursive: true });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -90,11 +90,19 @@ function lockHolderText(e: ManifestEntry): string {
 /** `--import` argument for tsx, resolved from this file so it works from any working directory. */
 export const TSX_IMPORT = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-/** Command line that runs the trainer from source (no build needed) for one manifest entry. */
-export function trainerCommand(e: ManifestEntry): { command: string; args: string[] } {
+/**
+ * Command line that runs the trainer from source (no build needed) for one manifest entry, on
+ * `threads` threads (a sweep gives each of its jobs its share of the cores: no oversubscription).
+ */
+export function trainerCommand(e: ManifestEntry, threads = 1): { command: string; args: string[] } {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
   const sub = existsSync(runFiles(e.runDir).config) ? ['resume', e.runDir] : ['train', ...e.args];
-  return { command: process.execPath, args: ['--conditions=source', '--import', TSX_IMPORT, main, ...sub, '--no-progress'] };
+  return { command: process.execPath, args: ['--conditions=source', '--import', TSX_IMPORT, main, ...sub, '--no-progress', '--threads', String(threads)] };
+}
+
+/** Threads per job when `jobs` jobs share this machine's cores: ⌊cores / jobs⌋, at least 1. */
+export function threadsPerJob(jobs: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
 }
 
 /** What `runLocal` could not finish: failed runs, and runs another process was writing. */
@@ -129,10 +137,11 @@ export async function runLocal(manifest: Manifest, jobs: number, log: (s: string
     for (const child of running) if (child.connected) child.send({ type: 'stop' });
   });
   let next = 0;
+  const threads = threadsPerJob(Math.min(jobs, pending.length));
   const worker = async () => {
     while (next < pending.length && !stopRequested()) {
       const e = pending[next++] as ManifestEntry;
-      const { command, args } = trainerCommand(e);
+      const { command, args } = trainerCommand(e, threads);
       log(`${existsSync(runFiles(e.runDir).config) ? 'resume' : 'start '} ${e.variant} seed ${e.seed}`);
       const { code, err } = await new Promise<{ code: number; err: string }>((res) => {
         const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });

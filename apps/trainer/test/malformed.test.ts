@@ -28,6 +28,8 @@ const corpus: [string, (out: string) => string[], RegExp][] = [
   ['unknown variant', (o) => ['train', '--suite', 'cartpole-mt', '--variant', 'exp9', '--seed', '1', '--out', o], /--variant: .*exp9/],
   ['seed not a number', (o) => ['train', '--suite', 'cartpole-mt', '--variant', 'baseline', '--seed', 'abc', '--out', o], /--seed: expected an integer/],
   ['steps zero', (o) => [...base(o), '--steps', '0'], /--steps: expected an integer ≥ 1/],
+  ['threads zero', (o) => [...base(o), '--threads', '0'], /--threads: expected an integer 1 … 256/],
+  ['threads not a number', (o) => [...base(o), '--threads', 'all'], /--threads: expected an integer 1 … 256/],
   ['unknown flag', (o) => [...base(o), '--bogus'], /Unknown option '--bogus'/],
   ['negative learning rate', (o) => [...base(o), '--set', 'ppo.learningRate=-1'], /ppo\.learningRate: Too small/],
   ['unknown ppo key', (o) => [...base(o), '--set', 'ppo.lr=1'], /ppo: unknown key\(s\) "lr"/],

@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const TaskSamplingSchema = z
   .enum(['round-robin', 'uniform'])
   .describe(
-    "'round-robin': row r always runs task floor(r / rowsPerTask) (N fixed copies of each task); " +
+    "'round-robin': row r always runs task r mod numTasks (tasks dealt in turn: N fixed copies of each task); " +
       "'uniform': each row redraws its task uniformly at every episode reset from its own seeded stream.",
   );
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CHARTS_SPS, EVAL_RETURN_MEAN, WALL_S, metricFamily } from '@varshare/base';
+import { CHARTS_SPS, EVAL_RETURN_MEAN, UPDATE, WALL_S, metricFamily } from '@varshare/base';
 import { initBackend, type BackendName } from '@varshare/core';
 import {
   JsonlWriter,
@@ -401,7 +401,21 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
     });
   };
   let lastCheckpoint = resumed && existsSync(ckptPath) ? trainer.completedUpdates : 0;
+  /** Appends evaluation rows (they may come from a worker thread, after later updates' metrics). */
+  const writeEvals = (rows: readonly Record<string, number>[]) => {
+    if (rows.length === 0) return;
+    writing = 'eval.jsonl';
+    for (const row of rows) {
+      evalOut.append(row);
+      lastEval = Object.fromEntries(Object.entries(row).filter(([k]) => metricFamily(k) === 'eval'));
+    }
+    evalOut.sync();
+    writing = 'TensorBoard events';
+    for (const row of rows) tb?.addScalars(row[UPDATE] as number, Object.fromEntries(Object.entries(row).filter(([k]) => metricFamily(k) === 'eval')), Date.now() / 1000);
+  };
   const checkpoint = () => {
+    // Every evaluation up to this update is on disk before the checkpoint that covers it.
+    writeEvals(trainer.flushEvaluations());
     writing = 'the checkpoint';
     saveCheckpoint(ckptPath, trainer.getCheckpoint(), stamp);
     lastCheckpoint = trainer.completedUpdates;
@@ -421,16 +435,10 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
       metrics[WALL_S] = wall();
       writing = 'metrics.jsonl';
       metricsOut.append(metrics);
-      if (evalRow) {
-        writing = 'eval.jsonl';
-        evalOut.append(evalRow);
-        lastEval = Object.fromEntries(Object.entries(evalRow).filter(([k]) => metricFamily(k) === 'eval'));
-      }
-      writing = 'metrics.jsonl';
       metricsOut.sync();
-      evalOut.sync();
+      writeEvals(evalRow ? [evalRow] : trainer.takeEvaluations());
       writing = 'TensorBoard events';
-      tb?.addScalars(trainer.completedUpdates, { ...metrics, ...(evalRow ?? {}) }, Date.now() / 1000);
+      tb?.addScalars(trainer.completedUpdates, metrics, Date.now() / 1000);
       // On disk with the rows, so the events a checkpoint covers survive a kill (resume's session start hides the rest).
       tb?.sync();
       if (trainer.completedUpdates % config.checkpoint.interval === 0 || trainer.done) checkpoint();

@@ -18,6 +18,15 @@ describe('WorkerLink', () => {
     for (let i = 0; i < 1000; i++) local += i;
     expect(link.wait<number>() + local).toBe(105 + 499500);
     expect(Array.from(link.request<Float64Array>({ op: 'double', data: Float64Array.of(1, 2.5) }))).toEqual([2, 5]);
+    // ready() polls without blocking; busy until the reply is taken
+    expect([link.busy, link.ready()]).toEqual([false, false]);
+    link.post({ op: 'later' });
+    expect(link.busy).toBe(true);
+    const deadline = Date.now() + 5000;
+    while (!link.ready() && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    expect(link.ready()).toBe(true);
+    expect(link.wait()).toBe('later');
+    expect(link.busy).toBe(false);
   });
 
   it("re-throws the worker's error in the caller and keeps serving", () => {

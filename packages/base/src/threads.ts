@@ -57,6 +57,16 @@ export class WorkerLink {
     this.port.postMessage(message, transfer as TransferListItem[]);
   }
 
+  /** Whether a request is pending (posted, its reply not taken yet). */
+  get busy(): boolean {
+    return this.pending;
+  }
+
+  /** Whether the pending request's reply has arrived, so {@link wait} returns at once. */
+  ready(): boolean {
+    return this.pending && Atomics.load(this.flag, 0) === REPLIED;
+  }
+
   /** Blocks until the pending request's reply arrives and returns it (re-throws the worker's error). */
   wait<T>(): T {
     if (!this.pending) throw new Error('WorkerLink: no request is pending');

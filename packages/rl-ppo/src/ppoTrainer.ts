@@ -1,5 +1,5 @@
 import { Rng, deriveSeed, type RngState } from '@varshare/base';
-import { posteriorDiagnostics, type NamedArrays, type SigmaPriorState } from '@varshare/core';
+import { posteriorDiagnostics, tf, type BackendName, type NamedArrays, type SigmaPriorState } from '@varshare/core';
 import {
   createKlPriorController,
   type ControllerState,
@@ -9,6 +9,7 @@ import {
 import { ShardedVectorEnv, createSuite, prepareSuite, suiteIsShardable, suiteStepsAreHeavy, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
 import * as M from '@varshare/base';
 import { Adam } from './adam';
+import { BackgroundEvaluator } from './backgroundEvaluator';
 import { MultiTaskAgent, type ParamGroup } from './agent';
 import type { TrainingConfig } from './config';
 import { EpisodeWindows, type EpisodeWindowsState } from './episodeWindows';
@@ -41,17 +42,14 @@ export interface PPOTrainerOptions {
   readonly totalSteps: number;
   /**
    * Threads of this run, the calling one included (only {@link PPOTrainer.create} starts threads).
-   * Above 1, suites whose env steps are heavy (planck, MuJoCo) step their training and evaluation
-   * rows on that many threads — with the same numbers as one thread. Defaults to 1.
+   * Above 1, evaluations run on a worker thread while training goes on ({@link takeEvaluations}),
+   * and suites whose env steps are heavy (planck, MuJoCo) step their training rows on that many
+   * threads — with the same numbers as one thread. Defaults to 1.
    */
   readonly threads?: number;
 }
 
-/** Vector envs built before the trainer (by {@link PPOTrainer.create}, e.g. stepped on several threads). */
-interface PrebuiltEnvs {
-  readonly train: VectorEnv;
-  readonly eval: VectorEnv;
-}
+
 
 /** One row of `metrics.jsonl` (and optionally `eval.jsonl`) per PPO update. */
 export interface UpdateResult {
@@ -123,18 +121,20 @@ export class PPOTrainer {
   private readonly cursor: EnvCursor;
   /** The evaluation env, kept across evaluations (in-process suites); built at the first evaluation. */
   private evalEnv: VectorEnv | null;
+  /** Evaluations on a worker thread (threads > 1), or null: evaluations run in {@link runUpdate}. */
+  private background: BackgroundEvaluator | null = null;
   private controllerState: ControllerState;
   private update = 0;
   private envSteps = 0;
   private evalCount = 0;
 
-  constructor(options: PPOTrainerOptions, prebuilt?: PrebuiltEnvs) {
+  constructor(options: PPOTrainerOptions, prebuiltEnv?: VectorEnv) {
     const { config, seed } = options;
     this.options = options;
     this.config = config;
     this.rng = new Rng(deriveSeed(seed, 11));
-    this.env = prebuilt?.train ?? createSuite(options.suite, { ...options.suiteOptions, ...trainEnvOptions(options) });
-    this.evalEnv = prebuilt?.eval ?? null;
+    this.env = prebuiltEnv ?? createSuite(options.suite, { ...options.suiteOptions, ...trainEnvOptions(options) });
+    this.evalEnv = null;
     this.taskNames = this.env.taskNames;
     this.numEnvs = this.env.numRows;
     const numTasks = this.env.numTasks;
@@ -185,16 +185,28 @@ export class PPOTrainer {
   static async create(options: PPOTrainerOptions): Promise<PPOTrainer> {
     await prepareSuite(options.suite);
     const threads = options.threads ?? 1;
-    if (threads > 1 && suiteStepsAreHeavy(options.suite)) {
-      const suiteOptions = options.suiteOptions ?? {};
-      const train = await ShardedVectorEnv.create(options.suite, { ...suiteOptions, ...trainEnvOptions(options) }, threads);
-      const evalEnv = await ShardedVectorEnv.create(options.suite, { ...suiteOptions, ...evalEnvOptions(options) }, threads).catch((err: unknown) => {
-        train.close();
+    const train = threads > 1 && suiteStepsAreHeavy(options.suite) ? await ShardedVectorEnv.create(options.suite, { ...options.suiteOptions, ...trainEnvOptions(options) }, threads) : undefined;
+    const trainer = new PPOTrainer(options, train);
+    if (threads > 1 && suiteIsShardable(options.suite)) {
+      try {
+        trainer.background = BackgroundEvaluator.start({
+          backend: tf.getBackend() as BackendName,
+          config: options.config,
+          suite: options.suite,
+          suiteOptions: options.suiteOptions ?? {},
+          seed: options.seed,
+          obsDim: trainer.obsDim,
+          numTasks: trainer.env.numTasks,
+          taskNames: trainer.taskNames,
+          actions: trainer.actions,
+          sigmaPrior: trainer.controller.beforeUpdate(trainer.controller.init(), 0).sigmaPrior,
+        });
+      } catch (err) {
+        trainer.dispose();
         throw err;
-      });
-      return new PPOTrainer(options, { train, eval: evalEnv });
+      }
     }
-    return new PPOTrainer(options);
+    return trainer;
   }
 
   /** Completed PPO updates. */
@@ -304,10 +316,29 @@ export class PPOTrainer {
     Object.assign(metrics, this.controller.logs(this.controllerState, t));
     Object.assign(metrics, learnedPriorMetrics(this.agent, this.learnedPrior));
 
-    // --- evaluate
+    // --- evaluate (on the worker thread when there is one: its row arrives through takeEvaluations)
     const evaluate = this.update % cfg.eval.interval === 0 || this.done;
-    const evalRow = evaluate ? this.evaluate() : null;
+    let evalRow: Record<string, number> | null = null;
+    if (evaluate && this.background) {
+      this.evalCount += 1;
+      this.background.submit(this.update, this.envSteps, this.evalCount, this.agent.getState(), this.obsNorm.getState(), this.rng.getState());
+    } else if (evaluate) {
+      evalRow = this.evaluate();
+    }
     return { metrics, eval: evalRow };
+  }
+
+  /**
+   * Evaluation rows finished on the worker thread since the last call, in update order (none when
+   * evaluations run in {@link runUpdate}). Does not block.
+   */
+  takeEvaluations(): Record<string, number>[] {
+    return (this.background?.poll() ?? []).map((r) => ({ [M.UPDATE]: r.update, [M.ENV_STEPS]: r.envSteps, ...r.row }));
+  }
+
+  /** Like {@link takeEvaluations}, after waiting for the running evaluation: call before a checkpoint. */
+  flushEvaluations(): Record<string, number>[] {
+    return (this.background?.flush() ?? []).map((r) => ({ [M.UPDATE]: r.update, [M.ENV_STEPS]: r.envSteps, ...r.row }));
   }
 
   /** The divisor of KL_total in the loss (`kl.normalisation`). */
@@ -346,8 +377,12 @@ export class PPOTrainer {
     return { [M.UPDATE]: this.update, [M.ENV_STEPS]: this.envSteps, ...row };
   }
 
-  /** Every bit of state at this update boundary. */
+  /**
+   * Every bit of state at this update boundary. With evaluations on a worker thread, every one
+   * submitted must have been taken ({@link flushEvaluations}) first: a checkpoint covers its rows.
+   */
   getCheckpoint(): Checkpoint {
+    if (this.background?.pending) throw new Error('PPOTrainer.getCheckpoint: an evaluation is running or its row was not taken; flushEvaluations() and write the rows first');
     const arrays: NamedArrays = {};
     for (const [k, v] of Object.entries(this.agent.getState())) arrays[`agent/${k}`] = v;
     const adamSteps = {} as Record<ParamGroup, number>;
@@ -406,6 +441,8 @@ export class PPOTrainer {
   }
 
   dispose(): void {
+    this.background?.close();
+    this.background = null;
     this.agent.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
     this.env.close();

@@ -235,21 +235,45 @@ describe('PPOTrainer', () => {
     t.dispose();
   });
 
-  it('steps a heavy suite on two threads with the same numbers as one (training and evaluation envs)', async () => {
+  it('steps a heavy suite on two threads with the same numbers as one (training envs, and evaluations on a worker)', async () => {
     const config = small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1, learningRate: 1e-3 }, eval: { interval: 1, episodes: 1 } });
     const run = async (threads: number) => {
       const t = await PPOTrainer.create({ config, controller: resolveVariant('exp4-loss-gap-prior').config, suite: 'lunarlander-mt', suiteOptions: { maxEpisodeSteps: 30 }, seed: 3, totalSteps: 160 * 2, threads });
       expect('threads' in t.env ? t.env.threads : 1).toBe(threads);
       const rows = runAll(t);
+      // one thread evaluates in runUpdate, two on a worker thread
+      const evals = [...rows.map((r) => r.eval).filter((e) => e !== null), ...t.flushEvaluations()];
       const state = t.getCheckpoint().json.env;
       t.dispose();
-      return { metrics: rows.map((r) => stripTiming(r.metrics)), evals: rows.map((r) => r.eval), state };
+      return { metrics: rows.map((r) => stripTiming(r.metrics)), evals, state };
     };
     const one = await run(1);
     const two = await run(2);
     expect(two.metrics).toEqual(one.metrics);
     expect(two.evals).toEqual(one.evals);
     expect(two.state).toEqual(one.state);
+  });
+
+  it('evaluates on a worker thread while training goes on, with the rows of an in-thread evaluation', async () => {
+    const config = small({ eval: { interval: 1, episodes: 2 } });
+    const variant = resolveVariant('exp5-empirical-bayes').config;
+    const make2 = (threads: number) => PPOTrainer.create({ config, controller: variant, suite: 'cartpole-mt', suiteOptions: { maxEpisodeSteps: 60 }, seed: 6, totalSteps: 640 * 3, threads });
+    const inThread = await make2(1);
+    const want = runAll(inThread).map((r) => r.eval);
+    inThread.dispose();
+    const bg = await make2(2);
+    const got: (Record<string, number> | null)[] = [];
+    while (!bg.done) {
+      got.push(...bg.takeEvaluations()); // rows of earlier updates, as they finish
+      const r = bg.runUpdate();
+      expect(r.eval).toBeNull(); // the row comes later, from the worker
+    }
+    // the last evaluation's row has not been taken: no checkpoint may pass it by
+    expect(() => bg.getCheckpoint()).toThrow(/flushEvaluations/);
+    got.push(...bg.flushEvaluations());
+    expect(got).toEqual(want);
+    expect(() => bg.getCheckpoint()).not.toThrow();
+    bg.dispose();
   });
 
   it('builds identical networks (θ, μ, ρ, init and activation) for every variant from the same seed', () => {

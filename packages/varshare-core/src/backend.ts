@@ -4,6 +4,10 @@ import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them
 // (TOOLCHAIN-NOTES.md). We use nothing else from tfjs-layers.
 import '@tensorflow/tfjs-layers';
+import { registerChainedOps } from './chainedOps';
+
+// Nor does tfjs-core register the chained methods (`t.add(u)`): `tf` from here has them.
+registerChainedOps();
 
 export { tf };
 

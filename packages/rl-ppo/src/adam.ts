@@ -1,4 +1,4 @@
-import { instantiateKernel, median, tf, type NamedArrays, type WasmMemory } from '@varshare/core';
+import { adamStepConstants, adamStepReference, instantiateKernel, median, tf, type AdamStepConstants, type NamedArrays, type WasmMemory } from '@varshare/core';
 import { adamWasmBase64 } from './kernels/adamWasm';
 
 interface AdamExports {
@@ -7,46 +7,9 @@ interface AdamExports {
   sumsq(g: number, n: number): number;
 }
 
-/** Per-step constants of the Adam update, rounded to float32 as PyTorch's kernels use them. */
-export interface AdamStepConstants {
-  /** 1 − β₁ */
-  readonly c1: number;
-  readonly b2: number;
-  /** 1 − β₂ */
-  readonly c2: number;
-  /** −lr/(1 − β₁ᵗ) */
-  readonly negStep: number;
-  /** √(1 − β₂ᵗ) */
-  readonly bc2sqrt: number;
-  readonly eps: number;
-  /** The global grad-norm clip factor the gradient is multiplied by first. */
-  readonly scale: number;
-}
-
-/** The float32 constants of step `t` (1-based). */
-export function adamStepConstants(lr: number, beta1: number, beta2: number, eps: number, t: number, scale: number): AdamStepConstants {
-  const f = Math.fround;
-  return { c1: f(1 - beta1), b2: f(beta2), c2: f(1 - beta2), negStep: f(-lr / (1 - beta1 ** t)), bc2sqrt: f(Math.sqrt(1 - beta2 ** t)), eps: f(eps), scale: f(scale) };
-}
-
-/**
- * The Adam update of one parameter in float32, every operation rounded (Math.fround), in PyTorch's
- * order for a float32 parameter after clip_grad_norm_: g' = g·scale; m ← m + c1·(g' − m);
- * v ← v·b2 + (c2·g')·g'; p ← p + negStep·(m / (√v/bc2sqrt + ε)). The reference semantics of the
- * wasm kernel (`kernels/adam.wat`), which is bit-identical; {@link Adam} uses the kernel when
- * WebAssembly SIMD is available and this loop otherwise.
- */
-export function adamStepReference(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void {
-  const f = Math.fround;
-  for (let i = 0; i < p.length; i++) {
-    const gi = f((g[i] as number) * k.scale);
-    const mi = f((m[i] as number) + f(k.c1 * f(gi - (m[i] as number))));
-    const vi = f(f((v[i] as number) * k.b2) + f(f(k.c2 * gi) * gi));
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = f((p[i] as number) + f(k.negStep * f(mi / f(f(f(Math.sqrt(vi)) / k.bc2sqrt) + k.eps))));
-  }
-}
+// The step's reference (and its constants) lives in core with the other spec quantities.
+export { adamStepConstants, adamStepReference } from '@varshare/core';
+export type { AdamStepConstants } from '@varshare/core';
 
 /**
  * Adam (Kingma & Ba) in PyTorch's form, which CleanRL uses: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,

@@ -25,6 +25,12 @@ export type { Activation, MLPApplyOptions, SamplingScope, VarShareMLPOptions } f
 export { posteriorDiagnostics, klBreakdown } from './diagnostics';
 export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } from './diagnostics';
 export { median } from './median';
+export { posteriorSigma } from './posteriorSigma';
+export { effectiveWeights, sampledResidual } from './effectiveWeights';
+export { denseLayer } from './denseLayer';
+export type { LayerActivation } from './denseLayer';
+export { adamStepConstants, adamStepReference } from './adamStep';
+export type { AdamStepConstants } from './adamStep';
 export { SimdGemm } from './kernels/simdGemm';
 export { instantiateKernel } from './kernels/instantiate';
 export { tensorValues } from './kernels/heap';

@@ -8,8 +8,11 @@ import { groupedMatMul } from './groupedMatMul';
 import { wasmHeap } from './kernels/heap';
 import { SimdGemm } from './kernels/simdGemm';
 import { releaseResident, residentFor, residentOf } from './kernels/residentTensor';
-import { SigmaCache, constantPriorKl, fastTanh, sampledParam, scalarPriorKl } from './posteriorOps';
+import { SigmaCache, constantPriorKl, sampledParam, scalarPriorKl } from './posteriorOps';
+import { applyActivation, type LayerActivation } from './denseLayer';
 import { TaskRouting } from './taskRouting';
+
+export type { LayerActivation };
 
 /**
  * Which weights a forward pass uses for task m:
@@ -30,16 +33,6 @@ export type WeightMode = 'mean' | 'sample' | 'shared';
  *   seed per rollout segment, reused in that segment's update epochs).
  */
 export type NoiseSpec = { readonly kind: 'local'; readonly seed: number } | { readonly kind: 'frozen'; readonly seed: number };
-
-/** A hidden activation applied to a layer's output (`none` for the output layer). */
-export type LayerActivation = 'tanh' | 'relu' | 'none';
-
-/** Applies a {@link LayerActivation} with tensor ops (tanh as 2·sigmoid(2x) − 1, see fastTanh). */
-export function applyActivation<T extends tf.Tensor>(h: T, activation: LayerActivation): T {
-  if (activation === 'tanh') return fastTanh(h);
-  if (activation === 'relu') return tf.relu(h);
-  return h;
-}
 
 /** Options of a forward pass. */
 export interface ApplyOptions {

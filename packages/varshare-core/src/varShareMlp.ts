@@ -7,7 +7,8 @@ import type { SigmaPrior } from './sigmaPrior';
 import { wasmHeap } from './kernels/heap';
 import { SimdGemm } from './kernels/simdGemm';
 import { TaskRouting } from './taskRouting';
-import { VarShareDense, applyActivation, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
+import { applyActivation } from './denseLayer';
+import { VarShareDense, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
 
 /** Hidden activation. CleanRL's PPO uses tanh. */
 export type Activation = 'tanh' | 'relu';

@@ -1,15 +1,25 @@
 import { actWasmBase64 } from './actWasm';
+import { denseWasmBase64 } from './denseWasm';
 import { gemmWasmBase64 } from './gemmWasm';
 import { instantiateKernel, type WasmMemory } from './instantiate';
+import { klWasmBase64 } from './klWasm';
 
 interface GemmExports {
   readonly memory: WasmMemory;
   bgemm(a: number, b: number, c: number, T: number, n: number, k: number, m: number): void;
   copy2d(src: number, dst: number, T: number, rows: number, cols: number, sRow: number, sCol: number, sBatch: number, dRow: number, dBatch: number): void;
+}
+
+/** dense.wat, on gemm.wat's memory. */
+interface DenseExports {
   effw(theta: number, mu: number, sigma: number, eps: number, out: number, T: number, size: number): void;
   addbias(c: number, b: number, rows: number, m: number): void;
   sumrows(src: number, out: number, rows: number, m: number): void;
   mul3(a: number, b: number, c: number, out: number, n: number): void;
+}
+
+/** kl.wat, on gemm.wat's memory. */
+interface KlExports {
   klfwd(mu: number, sigma: number, halfiv: number, out: number, T: number, size: number): void;
   klbwd(mu: number, sigma: number, dsig: number, d: number, iv: number, dmu: number, drho: number, T: number, size: number): void;
 }
@@ -98,8 +108,8 @@ export interface DenseGrads {
  * `[k, n]`, B_t stored `[m, k]`). Operands are copied (and transposed, and padded to the kernel's
  * 4-row × 8-column tile) into the kernel's own memory, so inputs may be views of another wasm heap.
  * On top of it, the whole forward and backward pass of a VarShare dense layer
- * ({@link denseForward}, {@link denseBackward}) and the KL ({@link klForward}, {@link klBackward})
- * run in that memory. Operands that several calls share can stay in it as resident regions
+ * ({@link denseForward}, {@link denseBackward}; dense.wat, act.wat) and the KL ({@link klForward},
+ * {@link klBackward}; kl.wat) run in that memory. Operands that several calls share can stay in it as resident regions
  * ({@link resident}, {@link ResidentBuffer}); everything else lives in a per-call arena above them.
  *
  * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, one rounding per
@@ -111,6 +121,10 @@ export interface DenseGrads {
 export class SimdGemm {
   private static shared: SimdGemm | null | undefined;
   private readonly x: GemmExports;
+  /** The dense layer's elementwise parts (dense.wat), on the same memory. */
+  private readonly d: DenseExports;
+  /** The KL (kl.wat), on the same memory. */
+  private readonly kl: KlExports;
   /** Activations (act.wat), on the same memory. */
   private readonly act: ActExports;
   private f32: Float32Array;
@@ -121,8 +135,10 @@ export class SimdGemm {
   private top = ARENA_START;
   private counters = { calls: 0, flops: 0, ms: 0 };
 
-  private constructor(exports: GemmExports, act: ActExports) {
+  private constructor(exports: GemmExports, dense: DenseExports, kl: KlExports, act: ActExports) {
     this.x = exports;
+    this.d = dense;
+    this.kl = kl;
     this.act = act;
     this.f32 = new Float32Array(exports.memory.buffer);
   }
@@ -131,8 +147,11 @@ export class SimdGemm {
   static get(): SimdGemm | null {
     if (SimdGemm.shared === undefined) {
       const exports = instantiateKernel<GemmExports>(gemmWasmBase64);
-      const act = exports ? instantiateKernel<ActExports>(actWasmBase64, { env: { memory: exports.memory } }) : null;
-      SimdGemm.shared = exports && act ? new SimdGemm(exports, act) : null;
+      const imports = exports ? { env: { memory: exports.memory } } : null;
+      const dense = imports ? instantiateKernel<DenseExports>(denseWasmBase64, imports) : null;
+      const kl = imports ? instantiateKernel<KlExports>(klWasmBase64, imports) : null;
+      const act = imports ? instantiateKernel<ActExports>(actWasmBase64, imports) : null;
+      SimdGemm.shared = exports && dense && kl && act ? new SimdGemm(exports, dense, kl, act) : null;
     }
     return SimdGemm.shared;
   }
@@ -326,7 +345,7 @@ export class SimdGemm {
     if (w) this.check('w', w.buf, T * size, 'T·in·out');
     if (w && sameKey(w.buf.tag, w.key)) return { xOff, wOff: this.put(w.buf), epsOff: eps, sizes: [T, n, inDim, outDim] };
     const wOff = w ? this.put(w.buf) : this.alloc(T * size);
-    this.x.effw(theta * 4, mu * 4, sigma * 4, eps * 4, wOff * 4, T, size);
+    this.d.effw(theta * 4, mu * 4, sigma * 4, eps * 4, wOff * 4, T, size);
     if (w) w.buf.tag = w.key;
     return { xOff, wOff, epsOff: eps, sizes: [T, n, inDim, outDim] };
   }
@@ -358,7 +377,7 @@ export class SimdGemm {
   private affine(xOff: number, wOff: number, bias: Float32Array, activation: DenseActivation, sizes: [number, number, number, number]): Float32Array {
     const [T, n, inDim, outDim] = sizes;
     const y = this.bmmAt(xOff, false, wOff, false, T, n, inDim, outDim);
-    this.x.addbias(y * 4, this.put(bias) * 4, T * n, outDim);
+    this.d.addbias(y * 4, this.put(bias) * 4, T * n, outDim);
     if (activation === 'tanh') this.act.tanh(y * 4, T * n * outDim);
     else if (activation === 'relu') this.act.relu(y * 4, T * n * outDim);
     return this.mem().subarray(y, y + T * n * outDim);
@@ -399,13 +418,13 @@ export class SimdGemm {
     const dx = this.alloc(T * n * inDim);
     this.x.copy2d(dxT * 4, dx * 4, T, n, inDim, 1, n, inDim * n, inDim, n * inDim);
     const dTheta = this.alloc(size);
-    this.x.sumrows(dw * 4, dTheta * 4, T, size);
+    this.d.sumrows(dw * 4, dTheta * 4, T, size);
     const dBias = this.alloc(outDim);
-    this.x.sumrows(dyOff * 4, dBias * 4, T * n, outDim);
+    this.d.sumrows(dyOff * 4, dBias * 4, T * n, outDim);
     let dRho = 0;
     if (o.noise) {
       dRho = this.alloc(T * size);
-      this.x.mul3(dw * 4, epsOff * 4, dsOff * 4, dRho * 4, T * size);
+      this.d.mul3(dw * 4, epsOff * 4, dsOff * 4, dRho * 4, T * size);
     }
     const mem = this.mem();
     const view = (off: number, len: number) => mem.subarray(off, off + len);
@@ -433,7 +452,7 @@ export class SimdGemm {
     const sg = this.put(sigma);
     const h = this.put(Float32Array.from(invVar, (v) => v * 0.5));
     const out = this.alloc(4 * T); // 2T float64 (the arena is 16-byte aligned)
-    this.x.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
+    this.kl.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
     const sums = new Float64Array(this.x.memory.buffer, out * 4, 2 * T);
     return { quad: sums.slice(0, T), muQuad: sums.slice(T, 2 * T) };
   }
@@ -454,7 +473,7 @@ export class SimdGemm {
     const iv = this.put(Float32Array.from(invVar));
     const dMu = this.alloc(T * size);
     const dRho = this.alloc(T * size);
-    this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
+    this.kl.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
     const mem = this.mem();
     return { dMu: mem.subarray(dMu, dMu + T * size), dRho: mem.subarray(dRho, dRho + T * size) };
   }

@@ -30,4 +30,9 @@ describe('the public surface of @varshare/core', () => {
     const t = tf.tensor1d([1, 2, 3]) as unknown as Record<string, unknown>;
     expect(names.filter((n) => typeof t[n] !== 'function')).toEqual([]);
   });
+
+  it('kernel internals are not exported; the hot ops and their helpers are', () => {
+    for (const internal of ['SimdGemm', 'KernelMemory', 'MatmulKernel', 'wasmKernels', 'useHotOps']) expect(core).not.toHaveProperty(internal);
+    for (const name of ['hotOps', 'readValues', 'kernelStats', 'resetKernelStats', 'effectiveWeights', 'posteriorSigma']) expect(typeof (core as Record<string, unknown>)[name]).toBe('function');
+  });
 });

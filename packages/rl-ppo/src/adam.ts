@@ -1,13 +1,7 @@
-import { adamStepConstants, adamStepReference, instantiateKernel, median, tf, type AdamStepConstants, type NamedArrays, type WasmMemory } from '@varshare/core';
-import { adamWasmBase64 } from './kernels/adamWasm';
+import { adamStepConstants, hotOps, median, tf, type AdamMemory, type AdamStepConstants, type NamedArrays } from '@varshare/core';
 
-interface AdamExports {
-  readonly memory: WasmMemory;
-  adam(p: number, g: number, m: number, v: number, n: number, c1: number, b2: number, c2: number, negStep: number, bc2sqrt: number, eps: number, scale: number): void;
-  sumsq(g: number, n: number): number;
-}
-
-// The step's reference (and its constants) lives in core with the other spec quantities.
+// The step's arithmetic (the reference loop and its bit-identical wasm kernel) lives in core,
+// behind its hot-ops interface; this module keeps the groups, the state and checkpoints.
 export { adamStepConstants, adamStepReference } from '@varshare/core';
 export type { AdamStepConstants } from '@varshare/core';
 
@@ -18,13 +12,15 @@ export type { AdamStepConstants } from '@varshare/core';
  * (step count and moments, keyed by stable parameter names) goes into checkpoints.
  *
  * The arithmetic is PyTorch's for float32 parameters, in float32 and in its order of operations
- * (see {@link adamStepReference}). The step is fused per parameter on the CPU: a VarShare agent has
- * ~20× more parameters than the plain MLP (μ and ρ per task), and the ~12 tensor ops per parameter
- * of an op-by-op Adam cost more on wasm (≈5 µs dispatch each, plus one pass over memory per op)
- * than the arithmetic. The moments, the gradients and a copy of each parameter's values live in
- * the memory of a small WebAssembly SIMD kernel (`kernels/adam.wat`, four float32 lanes), which
- * computes {@link adamStepReference} bit for bit. The parameter copy is re-read from its variable only when the variable was assigned
- * by anyone else (a checkpoint restore, say): a variable's `dataId` changes on every assign.
+ * (`adamStepReference`). The step is fused per parameter on the CPU: a VarShare agent has ~20×
+ * more parameters than the plain MLP (μ and ρ per task), and the ~12 tensor ops per parameter of an
+ * op-by-op Adam cost more on wasm (≈5 µs dispatch each, plus one pass over memory per op) than the
+ * arithmetic. The moments, the gradients and a copy of each parameter's values live in the
+ * {@link AdamMemory} of the hot ops chosen when the optimizer is made (`hotOps().adamMemory`: the
+ * memory of core's WebAssembly SIMD Adam kernel on wasm, plain arrays and the reference loop
+ * otherwise; bit-identical either way). The parameter copy is re-read from its variable only when
+ * the variable was assigned by anyone else (a checkpoint restore, say): a variable's `dataId`
+ * changes on every assign.
  *
  * A step is either {@link applyArrays}, or {@link stage} per gradient, {@link stagedSumSquares} (for
  * global grad-norm clipping), then {@link applyStaged}.
@@ -39,7 +35,7 @@ export class Adam {
   /** The variable's dataId when `p` was last in sync with it. */
   private readonly synced = new Map<string, object>();
   private readonly staged = new Set<string>();
-  private readonly kernel: AdamExports | null;
+  private readonly memory: AdamMemory;
   /** Constants of the last step per parameter (for {@link lastStepAbsMedian}). */
   private readonly lastStep = new Map<string, AdamStepConstants>();
 
@@ -59,24 +55,16 @@ export class Adam {
       if (!params.has(name)) throw new Error(`Adam: lr scale for unknown parameter '${name}'`);
       if (!(f > 0) || !Number.isFinite(f)) throw new Error(`Adam: lr scale of '${name}' must be a finite number > 0, got ${f}`);
     }
-    const x = instantiateKernel<AdamExports>(adamWasmBase64);
-    this.kernel = x;
     let total = 0;
     for (const p of params.values()) total += 4 * p.size;
-    if (x && 4 * total > x.memory.buffer.byteLength) x.memory.grow(Math.ceil((4 * total - x.memory.buffer.byteLength) / 65536));
-    // Zero-initialised moments; the memory never grows again, so the views stay valid.
-    let off = 0;
-    const view = (n: number): Float32Array => {
-      if (!x) return new Float32Array(n);
-      const a = new Float32Array(x.memory.buffer, off * 4, n);
-      off += n;
-      return a;
-    };
+    // Zero-initialised moments, views that stay valid for the optimizer's lifetime.
+    const memory = hotOps().adamMemory(total);
+    this.memory = memory;
     for (const [name, p] of params) {
-      this.m.set(name, view(p.size));
-      this.v.set(name, view(p.size));
-      this.p.set(name, view(p.size));
-      this.g.set(name, view(p.size));
+      this.m.set(name, memory.alloc(p.size));
+      this.v.set(name, memory.alloc(p.size));
+      this.p.set(name, memory.alloc(p.size));
+      this.g.set(name, memory.alloc(p.size));
     }
   }
 
@@ -143,12 +131,7 @@ export class Adam {
     let sum = 0;
     for (const name of this.staged) {
       if (include && !include(name)) continue;
-      const g = this.g.get(name) as Float32Array;
-      if (this.kernel) {
-        sum += this.kernel.sumsq(g.byteOffset, g.length);
-      } else {
-        for (let i = 0; i < g.length; i++) sum += (g[i] as number) * (g[i] as number);
-      }
+      sum += this.memory.sumSquares(this.g.get(name) as Float32Array);
     }
     return sum;
   }
@@ -178,11 +161,7 @@ export class Adam {
       const m = this.m.get(name) as Float32Array;
       const v = this.v.get(name) as Float32Array;
       if (this.synced.get(name) !== variable.dataId) p.set(variable.dataSync() as Float32Array);
-      if (this.kernel) {
-        this.kernel.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale);
-      } else {
-        adamStepReference(p, g, m, v, k);
-      }
+      this.memory.step(p, g, m, v, k);
       // The wasm backend copies a new tensor's values at once; other backends may keep the array.
       tf.tidy(() => variable.assign(tf.tensor(onWasm ? p : p.slice(), variable.shape)));
       this.synced.set(name, variable.dataId);
@@ -246,6 +225,6 @@ export class Adam {
     }
   }
 
-  /** Kept for API compatibility: no tensors are held (the kernel's memory is garbage-collected). */
+  /** Kept for API compatibility: no tensors are held (the Adam memory is garbage-collected). */
   dispose(): void {}
 }

@@ -32,7 +32,7 @@ describe('the public surface of @varshare/core', () => {
   });
 
   it('kernel internals are not exported; the hot ops and their helpers are', () => {
-    for (const internal of ['SimdGemm', 'KernelMemory', 'MatmulKernel', 'wasmKernels', 'useHotOps']) expect(core).not.toHaveProperty(internal);
-    for (const name of ['hotOps', 'readValues', 'kernelStats', 'resetKernelStats', 'effectiveWeights', 'posteriorSigma']) expect(typeof (core as Record<string, unknown>)[name]).toBe('function');
+    for (const internal of ['SimdGemm', 'instantiateKernel', 'KernelMemory', 'MatmulKernel', 'wasmKernels', 'useHotOps']) expect(core).not.toHaveProperty(internal);
+    for (const name of ['hotOps', 'readValues', 'kernelStats', 'resetKernelStats', 'effectiveWeights', 'posteriorSigma', 'adamStepReference']) expect(typeof (core as Record<string, unknown>)[name]).toBe('function');
   });
 });

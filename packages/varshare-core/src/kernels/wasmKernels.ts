@@ -1,4 +1,5 @@
 import { actWasmBase64 } from './actWasm';
+import { adamWasmBase64 } from './adamWasm';
 import { DenseKernel, type ActExports, type DenseExports } from './denseKernel';
 import { denseWasmBase64 } from './denseWasm';
 import { gemmWasmBase64 } from './gemmWasm';
@@ -12,7 +13,8 @@ import { klWasmBase64 } from './klWasm';
 /**
  * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat)
  * and the KL (kl.wat) on one shared {@link KernelMemory}; the posterior σ pass (posterior.wat) on
- * its own memory.
+ * its own memory. The Adam kernel (adam.wat) is instantiated per optimizer (`AdamKernel.create`);
+ * it is compiled here once so that its availability is part of this one check.
  */
 export interface WasmKernels {
   readonly memory: KernelMemory;
@@ -38,7 +40,8 @@ function instantiateAll(): WasmKernels | null {
   const act = instantiateKernel<ActExports>(actWasmBase64, imports);
   const kl = instantiateKernel<KlExports>(klWasmBase64, imports);
   const posterior = PosteriorKernel.create();
-  if (!dense || !act || !kl || !posterior) return null;
+  const adam = instantiateKernel<object>(adamWasmBase64);
+  if (!dense || !act || !kl || !posterior || !adam) return null;
   const memory = new KernelMemory(gemm.memory);
   const matmul = new MatmulKernel(gemm, memory);
   return { memory, matmul, dense: new DenseKernel(gemm, dense, act, memory, matmul), kl: new KlKernel(kl, memory), posterior };

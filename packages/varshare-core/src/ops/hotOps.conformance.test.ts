@@ -5,11 +5,13 @@
  * functions (tensor ops, gradients by autodiff) evaluated on the same backend.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adamStepConstants, adamStepReference, sumSquaresReference } from '../adamStep';
 import { initBackend, tf, type BackendName } from '../backend';
 import { denseLayer, type LayerActivation } from '../denseLayer';
 import { effectiveWeights, sampledResidual } from '../effectiveWeights';
 import { gaussianKl } from '../gaussianKl';
 import { posteriorSigma } from '../posteriorSigma';
+import { Rng } from '../rng';
 import { TaskRouting } from '../taskRouting';
 import { VarShareDense, type ApplyOptions } from '../varShareDense';
 import { VarShareMLP } from '../varShareMlp';
@@ -21,7 +23,8 @@ import { useHotOps, type DenseLayerParams, type HotOps, type HotOpsName, type Kl
  *   and sigmoid within 1e-6 relative of it;
  * - matmul, dense layer: float32 sums in another order (the kernel's 4×8 tile vs tfjs's loop),
  *   |got − want| / (1 + |want|);
- * - KL: per-task sums in float64 (kernel) vs float32 (tf.sum).
+ * - KL: per-task sums in float64 (kernel) vs float32 (tf.sum);
+ * - Adam: bit for bit.
  */
 const TOL = { sigma: 1e-6, sigmaAbs: 4e-7, matmul: 1e-4, dense: 2e-5, klValue: 1e-4, klGrad: 1e-5, residual: 1e-6 } as const;
 
@@ -259,6 +262,33 @@ for (const impl of IMPLEMENTATIONS) {
       ops.release(r);
       ops.release(m);
       tf.dispose([m, r, kl]);
+    });
+
+    it('Adam step: bit-identical to adamStepReference (odd sizes, clipping, tiny and zero gradients); Σ g² equal to sumSquaresReference', () => {
+      const rng = new Rng(11);
+      const sizes = [1, 1001, 64];
+      const memory = ops.adamMemory(4 * sizes.reduce((a, b) => a + b, 0));
+      const arrays = sizes.map((n) => ({ p: memory.alloc(n), g: memory.alloc(n), m: memory.alloc(n), v: memory.alloc(n) }));
+      arrays.forEach((a) => a.p.set(Float32Array.from({ length: a.p.length }, () => rng.normal())));
+      const ref = arrays.map((a) => ({ p: a.p.slice(), m: new Float32Array(a.p.length), v: new Float32Array(a.p.length) }));
+      for (let step = 1; step <= 5; step++) {
+        const [lr, scale] = [3e-4 * step, step === 3 ? 0.37 : 1];
+        const k = adamStepConstants(lr, 0.9, 0.999, 1e-5, step, scale);
+        arrays.forEach((a, j) => {
+          a.g.set(Float32Array.from({ length: a.g.length }, (_, i) => (i % 7 === 0 ? 0 : rng.normal() * 10 ** (rng.nextInt(9) - 6))));
+          const r = ref[j]!;
+          expect(memory.sumSquares(a.g)).toBe(sumSquaresReference(a.g));
+          memory.step(a.p, a.g, a.m, a.v, k);
+          adamStepReference(r.p, a.g, r.m, r.v, k);
+        });
+      }
+      arrays.forEach((a, j) => {
+        expect(Array.from(a.p)).toEqual(Array.from(ref[j]!.p));
+        expect(Array.from(a.m)).toEqual(Array.from(ref[j]!.m));
+        expect(Array.from(a.v)).toEqual(Array.from(ref[j]!.v));
+      });
+      // and it moved: not a test of two no-ops
+      expect(Array.from(ref[1]!.m).some((x) => x !== 0)).toBe(true);
     });
 
     it('readValues gives a tensor’s values; kernelStats counts the kernel’s matmul flops (wasm) or is null (tfjs)', () => {

@@ -1,3 +1,4 @@
+import type { AdamStepConstants } from '../adamStep';
 import { tf } from '../backend';
 import type { LayerActivation } from '../denseLayer';
 import { wasmHeap } from '../kernels/heap';
@@ -51,6 +52,19 @@ export interface DenseLayerParams {
 export type KlPrior =
   | { readonly kind: 'constant'; readonly sigmaPrior: number | readonly number[] }
   | { readonly kind: 'tensor'; readonly sigmaPrior: tf.Tensor; readonly detachSigma: boolean };
+
+/**
+ * An optimizer's float32 arrays where the Adam step reads them, and the step itself
+ * (`adamStepReference`'s arithmetic in both implementations, bit for bit).
+ */
+export interface AdamMemory {
+  /** `n` zero floats; valid for the lifetime of this memory. */
+  alloc(n: number): Float32Array;
+  /** One Adam step in place on `p`, `m`, `v` (arrays from {@link alloc}, same length) with gradient `g`. */
+  step(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void;
+  /** Σ g², float64, in `sumSquaresReference`'s order (`g` from {@link alloc}). */
+  sumSquares(g: Float32Array): number;
+}
 
 /**
  * The VarShare hot ops: what a minibatch step spends its time on besides tfjs's own ops. Each op
@@ -111,6 +125,9 @@ export interface HotOps {
    * @returns `[numTasks]`
    */
   taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D;
+
+  /** Memory for one optimizer's arrays, `floats` float32 values in all (reference: `adamStepReference`). */
+  adamMemory(floats: number): AdamMemory;
 
   /**
    * A float32 tensor's values: on `wasm` a zero-copy view of the tfjs heap, valid only until the

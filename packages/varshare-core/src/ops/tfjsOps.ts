@@ -1,9 +1,10 @@
+import { adamStepReference, sumSquaresReference } from '../adamStep';
 import { tf } from '../backend';
 import { denseLayer } from '../denseLayer';
 import { effectiveWeights, sampledResidual } from '../effectiveWeights';
 import { gaussianKl } from '../gaussianKl';
 import { logSigmaPerTask, posteriorSigma, posteriorSigmaDerivative } from '../posteriorSigma';
-import type { DenseLayerParams, HotOps, KlPrior, PosteriorParts } from './hotOps';
+import type { AdamMemory, DenseLayerParams, HotOps, KlPrior, PosteriorParts } from './hotOps';
 
 /** σ and σ' of one value of ρ, as tensors kept until ρ changes; Σ log σ computed when first asked. */
 class TensorParts implements PosteriorParts {
@@ -93,6 +94,10 @@ export const tfjsOps: HotOps = {
       const detachSigmaForPrior = prior.kind === 'tensor' && prior.detachSigma;
       return tf.sum(gaussianKl(mu, posteriorSigma(rho), sp, { detachSigmaForPrior }), [1, 2]) as tf.Tensor1D;
     });
+  },
+
+  adamMemory(): AdamMemory {
+    return { alloc: (n) => new Float32Array(n), step: adamStepReference, sumSquares: sumSquaresReference };
   },
 
   readValues(t: tf.Tensor): Float32Array {

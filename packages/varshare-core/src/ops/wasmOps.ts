@@ -1,11 +1,12 @@
 import { tf } from '../backend';
 import type { LayerActivation } from '../denseLayer';
 import { sampledResidual } from '../effectiveWeights';
+import { AdamKernel } from '../kernels/adamKernel';
 import type { HeapBackend } from '../kernels/heap';
 import type { Operand, ResidentBuffer } from '../kernels/kernelMemory';
 import { releaseResident, residentFor, residentOf } from '../kernels/residentTensor';
 import type { WasmKernels } from '../kernels/wasmKernels';
-import type { DenseLayerParams, HotOps, KlPrior, PosteriorParts } from './hotOps';
+import type { AdamMemory, DenseLayerParams, HotOps, KlPrior, PosteriorParts } from './hotOps';
 import { checkGrouped, tfjsOps } from './tfjsOps';
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
@@ -274,6 +275,12 @@ export function createWasmOps(k: WasmKernels): HotOps {
       if (prior.kind === 'constant') return constantKl(mu, rho, prior.sigmaPrior);
       if (prior.sigmaPrior.rank === 0) return scalarKl(mu, rho, prior.sigmaPrior, prior.detachSigma);
       return tfjsOps.taskKl(mu, rho, prior);
+    },
+
+    adamMemory(floats: number): AdamMemory {
+      const kernel = AdamKernel.create(floats);
+      if (!kernel) throw new Error('adamMemory: the Adam kernel did not compile although the other kernels did');
+      return kernel;
     },
 
     readValues: (t) => heap().typedArrayFromHeap(t),

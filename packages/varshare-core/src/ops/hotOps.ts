@@ -146,8 +146,12 @@ export interface HotOps {
 let chosen: { readonly ops: HotOps; readonly backend: string } | null = null;
 let wasmOps: HotOps | null | undefined;
 
-/** The wasm implementation, created once; null when the kernels cannot run here. */
-function wasmImplementation(): HotOps | null {
+/**
+ * The wasm implementation when it can run on `backend` — the tfjs-wasm backend with heap views,
+ * and a runtime with WebAssembly SIMD (the kernels are compiled once) — else null.
+ */
+function wasmImplementation(backend: string): HotOps | null {
+  if (backend !== 'wasm' || wasmHeap() === null) return null;
   if (wasmOps === undefined) {
     const kernels = wasmKernels();
     wasmOps = kernels ? createWasmOps(kernels) : null;
@@ -156,11 +160,11 @@ function wasmImplementation(): HotOps | null {
 }
 
 /**
- * The one place the implementation is chosen (called by `initBackend`): `wasm` on the tfjs-wasm
- * backend when this runtime has WebAssembly SIMD and the backend gives heap views, else `tfjs`.
+ * The one place the implementation is chosen (called by `initBackend`): `wasm` whenever it can
+ * run on the backend, else `tfjs`.
  */
 export function chooseHotOps(backend: string): HotOps {
-  const ops = backend === 'wasm' && wasmHeap() !== null ? (wasmImplementation() ?? tfjsOps) : tfjsOps;
+  const ops = wasmImplementation(backend) ?? tfjsOps;
   chosen = { ops, backend };
   return ops;
 }
@@ -180,7 +184,7 @@ export function hotOps(): HotOps {
  */
 export function useHotOps(name: HotOpsName): HotOps {
   const backend = tf.getBackend();
-  const ops = name === 'tfjs' ? tfjsOps : backend === 'wasm' && wasmHeap() !== null ? wasmImplementation() : null;
+  const ops = name === 'tfjs' ? tfjsOps : wasmImplementation(backend);
   if (!ops) throw new Error(`useHotOps: the wasm hot ops need the wasm backend with WebAssembly SIMD (backend: ${backend})`);
   chosen = { ops, backend };
   return ops;

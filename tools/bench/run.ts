@@ -14,7 +14,7 @@
  *  3. net: one PPO-shaped minibatch step (actor+critic forward, categorical PPO loss, value loss,
  *     KL, backward, grad clip, Adam) on synthetic batches, VarShare vs plain MLP, for 39-400-400-4
  *     (arm-mt10 sized) and 4-64-64-2 (cartpole sized); matmul GFLOP/s vs peak, both over the whole
- *     step's time and over the time spent in the SIMD matmul kernel (SimdGemm.stats);
+ *     step's time and over the time spent in the SIMD matmul kernel (kernelStats of @varshare/core);
  *  4. scaling: the 64×64 step at 10, 20, 50 tasks (32 rows per task), time and memory.
  * When the `arm-mt10` suite is registered, section 2 also runs it end to end.
  */
@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MultiTaskAgent, PPOTrainer, Adam, trainingConfigSchema, categoricalLogProbEntropy } from '@varshare/rl-ppo';
-import { initBackend, median, tf, TaskRouting, networkConfigSchema, Rng, SimdGemm } from '@varshare/core';
+import { hotOps, initBackend, kernelStats, median, resetKernelStats, tf, TaskRouting, networkConfigSchema, Rng } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
 import { prepareSuite, suiteNames } from '@varshare/envs';
 
@@ -53,8 +53,8 @@ const timeMs = (fn: () => void, reps: number, warm = 2): number => timeBoth(fn, 
 // ------------------------------------------------------------------ 1. peak
 /**
  * The machine's single-core float32 matmul peak as reached here: 512³ products with tfjs-wasm's
- * XNNPACK kernel and with our SIMD kernel (SimdGemm, operand copies included); the larger is the
- * reference of every "% of peak" below.
+ * XNNPACK kernel and with our SIMD kernel (the wasm hot ops' groupedMatMul: operand copies and the
+ * output tensor included); the larger is the reference of every "% of peak" below.
  */
 function matmulPeak(): { size: number; tfjsGflops: number; kernelGflops: number; gflops: number } {
   const n = 512;
@@ -62,11 +62,10 @@ function matmulPeak(): { size: number; tfjsGflops: number; kernelGflops: number;
   const b = tf.randomNormal([n, n], 0, 1, 'float32', 2) as tf.Tensor2D;
   const flops = 2 * n * n * n;
   const tfjsMs = timeMs(() => tf.matMul(a, b).dataSync(), quick ? 5 : 15);
-  const gemm = SimdGemm.get();
-  const [av, bv] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array];
-  const kernelMs = gemm ? timeMs(() => gemm.bmm(av, false, bv, false, 1, n, n, n, false), quick ? 5 : 15) : Number.POSITIVE_INFINITY;
-  a.dispose();
-  b.dispose();
+  const ops = hotOps();
+  const [a3, b3] = [tf.reshape(a, [1, n, n]) as tf.Tensor3D, tf.reshape(b, [1, n, n]) as tf.Tensor3D];
+  const kernelMs = ops.name === 'wasm' ? timeMs(() => ops.groupedMatMul(a3, b3).dispose(), quick ? 5 : 15) : Number.POSITIVE_INFINITY;
+  [a, b, a3, b3].forEach((t) => t.dispose());
   const tfjsGflops = flops / (tfjsMs * 1e6);
   const kernelGflops = flops / (kernelMs * 1e6);
   return { size: n, tfjsGflops, kernelGflops, gflops: Math.max(tfjsGflops, kernelGflops) };
@@ -98,8 +97,7 @@ function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], up
   trainer.runUpdate(); // warm-up (kernel setup, JIT)
   let rollout = 0;
   let update = 0;
-  const gemm = SimdGemm.get();
-  gemm?.resetStats();
+  resetKernelStats();
   const t0 = performance.now();
   for (let i = 0; i < updates; i++) {
     const r = trainer.runUpdate();
@@ -108,7 +106,7 @@ function endToEnd(suite: string, residual: 'full' | 'none', hidden: number[], up
   }
   const wall = (performance.now() - t0) / 1000;
   const steps = trainer.batchSize * updates;
-  const k = gemm?.stats();
+  const k = kernelStats();
   trainer.dispose();
   return {
     suite,
@@ -241,10 +239,9 @@ function minibatchStep(obsDim: number, hidden: number[], nActions: number, numTa
     adams.theta.applyArrays(byGroup.theta, 1e-4, scale);
     adams.posterior.applyArrays(byGroup.posterior, 1e-4, scale);
   };
-  const gemm = SimdGemm.get();
-  gemm?.resetStats();
+  resetKernelStats();
   const { wall: ms, cpu: cpuMs } = timeBoth(step, quick ? 10 : 30, 15);
-  const k = gemm?.stats();
+  const k = kernelStats();
   const sizes = [obsDim, ...hidden];
   const flops = stepFlops([...sizes, nActions], B) + stepFlops([...sizes, 1], B);
   const mem = tf.memory();

@@ -3,9 +3,11 @@
  * Assembles the hand-written WebAssembly kernels (`packages/<pkg>/src/kernels/<name>.wat`) with
  * wabt and embeds each binary as base64 in a sibling `<name>Wasm.ts`, so the package needs no
  * toolchain at run time. `npm run build:wasm` writes them; `--check` (run by `npm test`) only
- * verifies that every embedded binary is the assembly of the committed .wat, and every generated
- * .wat (from a sibling `<name>.wat.mjs`) is its generator's output (exit 1 otherwise): edit the
- * .wat or its generator, then run this.
+ * verifies that every embedded binary is the assembly of the committed .wat, every generated
+ * .wat (from a sibling `<name>.wat.mjs`) is its generator's output, and no `<name>Wasm.ts` is left
+ * without its .wat (exit 1 otherwise): edit the .wat or its generator, then run this. A new .wat
+ * needs nothing here; modules that share another's memory import it as `env.memory`
+ * (act.wat, dense.wat and kl.wat work on gemm.wat's, see kernels/wasmKernels.ts).
  */
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -48,6 +50,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     }
     if (!existsSync(target) || readFileSync(target, 'utf8') !== text) {
       console.error(`${target}: not the output of ${file} — run npm run build:wasm`);
+      stale++;
+    }
+  }
+  // An embedded module whose .wat is gone (moved or deleted) would ship bytes nobody can rebuild.
+  for (const [dir, file] of dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('Wasm.ts')).map((f) => [d, f]))) {
+    if (!existsSync(join(dir, `${file.slice(0, -'Wasm.ts'.length)}.wat`))) {
+      console.error(`${join(dir, file)}: no ${file.slice(0, -'Wasm.ts'.length)}.wat beside it — delete it or restore its source`);
       stale++;
     }
   }

@@ -1,53 +1,10 @@
 import { median } from '@varshare/base';
-import { instantiateKernel, tf, type NamedArrays, type WasmMemory } from '@varshare/core';
-import { adamWasmBase64 } from './kernels/adamWasm';
+import { adamStepConstants, hotOps, tf, type AdamMemory, type AdamStepConstants, type NamedArrays } from '@varshare/core';
 
-interface AdamExports {
-  readonly memory: WasmMemory;
-  adam(p: number, g: number, m: number, v: number, n: number, c1: number, b2: number, c2: number, negStep: number, bc2sqrt: number, eps: number, scale: number): void;
-  sumsq(g: number, n: number): number;
-}
-
-/** Per-step constants of the Adam update, rounded to float32 as PyTorch's kernels use them. */
-export interface AdamStepConstants {
-  /** 1 − β₁ */
-  readonly c1: number;
-  readonly b2: number;
-  /** 1 − β₂ */
-  readonly c2: number;
-  /** −lr/(1 − β₁ᵗ) */
-  readonly negStep: number;
-  /** √(1 − β₂ᵗ) */
-  readonly bc2sqrt: number;
-  readonly eps: number;
-  /** The global grad-norm clip factor the gradient is multiplied by first. */
-  readonly scale: number;
-}
-
-/** The float32 constants of step `t` (1-based). */
-export function adamStepConstants(lr: number, beta1: number, beta2: number, eps: number, t: number, scale: number): AdamStepConstants {
-  const f = Math.fround;
-  return { c1: f(1 - beta1), b2: f(beta2), c2: f(1 - beta2), negStep: f(-lr / (1 - beta1 ** t)), bc2sqrt: f(Math.sqrt(1 - beta2 ** t)), eps: f(eps), scale: f(scale) };
-}
-
-/**
- * The Adam update of one parameter in float32, every operation rounded (Math.fround), in PyTorch's
- * order for a float32 parameter after clip_grad_norm_: g' = g·scale; m ← m + c1·(g' − m);
- * v ← v·b2 + (c2·g')·g'; p ← p + negStep·(m / (√v/bc2sqrt + ε)). The reference semantics of the
- * wasm kernel (`kernels/adam.wat`), which is bit-identical; {@link Adam} uses the kernel when
- * WebAssembly SIMD is available and this loop otherwise.
- */
-export function adamStepReference(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void {
-  const f = Math.fround;
-  for (let i = 0; i < p.length; i++) {
-    const gi = f((g[i] as number) * k.scale);
-    const mi = f((m[i] as number) + f(k.c1 * f(gi - (m[i] as number))));
-    const vi = f(f((v[i] as number) * k.b2) + f(f(k.c2 * gi) * gi));
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = f((p[i] as number) + f(k.negStep * f(mi / f(f(f(Math.sqrt(vi)) / k.bc2sqrt) + k.eps))));
-  }
-}
+// The step's arithmetic (the reference loop and its bit-identical wasm kernel) lives in core,
+// behind its hot-ops interface; this module keeps the groups, the state and checkpoints.
+export { adamStepConstants, adamStepReference } from '@varshare/core';
+export type { AdamStepConstants } from '@varshare/core';
 
 /**
  * Adam (Kingma & Ba) in PyTorch's form, which CleanRL uses: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
@@ -56,13 +13,15 @@ export function adamStepReference(p: Float32Array, g: Float32Array, m: Float32Ar
  * (step count and moments, keyed by stable parameter names) goes into checkpoints.
  *
  * The arithmetic is PyTorch's for float32 parameters, in float32 and in its order of operations
- * (see {@link adamStepReference}). The step is fused per parameter on the CPU: a VarShare agent has
- * ~20× more parameters than the plain MLP (μ and ρ per task), and the ~12 tensor ops per parameter
- * of an op-by-op Adam cost more on wasm (≈5 µs dispatch each, plus one pass over memory per op)
- * than the arithmetic. The moments, the gradients and a copy of each parameter's values live in
- * the memory of a small WebAssembly SIMD kernel (`kernels/adam.wat`, four float32 lanes), which
- * computes {@link adamStepReference} bit for bit. The parameter copy is re-read from its variable only when the variable was assigned
- * by anyone else (a checkpoint restore, say): a variable's `dataId` changes on every assign.
+ * (`adamStepReference`). The step is fused per parameter on the CPU: a VarShare agent has ~20×
+ * more parameters than the plain MLP (μ and ρ per task), and the ~12 tensor ops per parameter of an
+ * op-by-op Adam cost more on wasm (≈5 µs dispatch each, plus one pass over memory per op) than the
+ * arithmetic. The moments, the gradients and a copy of each parameter's values live in the
+ * {@link AdamMemory} of the hot ops chosen when the optimizer is made (`hotOps().adamMemory`: the
+ * memory of core's WebAssembly SIMD Adam kernel on wasm, plain arrays and the reference loop
+ * otherwise; bit-identical either way). The parameter copy is re-read from its variable only when
+ * the variable was assigned by anyone else (a checkpoint restore, say): a variable's `dataId`
+ * changes on every assign.
  *
  * A step is either {@link applyArrays}, or {@link stage} per gradient, {@link stagedSumSquares} (for
  * global grad-norm clipping), then {@link applyStaged}.
@@ -77,7 +36,7 @@ export class Adam {
   /** The variable's dataId when `p` was last in sync with it. */
   private readonly synced = new Map<string, object>();
   private readonly staged = new Set<string>();
-  private readonly kernel: AdamExports | null;
+  private readonly memory: AdamMemory;
   /** Constants of the last step per parameter (for {@link lastStepAbsMedian}). */
   private readonly lastStep = new Map<string, AdamStepConstants>();
 
@@ -97,24 +56,16 @@ export class Adam {
       if (!params.has(name)) throw new Error(`Adam: lr scale for unknown parameter '${name}'`);
       if (!(f > 0) || !Number.isFinite(f)) throw new Error(`Adam: lr scale of '${name}' must be a finite number > 0, got ${f}`);
     }
-    const x = instantiateKernel<AdamExports>(adamWasmBase64);
-    this.kernel = x;
     let total = 0;
     for (const p of params.values()) total += 4 * p.size;
-    if (x && 4 * total > x.memory.buffer.byteLength) x.memory.grow(Math.ceil((4 * total - x.memory.buffer.byteLength) / 65536));
-    // Zero-initialised moments; the memory never grows again, so the views stay valid.
-    let off = 0;
-    const view = (n: number): Float32Array => {
-      if (!x) return new Float32Array(n);
-      const a = new Float32Array(x.memory.buffer, off * 4, n);
-      off += n;
-      return a;
-    };
+    // Zero-initialised moments, views that stay valid for the optimizer's lifetime.
+    const memory = hotOps().adamMemory(total);
+    this.memory = memory;
     for (const [name, p] of params) {
-      this.m.set(name, view(p.size));
-      this.v.set(name, view(p.size));
-      this.p.set(name, view(p.size));
-      this.g.set(name, view(p.size));
+      this.m.set(name, memory.alloc(p.size));
+      this.v.set(name, memory.alloc(p.size));
+      this.p.set(name, memory.alloc(p.size));
+      this.g.set(name, memory.alloc(p.size));
     }
   }
 
@@ -181,12 +132,7 @@ export class Adam {
     let sum = 0;
     for (const name of this.staged) {
       if (include && !include(name)) continue;
-      const g = this.g.get(name) as Float32Array;
-      if (this.kernel) {
-        sum += this.kernel.sumsq(g.byteOffset, g.length);
-      } else {
-        for (let i = 0; i < g.length; i++) sum += (g[i] as number) * (g[i] as number);
-      }
+      sum += this.memory.sumSquares(this.g.get(name) as Float32Array);
     }
     return sum;
   }
@@ -216,11 +162,7 @@ export class Adam {
       const m = this.m.get(name) as Float32Array;
       const v = this.v.get(name) as Float32Array;
       if (this.synced.get(name) !== variable.dataId) p.set(variable.dataSync() as Float32Array);
-      if (this.kernel) {
-        this.kernel.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale);
-      } else {
-        adamStepReference(p, g, m, v, k);
-      }
+      this.memory.step(p, g, m, v, k);
       // The wasm backend copies a new tensor's values at once; other backends may keep the array.
       tf.tidy(() => variable.assign(tf.tensor(onWasm ? p : p.slice(), variable.shape)));
       this.synced.set(name, variable.dataId);
@@ -284,6 +226,6 @@ export class Adam {
     }
   }
 
-  /** Kept for API compatibility: no tensors are held (the kernel's memory is garbage-collected). */
+  /** Kept for API compatibility: no tensors are held (the Adam memory is garbage-collected). */
   dispose(): void {}
 }

@@ -1,5 +1,5 @@
 import { deriveSeed, type Rng } from '@varshare/base';
-import { TaskRouting, tensorValues, tf, type MLPApplyOptions, type WeightModesConfig } from '@varshare/core';
+import { TaskRouting, readValues, tf, type MLPApplyOptions, type WeightModesConfig } from '@varshare/core';
 import * as M from '@varshare/base';
 import type { Adam } from './adam';
 import type { MultiTaskAgent, ParamGroup } from './agent';
@@ -164,7 +164,7 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
         const opt = ctx.optimizers;
         for (const [varName, g] of Object.entries(grads)) {
           const stable = nameOf.get(varName) as string;
-          opt[groupOf(stable)].stage(stable, tensorValues(g));
+          opt[groupOf(stable)].stage(stable, readValues(g));
         }
         ppoNorm.theta += Math.sqrt(opt.theta.stagedSumSquares());
         ppoNorm.mu += Math.sqrt(opt.posterior.stagedSumSquares(isMu));
@@ -174,7 +174,7 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
         for (const [varName, g] of Object.entries(klGrads)) {
           const stable = nameOf.get(varName) as string;
           const group = groupOf(stable);
-          const sq = opt[group].stageAdd(stable, tensorValues(g));
+          const sq = opt[group].stageAdd(stable, readValues(g));
           klSq[group === 'posterior' ? (isRho(stable) ? 'rho' : 'mu') : group] += sq;
         }
         for (const k of PRESSURE_GROUPS) klNorm[k] += Math.sqrt(klSq[k]);

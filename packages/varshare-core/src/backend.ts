@@ -4,6 +4,11 @@ import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them
 // (TOOLCHAIN-NOTES.md). We use nothing else from tfjs-layers.
 import '@tensorflow/tfjs-layers';
+import { registerChainedOps } from './chainedOps';
+import { chooseHotOps } from './ops/hotOps';
+
+// Nor does tfjs-core register the chained methods (`t.add(u)`): `tf` from here has them.
+registerChainedOps();
 
 export { tf };
 
@@ -70,7 +75,9 @@ async function tryImportTfjsNode(): Promise<boolean> {
 
 /**
  * Selects and initialises the TensorFlow.js backend for the whole process, registers gradients and
- * the fast BatchMatMul gradient.
+ * the fast BatchMatMul gradient, and chooses the VarShare hot ops for it (`hotOps()`: the wasm
+ * SIMD kernels on the wasm backend when the runtime has WebAssembly SIMD, else the tfjs reference
+ * implementation).
  *
  * Without `name`: `tensorflow` (tfjs-node) when installed, else `wasm` (SIMD in Node, 1 thread), else
  * `cpu`. With `name`, that backend or an Error naming it. `tf.setBackend` reports failure by returning
@@ -87,7 +94,10 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
       failures.push('tensorflow: @tensorflow/tfjs-node is not installed');
       continue;
     }
-    if (tf.getBackend() === candidate) return candidate;
+    if (tf.getBackend() === candidate) {
+      chooseHotOps(candidate);
+      return candidate;
+    }
     let ok = false;
     try {
       ok = await tf.setBackend(candidate);
@@ -96,7 +106,10 @@ export async function initBackend(name?: BackendName): Promise<BackendName> {
       failures.push(`${candidate}: ${(err as Error).message}`);
       continue;
     }
-    if (ok && tf.getBackend() === candidate) return candidate;
+    if (ok && tf.getBackend() === candidate) {
+      chooseHotOps(candidate);
+      return candidate;
+    }
     failures.push(`${candidate}: setBackend returned ${ok}, active backend is ${tf.getBackend()}`);
   }
   throw new Error(`initBackend: no usable backend (${failures.join('; ')})`);

@@ -27,9 +27,9 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.T
  *   KL = log σ_prior − log σ + (σ² + μ²) / (2 σ_prior²) − ½
  *
  * σ_prior enters both the log term and the denominator (spec, Experiment 1). It is the reference
- * formula: `VarShareDense.kl` computes the same KL on the wasm kernel for scalar and per-task priors
- * (posteriorOps' constantPriorKl / scalarPriorKl, tested against this function) and calls this one
- * otherwise; σ_prior always comes from `SigmaPrior`.
+ * of KL_m (summed over a task's residual entries): `HotOps.taskKl` is this function summed per task
+ * (tfjs implementation) or the wasm kernel `kl.wat` for constant and scalar priors, held to this
+ * function by the conformance suite; σ_prior always comes from `SigmaPrior`.
  *
  * @param mu posterior mean, any shape S
  * @param sigma posterior std (> 0), shape S

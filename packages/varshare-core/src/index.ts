@@ -25,9 +25,13 @@ export type { Activation, MLPApplyOptions, SamplingScope, VarShareMLPOptions } f
 export { posteriorDiagnostics, klBreakdown } from './diagnostics';
 export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } from './diagnostics';
 export { median } from '@varshare/base';
-export { SimdGemm } from './kernels/simdGemm';
-export { instantiateKernel } from './kernels/instantiate';
-export { tensorValues } from './kernels/heap';
-export type { WasmMemory } from './kernels/instantiate';
+export { hotOps, readValues, kernelStats, resetKernelStats } from './ops/hotOps';
+export type { AdamMemory, DenseLayerParams, HotOps, HotOpsName, KernelStats, KlPrior, PosteriorParts } from './ops/hotOps';
+export { posteriorSigma } from './posteriorSigma';
+export { effectiveWeights, sampledResidual } from './effectiveWeights';
+export { denseLayer } from './denseLayer';
+export type { LayerActivation } from './denseLayer';
+export { adamStepConstants, adamStepReference } from './adamStep';
+export type { AdamStepConstants } from './adamStep';
 export { DEFAULT_SIGMA_INIT, networkConfigSchema, weightModesConfigSchema } from './config';
 export type { NetworkConfig, WeightModesConfig } from './config';

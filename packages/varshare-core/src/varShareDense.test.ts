@@ -3,7 +3,7 @@ import { initBackend, tf } from './backend';
 import { SigmaPrior } from './sigmaPrior';
 import { VarShareDense, inverseSoftplus, type ApplyOptions, type LayerActivation } from './varShareDense';
 import { deriveSeed, tfSeed } from './rng';
-import { SimdGemm } from './kernels/simdGemm';
+import { hotOps } from './ops/hotOps';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -210,12 +210,12 @@ describe('VarShareDense', () => {
   });
 });
 
-describe('fused wasm layer (SimdGemm.denseForward / denseBackward)', () => {
+describe('full-residual layers through the hot ops (the wasm dense kernel here)', () => {
   const modes: ApplyOptions[] = [{ weights: 'mean' }, { weights: 'sample', noise: { kind: 'frozen', seed: 5 } }, { weights: 'shared' }];
   for (const opts of modes) {
     for (const activation of ['tanh', 'relu', 'none'] as LayerActivation[]) {
       it(`equals the tensor-op formula, value and every gradient (${opts.weights}, ${activation})`, () => {
-        expect(SimdGemm.get()).not.toBeNull();
+        expect(hotOps().name).toBe('wasm');
         const layer = trainedLayer('full');
         const [mu, rho] = layer.posteriorVariables() as [tf.Variable, tf.Variable];
         const xg = tf.randomNormal([4, 6, 5], 0, 1, 'float32', 21) as tf.Tensor3D;

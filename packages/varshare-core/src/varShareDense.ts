@@ -1,15 +1,16 @@
 import { tf } from './backend';
 import { DEFAULT_SIGMA_INIT } from './config';
-import { gaussianKl, type SigmaPriorValue } from './gaussianKl';
+import { applyActivation, type LayerActivation } from './denseLayer';
+import { effectiveWeights, sampledResidual } from './effectiveWeights';
+import type { SigmaPriorValue } from './gaussianKl';
+import { hotOps, releaseHotOpsState, type KlPrior } from './ops/hotOps';
 import { orthogonalInit } from './orthogonal';
+import { posteriorSigma } from './posteriorSigma';
 import { Rng, deriveSeed, tfSeed } from './rng';
 import { SigmaPrior, uniqueId } from './sigmaPrior';
-import { groupedMatMul } from './groupedMatMul';
-import { wasmHeap } from './kernels/heap';
-import { SimdGemm } from './kernels/simdGemm';
-import { releaseResident, residentFor, residentOf } from './kernels/residentTensor';
-import { SigmaCache, constantPriorKl, fastTanh, sampledParam, scalarPriorKl } from './posteriorOps';
 import { TaskRouting } from './taskRouting';
+
+export type { LayerActivation };
 
 /**
  * Which weights a forward pass uses for task m:
@@ -30,16 +31,6 @@ export type WeightMode = 'mean' | 'sample' | 'shared';
  *   seed per rollout segment, reused in that segment's update epochs).
  */
 export type NoiseSpec = { readonly kind: 'local'; readonly seed: number } | { readonly kind: 'frozen'; readonly seed: number };
-
-/** A hidden activation applied to a layer's output (`none` for the output layer). */
-export type LayerActivation = 'tanh' | 'relu' | 'none';
-
-/** Applies a {@link LayerActivation} with tensor ops (tanh as 2·sigmoid(2x) − 1, see fastTanh). */
-export function applyActivation<T extends tf.Tensor>(h: T, activation: LayerActivation): T {
-  if (activation === 'tanh') return fastTanh(h);
-  if (activation === 'relu') return tf.relu(h);
-  return h;
-}
 
 /** Options of a forward pass. */
 export interface ApplyOptions {
@@ -74,12 +65,10 @@ export interface VarShareDenseOptions {
   readonly name?: string;
 }
 
-/** One posterior factor: μ and ρ, both `[numTasks, rows, cols]`. */
+/** One posterior factor: μ and ρ, both `[numTasks, rows, cols]` (σ = softplus(ρ) from `HotOps.posteriorParts`). */
 interface PosteriorFactor {
   readonly mu: tf.Variable;
   readonly rho: tf.Variable;
-  /** softplus(ρ) and sigmoid(ρ), recomputed only when ρ changes. */
-  readonly sigma: SigmaCache;
 }
 
 /** Named arrays for checkpoints: variable name → shape and values. */
@@ -131,7 +120,7 @@ export class VarShareDense {
     const rho0 = inverseSoftplus(sigmaInit);
     const factor = (rows: number, cols: number, muInit: tf.Tensor | null, k: number): PosteriorFactor => {
       const rho = tf.variable(tf.fill([numTasks, rows, cols], rho0), true, `${this.name}/rho${k}/${id}`);
-      return { mu: tf.variable(muInit ?? tf.zeros([numTasks, rows, cols]), true, `${this.name}/mu${k}/${id}`), rho, sigma: new SigmaCache(rho) };
+      return { mu: tf.variable(muInit ?? tf.zeros([numTasks, rows, cols]), true, `${this.name}/mu${k}/${id}`), rho };
     };
     if (this.residual.kind === 'full') {
       this.factors = [factor(inputDim, outputDim, null, 0)];
@@ -191,52 +180,42 @@ export class VarShareDense {
       if (T !== this.numTasks) throw new Error(`${this.name}: grouped input has ${T} task slots, layer has ${this.numTasks}`);
       const mode = this.factors.length === 0 ? 'shared' : options.weights;
       if (mode === 'sample' && !options.noise) throw new Error(`${this.name}: weights 'sample' needs an explicit noise spec`);
-      let y: tf.Tensor3D;
-      if (mode === 'shared' && fusedDenseAvailable()) {
-        return fusedDense(xg, this.theta, this.bias, null, null, activation);
-      } else if (mode === 'shared') {
-        y = this.sharedMatMul(xg);
-      } else if (this.residual.kind === 'full' && (mode === 'mean' || options.noise?.kind === 'frozen') && fusedDenseAvailable()) {
+      const ops = hotOps();
+      const layer = { theta: this.theta, bias: this.bias };
+      if (mode === 'shared') return ops.dense(xg, layer, activation);
+      if (this.residual.kind === 'full') {
         const f = this.factors[0] as PosteriorFactor;
-        const eps = mode === 'sample' ? (this.frozenEps((options.noise as NoiseSpec).seed)[0] as tf.Tensor) : null;
-        return fusedDense(xg, this.theta, this.bias, f, eps, activation);
-      } else if (this.residual.kind === 'full') {
-        const f = this.factors[0] as PosteriorFactor;
-        if (mode === 'mean') {
-          y = groupedMatMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
-        } else if (options.noise?.kind === 'frozen') {
-          const [eps] = this.frozenEps(options.noise.seed);
-          // θ + (μ + σ⊙ε): the same sum, in the same order, as effectiveWeight (the rollout snapshot).
-          const w = tf.add(this.theta, sampledParam(f.mu, f.rho, eps as tf.Tensor, f.sigma));
-          y = groupedMatMul(xg, w as tf.Tensor3D);
-        } else {
-          const seed = (options.noise as NoiseSpec).seed;
-          const mean = groupedMatMul(xg, tf.add(this.theta, f.mu) as tf.Tensor3D);
-          const variance = groupedMatMul(tf.square(xg), tf.square(tf.softplus(f.rho)) as tf.Tensor3D);
-          const eps = tf.randomNormal([T, n, this.outputDim], 0, 1, 'float32', tfSeed(seed));
-          y = tf.add(mean, tf.mul(tf.sqrt(tf.add(variance, 1e-12)), eps));
+        if (mode === 'mean') return ops.dense(xg, { ...layer, residual: { mu: f.mu } }, activation);
+        const noise = options.noise as NoiseSpec;
+        if (noise.kind === 'frozen') {
+          const eps = this.frozenEps(noise.seed)[0] as tf.Tensor;
+          return ops.dense(xg, { ...layer, residual: { mu: f.mu, noise: { rho: f.rho, eps } } }, activation);
         }
-      } else {
-        const [fa, fb] = this.factors as [PosteriorFactor, PosteriorFactor];
-        let a: tf.Tensor = fa.mu;
-        let b: tf.Tensor = fb.mu;
-        if (mode === 'sample') {
-          const noise = options.noise as NoiseSpec;
-          const eps =
-            noise.kind === 'frozen'
-              ? this.frozenEps(noise.seed)
-              : this.factors.map((g, k) => tf.randomNormal(g.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(noise.seed, k))));
-          if (noise.kind === 'frozen') {
-            a = sampledParam(fa.mu, fa.rho, eps[0] as tf.Tensor, fa.sigma);
-            b = sampledParam(fb.mu, fb.rho, eps[1] as tf.Tensor, fb.sigma);
-          } else {
-            a = tf.add(fa.mu, tf.mul(tf.softplus(fa.rho), eps[0] as tf.Tensor));
-            b = tf.add(fb.mu, tf.mul(tf.softplus(fb.rho), eps[1] as tf.Tensor));
-          }
-        }
-        const adapter = groupedMatMul(groupedMatMul(xg, a as tf.Tensor3D), b as tf.Tensor3D);
-        y = tf.add(this.sharedMatMul(xg), adapter);
+        // Local reparameterisation: x(θ + μ) + sqrt(x²σ²)⊙ε, fresh ε per row and output unit.
+        const mean = ops.groupedMatMul(xg, effectiveWeights(this.theta, f.mu) as tf.Tensor3D);
+        const variance = ops.groupedMatMul(tf.square(xg), tf.square(posteriorSigma(f.rho)) as tf.Tensor3D);
+        const eps = tf.randomNormal([T, n, this.outputDim], 0, 1, 'float32', tfSeed(noise.seed));
+        const y = tf.add(mean, tf.mul(tf.sqrt(tf.add(variance, 1e-12)), eps));
+        return applyActivation(tf.add(y, this.bias), activation);
       }
+      // Low-rank: W_m = θ + A_m B_m, the adapter applied as two products after θ's.
+      const [fa, fb] = this.factors as [PosteriorFactor, PosteriorFactor];
+      let a: tf.Tensor = fa.mu;
+      let b: tf.Tensor = fb.mu;
+      if (mode === 'sample') {
+        const noise = options.noise as NoiseSpec;
+        if (noise.kind === 'frozen') {
+          const eps = this.frozenEps(noise.seed);
+          a = ops.sampleResidual(fa.mu, fa.rho, eps[0] as tf.Tensor);
+          b = ops.sampleResidual(fb.mu, fb.rho, eps[1] as tf.Tensor);
+        } else {
+          const eps = this.factors.map((g, k) => tf.randomNormal(g.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(noise.seed, k))));
+          a = sampledResidual(fa.mu, posteriorSigma(fa.rho), eps[0] as tf.Tensor);
+          b = sampledResidual(fb.mu, posteriorSigma(fb.rho), eps[1] as tf.Tensor);
+        }
+      }
+      const adapter = ops.groupedMatMul(ops.groupedMatMul(xg, a as tf.Tensor3D), b as tf.Tensor3D);
+      const y = tf.add(this.sharedMatMul(xg), adapter);
       return applyActivation(tf.add(y, this.bias), activation);
     });
   }
@@ -254,12 +233,13 @@ export class VarShareDense {
         throw new Error(`${this.name}: effectiveWeight needs 'mean', 'shared' or frozen noise (local noise is per forward)`);
       }
       const eps = mode === 'sample' ? this.frozenEps((options.noise as NoiseSpec).seed) : null;
-      const param = (f: PosteriorFactor, k: number): tf.Tensor => (eps ? tf.add(f.mu, tf.mul(f.sigma.sigma, eps[k] as tf.Tensor)) : f.mu);
+      const ops = hotOps();
+      const param = (f: PosteriorFactor, k: number): tf.Tensor => (eps ? sampledResidual(f.mu, ops.posteriorParts(f.rho).sigma, eps[k] as tf.Tensor) : f.mu);
       const residual =
         this.residual.kind === 'full'
           ? param(this.factors[0] as PosteriorFactor, 0)
           : tf.matMul(param(this.factors[0] as PosteriorFactor, 0) as tf.Tensor3D, param(this.factors[1] as PosteriorFactor, 1) as tf.Tensor3D);
-      return tf.add(this.theta, residual);
+      return effectiveWeights(this.theta, residual);
     });
   }
 
@@ -273,7 +253,7 @@ export class VarShareDense {
   private frozenEps(seed: number): tf.Tensor[] {
     if (this.frozen?.seed !== seed) {
       this.frozen?.eps.forEach((e) => {
-        releaseResident(e);
+        releaseHotOpsState(e);
         e.dispose();
       });
       const eps = this.factors.map((f, k) => tf.keep(tf.randomNormal(f.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(seed, k)))));
@@ -291,20 +271,17 @@ export class VarShareDense {
   kl(sigmaPrior: SigmaPriorValue | SigmaPrior): tf.Tensor1D {
     return tf.tidy(() => {
       if (this.factors.length === 0) return tf.zeros([this.numTasks]) as tf.Tensor1D;
-      // Constant σ_prior (global or per task): fused KL with its closed-form gradient.
       const constant = sigmaPrior instanceof SigmaPrior ? sigmaPrior.constantValue(this.numTasks) : typeof sigmaPrior === 'number' ? sigmaPrior : null;
+      let prior: KlPrior;
       if (constant !== null) {
-        const perFactor = this.factors.map((f) => constantPriorKl(f.mu, f.rho, constant, f.sigma));
-        return (perFactor.length === 1 ? perFactor[0] : tf.addN(perFactor)) as tf.Tensor1D;
+        prior = { kind: 'constant', sigmaPrior: constant };
+      } else {
+        const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
+        const detachSigma = sigmaPrior instanceof SigmaPrior && sigmaPrior.detachSigma;
+        prior = typeof sp === 'number' ? { kind: 'constant', sigmaPrior: sp } : { kind: 'tensor', sigmaPrior: sp, detachSigma };
       }
-      const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
-      const detach = sigmaPrior instanceof SigmaPrior && sigmaPrior.detachSigma;
-      const perFactor = this.factors.map(
-        (f) =>
-          // A scalar σ_prior tensor (the learned per-layer prior): fused on the wasm kernel.
-          (typeof sp !== 'number' && scalarPriorKl(f.mu, f.rho, sp, detach, f.sigma)) ||
-          tf.sum(gaussianKl(f.mu, tf.softplus(f.rho), sp, { detachSigmaForPrior: detach }), [1, 2]),
-      );
+      const ops = hotOps();
+      const perFactor = this.factors.map((f) => ops.taskKl(f.mu, f.rho, prior));
       return (perFactor.length === 1 ? perFactor[0] : tf.addN(perFactor)) as tf.Tensor1D;
     });
   }
@@ -322,10 +299,11 @@ export class VarShareDense {
       sigma.push(new Float32Array(per));
     }
     let offset = 0;
+    const ops = hotOps();
     for (const f of this.factors) {
       const size = (f.mu.shape[1] as number) * (f.mu.shape[2] as number);
       const muData = f.mu.dataSync() as Float32Array;
-      const sigmaData = f.sigma.sigmaValues;
+      const sigmaData = ops.posteriorParts(f.rho).sigmaValues();
       for (let m = 0; m < this.numTasks; m++) {
         (mu[m] as Float32Array).set(muData.subarray(m * size, (m + 1) * size), offset);
         (sigma[m] as Float32Array).set(sigmaData.subarray(m * size, (m + 1) * size), offset);
@@ -333,7 +311,7 @@ export class VarShareDense {
       offset += size;
     }
     const logSigmaSum = new Array<number>(this.numTasks).fill(0);
-    for (const f of this.factors) f.sigma.logSigmaSums.forEach((v, m) => (logSigmaSum[m] = (logSigmaSum[m] as number) + v));
+    for (const f of this.factors) ops.posteriorParts(f.rho).logSigmaSums.forEach((v, m) => (logSigmaSum[m] = (logSigmaSum[m] as number) + v));
     return { mu, sigma, logSigmaSum, theta: this.theta.dataSync() as Float32Array };
   }
 
@@ -355,7 +333,7 @@ export class VarShareDense {
       v.assign(tf.tensor(saved.data, v.shape));
     }
     this.frozen?.eps.forEach((e) => {
-      releaseResident(e);
+      releaseHotOpsState(e);
       e.dispose();
     });
     this.frozen = null;
@@ -367,77 +345,16 @@ export class VarShareDense {
     return out;
   }
 
-  /** Frees all variables and cached noise. */
+  /** Frees all variables and cached noise (and what the hot ops keep for them). */
   dispose(): void {
     this.frozen?.eps.forEach((e) => {
-      releaseResident(e);
+      releaseHotOpsState(e);
       e.dispose();
     });
     this.frozen = null;
-    for (const f of this.factors) {
-      f.sigma.dispose();
-      releaseResident(f);
-    }
     for (const [, v] of this.namedVariables()) {
-      releaseResident(v);
+      releaseHotOpsState(v);
       v.dispose();
     }
   }
-}
-
-/** Whether {@link fusedDense} can run: the tfjs-wasm backend and a WebAssembly SIMD runtime. */
-function fusedDenseAvailable(): boolean {
-  return wasmHeap() !== null && SimdGemm.get() !== null;
-}
-
-/**
- * A full-residual layer's whole forward and backward on the SIMD kernel, as one differentiable op:
- * Y_t = act(X_t (θ + (μ_t + σ_t ⊙ ε_t)) + b) (without ε: θ + μ_t; without a factor — `shared` mode
- * or a layer without residual — θ), with gradients for X, θ, b and, with a factor, μ and (with ε)
- * ρ through σ' = sigmoid(ρ) from the layer's σ cache. Equal to the tensor-op path (the same
- * effective weights bit for bit, float32 sums in a different order); on wasm it replaces ~25 tfjs
- * ops per layer per pass (each with its dispatch, tape and saved-tensor bookkeeping) by one.
- */
-function fusedDense(xg: tf.Tensor3D, theta: tf.Variable, bias: tf.Variable, f: PosteriorFactor | null, eps: tf.Tensor | null, activation: LayerActivation): tf.Tensor3D {
-  const be = wasmHeap() as NonNullable<ReturnType<typeof wasmHeap>>;
-  const gemm = SimdGemm.get() as SimdGemm;
-  const [T, n, inDim] = xg.shape;
-  const outDim = theta.shape[1] as number;
-  // θ, μ, ε, σ and σ' are resident in the kernel memory (written when they change, shared by the
-  // forward, the backward and the KL); x, dy and y are views of the tfjs heap, copied in by the call.
-  const sigma = eps && f ? f.sigma.sigmaOperand : null;
-  const dSigma = eps && f ? f.sigma.dSigmaOperand : null;
-  const operands = (x: tf.Tensor) => ({
-    x: be.typedArrayFromHeap(x),
-    theta: residentOf(gemm, theta),
-    mu: f ? residentOf(gemm, f.mu) : null,
-    noise: eps && sigma ? { sigma, eps: residentOf(gemm, eps) } : null,
-    // W is kept for the backward: recomputed only if θ, μ, ρ or ε changed in between.
-    w: f ? { buf: residentFor(gemm, f, T * inDim * outDim), key: [theta.dataId, f.mu.dataId, f.rho.dataId, eps] } : undefined,
-    T,
-    n,
-    inDim,
-    outDim,
-  });
-  const op = tf.customGrad(((...args: tf.Tensor[]) => {
-    const x = args[0] as tf.Tensor3D;
-    const save = args[args.length - 1] as unknown as tf.GradSaveFunc;
-    const value = tf.tensor3d(gemm.denseForward(operands(x), be.typedArrayFromHeap(bias), activation), [T, n, outDim]);
-    // The activation's derivative is taken from the output (1 − y², [y > 0]).
-    save(activation === 'none' ? [x] : [x, value]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
-        const y = activation === 'none' ? null : be.typedArrayFromHeap(saved[1] as tf.Tensor);
-        const g = gemm.denseBackward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), dSigma, activation, y);
-        // Tensor creation copies out of the kernel memory, which tfjs allocations do not touch.
-        const grads = [tf.tensor3d(g.dx, [T, n, inDim]), tf.tensor2d(g.dTheta, [inDim, outDim]), tf.tensor1d(g.dBias)];
-        if (g.dMu) grads.push(tf.tensor3d(g.dMu, [T, inDim, outDim]));
-        if (g.dRho) grads.push(tf.tensor3d(g.dRho, [T, inDim, outDim]));
-        return grads;
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const inputs = !f ? [xg, theta, bias] : eps ? [xg, theta, bias, f.mu, f.rho] : [xg, theta, bias, f.mu];
-  return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor3D)(...inputs);
 }

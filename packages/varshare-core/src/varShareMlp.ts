@@ -1,13 +1,11 @@
 import { tf } from './backend';
 import { DEFAULT_SIGMA_INIT } from './config';
-import { groupedMatMul } from './groupedMatMul';
 import type { SigmaPriorValue } from './gaussianKl';
+import { hotOps } from './ops/hotOps';
 import { deriveSeed } from './rng';
 import type { SigmaPrior } from './sigmaPrior';
-import { wasmHeap } from './kernels/heap';
-import { SimdGemm } from './kernels/simdGemm';
 import { TaskRouting } from './taskRouting';
-import { VarShareDense, applyActivation, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
+import { VarShareDense, type NamedArrays, type NoiseSpec, type ResidualSpec, type WeightMode } from './varShareDense';
 
 /** Hidden activation. CleanRL's PPO uses tanh. */
 export type Activation = 'tanh' | 'relu';
@@ -209,21 +207,11 @@ export class MLPSnapshot {
   applyGrouped(xg: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       let h: tf.Tensor3D = xg;
-      const be = wasmHeap();
-      const gemm = be ? SimdGemm.get() : null;
+      // The training forward's implementation (HotOps.dense on the same effective weights), so
+      // acting and training see the same outputs.
+      const ops = hotOps();
       this.weights.forEach(({ w, b }, i) => {
-        const activation = i + 1 < this.weights.length ? this.activation : 'none';
-        const [T, n, d] = h.shape;
-        const out = w.shape[w.rank - 1] as number;
-        if (be && gemm) {
-          // The training forward's kernel (fusedDense), so acting and training see the same outputs;
-          // shared weights (rank 2) act on all T·n rows as one block, as fusedDense does.
-          const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
-          h = tf.tensor3d(gemm.denseForwardWeights(be.typedArrayFromHeap(h), be.typedArrayFromHeap(w), be.typedArrayFromHeap(b), activation, tb, nb, d, out), [T, n, out]);
-          return;
-        }
-        const y = w.rank === 2 ? tf.reshape(tf.matMul(tf.reshape(h, [T * n, d]) as tf.Tensor2D, w as tf.Tensor2D), [T, n, out]) : groupedMatMul(h, w as tf.Tensor3D);
-        h = applyActivation(tf.add(y, b) as tf.Tensor3D, activation);
+        h = ops.denseWithWeights(h, w, b, i + 1 < this.weights.length ? this.activation : 'none');
       });
       return h;
     });

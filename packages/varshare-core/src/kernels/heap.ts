@@ -14,13 +14,3 @@ export function wasmHeap(): HeapBackend | null {
   const be = tf.backend() as unknown as Partial<HeapBackend>;
   return typeof be.typedArrayFromHeap === 'function' ? (be as HeapBackend) : null;
 }
-
-/**
- * A float32 tensor's values: on tfjs-wasm a zero-copy view of its memory, valid only until the next
- * tensor allocation (copy out of it at once); elsewhere `dataSync()`.
- */
-export function tensorValues(t: tf.Tensor): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`tensorValues: expected a float32 tensor, got ${t.dtype}`);
-  const be = wasmHeap();
-  return be ? be.typedArrayFromHeap(t) : (t.dataSync() as Float32Array);
-}

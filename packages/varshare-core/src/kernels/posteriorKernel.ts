@@ -29,20 +29,16 @@ export interface SigmaParts {
  * few float32 ulp of the float64 values (tested); ρ below −87 is treated as −87 (σ ≥ 1.6e−38).
  */
 export class PosteriorKernel {
-  private static shared: PosteriorKernel | null | undefined;
   private f32: Float32Array;
 
   private constructor(private readonly exports: PosteriorExports) {
     this.f32 = new Float32Array(exports.memory.buffer);
   }
 
-  /** The process-wide instance, or null when this runtime has no WebAssembly SIMD. */
-  static get(): PosteriorKernel | null {
-    if (PosteriorKernel.shared === undefined) {
-      const exports = instantiateKernel<PosteriorExports>(posteriorWasmBase64);
-      PosteriorKernel.shared = exports ? new PosteriorKernel(exports) : null;
-    }
-    return PosteriorKernel.shared;
+  /** A kernel instance (with its own memory), or null when this runtime has no WebAssembly SIMD. */
+  static create(): PosteriorKernel | null {
+    const exports = instantiateKernel<PosteriorExports>(posteriorWasmBase64);
+    return exports ? new PosteriorKernel(exports) : null;
   }
 
   /**

@@ -1,37 +1,38 @@
 import type { tf } from '../backend';
-import { tensorValues } from './heap';
-import type { ResidentBuffer, SimdGemm } from './simdGemm';
+import type { HeapBackend } from './heap';
+import type { KernelMemory, ResidentBuffer } from './kernelMemory';
 
 interface Slot {
-  readonly gemm: SimdGemm;
+  readonly memory: KernelMemory;
   buf: ResidentBuffer | null;
 }
 
 const slots = new WeakMap<object, Slot>();
 /** A slot whose tensor was garbage-collected without {@link releaseResident} gives its region back. */
 const finalizer = new FinalizationRegistry<Slot>((slot) => {
-  if (slot.buf) slot.gemm.release(slot.buf);
+  if (slot.buf) slot.memory.release(slot.buf);
 });
 
 /**
- * The region of the SIMD kernel's memory holding `t`'s current values, written only when they
- * changed: a variable gets a new dataId on every assign, so a layer's μ is copied in once per
- * minibatch step instead of by every op that reads it (forward, backward, KL). One region per
- * tensor object (a variable keeps its object across assigns); {@link releaseResident} frees it.
+ * The region of the kernel memory holding `t`'s current values (a float32 tensor on the wasm
+ * backend `be`), written only when they changed: a variable gets a new dataId on every assign, so
+ * a layer's μ is copied in once per minibatch step instead of by every op that reads it (forward,
+ * backward, KL). One region per tensor object (a variable keeps its object across assigns);
+ * {@link releaseResident} frees it.
  */
-export function residentOf(gemm: SimdGemm, t: tf.Tensor): ResidentBuffer {
+export function residentOf(memory: KernelMemory, t: tf.Tensor, be: HeapBackend): ResidentBuffer {
   let slot = slots.get(t);
   if (!slot) {
-    slot = { gemm, buf: null };
+    slot = { memory, buf: null };
     slots.set(t, slot);
     finalizer.register(t, slot, slot);
   }
   if (slot.buf && slot.buf.length !== t.size) {
-    gemm.release(slot.buf);
+    memory.release(slot.buf);
     slot.buf = null;
   }
-  if (!slot.buf) slot.buf = gemm.resident(t.size);
-  if (slot.buf.tag !== t.dataId) gemm.write(slot.buf, tensorValues(t), t.dataId);
+  if (!slot.buf) slot.buf = memory.resident(t.size);
+  if (slot.buf.tag !== t.dataId) memory.write(slot.buf, be.typedArrayFromHeap(t), t.dataId);
   return slot.buf;
 }
 
@@ -40,18 +41,18 @@ export function residentOf(gemm: SimdGemm, t: tf.Tensor): ResidentBuffer {
  * buffer), kept across calls; resized (and its contents dropped) when `length` changes. Freed by
  * {@link releaseResident}(owner) or when the owner is garbage-collected.
  */
-export function residentFor(gemm: SimdGemm, owner: object, length: number): ResidentBuffer {
+export function residentFor(memory: KernelMemory, owner: object, length: number): ResidentBuffer {
   let slot = slots.get(owner);
   if (!slot) {
-    slot = { gemm, buf: null };
+    slot = { memory, buf: null };
     slots.set(owner, slot);
     finalizer.register(owner, slot, slot);
   }
   if (slot.buf && slot.buf.length !== length) {
-    gemm.release(slot.buf);
+    memory.release(slot.buf);
     slot.buf = null;
   }
-  if (!slot.buf) slot.buf = gemm.resident(length);
+  if (!slot.buf) slot.buf = memory.resident(length);
   return slot.buf;
 }
 
@@ -59,7 +60,7 @@ export function residentFor(gemm: SimdGemm, owner: object, length: number): Resi
 export function releaseResident(t: object): void {
   const slot = slots.get(t);
   if (!slot) return;
-  if (slot.buf) slot.gemm.release(slot.buf);
+  if (slot.buf) slot.memory.release(slot.buf);
   slot.buf = null;
   slots.delete(t);
   finalizer.unregister(slot);

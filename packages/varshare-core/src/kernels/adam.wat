@@ -1,5 +1,6 @@
-;; Fused Adam step for @varshare/rl-ppo (see src/adam.ts), four elements at a time with f32x4,
-;; and the sum of squares of the gradients (for global grad-norm clipping).
+;; Fused Adam step for @varshare/core (host: adamKernel.ts; rl-ppo's Adam keeps the groups and
+;; their state), four elements at a time with f32x4, and the sum of squares of the gradients (for
+;; global grad-norm clipping).
 ;; This text is the source: `npm run build:wasm` assembles it (wabt) into adamWasm.ts, and
 ;; `npm test` checks that the embedded bytes are this file's assembly.
 ;;
@@ -13,7 +14,7 @@
 ;;   v ← v·b2 + (c2·g')·g'               (c2 = 1 − β₂)
 ;;   p ← p + negStep·(m / (sqrt(v)/bc2sqrt + eps))
 ;; IEEE float32 add, mul, div and sqrt round the same in every lane as in scalar code, so this is
-;; bit-identical to src/adam.ts's adamStepReference (which rounds each operation with Math.fround).
+;; bit-identical to adamStepReference in src/adamStep.ts (which rounds each operation with Math.fround).
 (module
   (memory (export "memory") 1)
   (func (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)

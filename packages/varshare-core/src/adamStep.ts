@@ -1,0 +1,63 @@
+/** Per-step constants of the Adam update, rounded to float32 as PyTorch's kernels use them. */
+export interface AdamStepConstants {
+  /** 1 − β₁ */
+  readonly c1: number;
+  readonly b2: number;
+  /** 1 − β₂ */
+  readonly c2: number;
+  /** −lr/(1 − β₁ᵗ) */
+  readonly negStep: number;
+  /** √(1 − β₂ᵗ) */
+  readonly bc2sqrt: number;
+  readonly eps: number;
+  /** The global grad-norm clip factor the gradient is multiplied by first. */
+  readonly scale: number;
+}
+
+/** The float32 constants of step `t` (1-based) at learning rate `lr`, gradients multiplied by `scale`. */
+export function adamStepConstants(lr: number, beta1: number, beta2: number, eps: number, t: number, scale: number): AdamStepConstants {
+  const f = Math.fround;
+  return { c1: f(1 - beta1), b2: f(beta2), c2: f(1 - beta2), negStep: f(-lr / (1 - beta1 ** t)), bc2sqrt: f(Math.sqrt(1 - beta2 ** t)), eps: f(eps), scale: f(scale) };
+}
+
+/**
+ * The Adam update of one parameter in float32, every operation rounded (Math.fround), in PyTorch's
+ * order for a float32 parameter after clip_grad_norm_: g' = g·scale; m ← m + c1·(g' − m);
+ * v ← v·b2 + (c2·g')·g'; p ← p + negStep·(m / (√v/bc2sqrt + ε)). Updates `p`, `m` and `v` in place
+ * (all the same length as `g`). The reference of the Adam step: `HotOps.adamMemory` runs it (tfjs
+ * implementation) or the wasm kernel `adam.wat`, which is bit-identical to it.
+ */
+export function adamStepReference(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void {
+  const f = Math.fround;
+  for (let i = 0; i < p.length; i++) {
+    const gi = f((g[i] as number) * k.scale);
+    const mi = f((m[i] as number) + f(k.c1 * f(gi - (m[i] as number))));
+    const vi = f(f((v[i] as number) * k.b2) + f(f(k.c2 * gi) * gi));
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = f((p[i] as number) + f(k.negStep * f(mi / f(f(f(Math.sqrt(vi)) / k.bc2sqrt) + k.eps))));
+  }
+}
+
+/**
+ * Σ g² over a float32 gradient, in float64 (the global grad-norm's square before clipping): even
+ * and odd entries are summed separately and the two sums added, the order of the wasm kernel's two
+ * lanes, so both give the same number.
+ */
+export function sumSquaresReference(g: Float32Array): number {
+  let even = 0;
+  let odd = 0;
+  const pairs = g.length >> 1;
+  for (let i = 0; i < pairs; i++) {
+    const a = g[2 * i] as number;
+    const b = g[2 * i + 1] as number;
+    even += a * a;
+    odd += b * b;
+  }
+  let s = even + odd;
+  if (g.length & 1) {
+    const last = g[g.length - 1] as number;
+    s += last * last;
+  }
+  return s;
+}

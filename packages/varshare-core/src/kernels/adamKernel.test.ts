@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { adamStepConstants, adamStepReference, sumSquaresReference } from '../adamStep';
+import { Rng } from '../rng';
+import { AdamKernel } from './adamKernel';
+
+describe('AdamKernel (adam.wat)', () => {
+  it('steps bit-identically to adamStepReference and sums squares in sumSquaresReference’s order, for odd lengths', () => {
+    const rng = new Rng(5);
+    for (const n of [1, 3, 4, 9, 1001]) {
+      const kernel = AdamKernel.create(4 * n)!;
+      const [p, g, m, v] = [kernel.alloc(n), kernel.alloc(n), kernel.alloc(n), kernel.alloc(n)];
+      expect(Array.from(m).every((x) => x === 0)).toBe(true);
+      p.set(Float32Array.from({ length: n }, () => rng.normal()));
+      const ref = { p: p.slice(), m: new Float32Array(n), v: new Float32Array(n) };
+      for (let t = 1; t <= 4; t++) {
+        g.set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(7) - 4)));
+        expect(kernel.sumSquares(g)).toBe(sumSquaresReference(g));
+        const k = adamStepConstants(1e-3, 0.9, 0.999, 1e-5, t, t === 2 ? 0.5 : 1);
+        kernel.step(p, g, m, v, k);
+        adamStepReference(ref.p, g, ref.m, ref.v, k);
+      }
+      expect(Array.from(p)).toEqual(Array.from(ref.p));
+      expect(Array.from(m)).toEqual(Array.from(ref.m));
+      expect(Array.from(v)).toEqual(Array.from(ref.v));
+    }
+    // an order the lanes tell apart from a running sum (see adamStep.test.ts): 1 + 2^−52, not 1
+    const kernel = AdamKernel.create(6)!;
+    const g = kernel.alloc(6);
+    g.set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
+    expect(kernel.sumSquares(g)).toBe(1 + 2 ** -52);
+  });
+
+  it('hands out disjoint views up to its size, and refuses arrays it did not hand out', () => {
+    const kernel = AdamKernel.create(10)!;
+    const a = kernel.alloc(4);
+    const b = kernel.alloc(6);
+    a.fill(1);
+    expect(Array.from(b).every((x) => x === 0)).toBe(true);
+    expect(() => kernel.alloc(1)).toThrow(/1 floats requested, 0 left/);
+    expect(() => kernel.sumSquares(new Float32Array(4))).toThrow(/must come from alloc/);
+    expect(() => kernel.step(a, new Float32Array(4), a, a, adamStepConstants(1e-3, 0.9, 0.999, 1e-5, 1, 1))).toThrow(/must come from alloc/);
+  });
+});

@@ -1,0 +1,64 @@
+import { checkLength, type KernelMemory, type Operand } from './kernelMemory';
+
+/** kl.wat's exports (byte offsets). */
+export interface KlExports {
+  klfwd(mu: number, sigma: number, halfiv: number, out: number, T: number, size: number): void;
+  klbwd(mu: number, sigma: number, dsig: number, d: number, iv: number, dmu: number, drho: number, T: number, size: number): void;
+}
+
+/**
+ * The KL of T task posteriors N(μ, σ²) against N(0, σ_p,t²) and its gradients on a WebAssembly
+ * SIMD kernel (`kl.wat`), in the {@link KernelMemory} where a layer's μ, σ and σ' are resident.
+ * Only the parts that depend on μ, σ and σ_p are here; the caller adds −Σ log σ (posterior.wat)
+ * and the constant n·(log σ_p − ½) to get `gaussianKl` summed per task.
+ */
+export class KlKernel {
+  constructor(
+    private readonly x: KlExports,
+    private readonly memory: KernelMemory,
+  ) {}
+
+  /**
+   * Per task t over `size` entries per task, in float64 from float32 terms: `quad[t]` =
+   * Σ_i (σ² + μ²)/(2σ_p,t²) and `muQuad[t]` = Σ_i μ²/(2σ_p,t²) (for a learned prior's gradient
+   * with σ detached).
+   * @param mu `[T, size]`
+   * @param sigma `[T, size]`
+   * @param invVar 1/σ_p,t² per task, `[T]`
+   */
+  forward(mu: Operand, sigma: Operand, invVar: readonly number[], T: number, size: number): { quad: Float64Array; muQuad: Float64Array } {
+    for (const [field, a] of [['mu', mu], ['sigma', sigma]] as const) checkLength('KlKernel', field, a, T * size, 'T·size');
+    if (invVar.length !== T) throw new Error(`KlKernel.forward: ${invVar.length} prior variances for ${T} tasks`);
+    const mem = this.memory;
+    mem.beginCall();
+    const m = mem.put(mu);
+    const sg = mem.put(sigma);
+    const h = mem.put(Float32Array.from(invVar, (v) => v * 0.5));
+    const out = mem.alloc(4 * T); // 2T float64 (the arena is 16-byte aligned)
+    this.x.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
+    const sums = mem.doubles(out, 2 * T);
+    return { quad: sums.subarray(0, T), muQuad: sums.subarray(T, 2 * T) };
+  }
+
+  /**
+   * Gradients of Σ_t d_t·KL_t: dμ = d_t·(μ/σ_p,t²) and dρ = d_t·((σ/σ_p,t² − 1/σ)·σ'),
+   * σ' = sigmoid(ρ); each `[T, size]`. Views of the kernel memory, valid until its next call.
+   * @param d `[T]`
+   */
+  backward(mu: Operand, sigma: Operand, dSigma: Operand, d: Float32Array, invVar: readonly number[], T: number, size: number): { dMu: Float32Array; dRho: Float32Array } {
+    for (const [field, a] of [['mu', mu], ['sigma', sigma], ['dSigma', dSigma]] as const) checkLength('KlKernel', field, a, T * size, 'T·size');
+    checkLength('KlKernel', 'd', d, T, 'T');
+    if (invVar.length !== T) throw new Error(`KlKernel.backward: ${invVar.length} prior variances for ${T} tasks`);
+    const mem = this.memory;
+    mem.beginCall();
+    const m = mem.put(mu);
+    const sg = mem.put(sigma);
+    const ds = mem.put(dSigma);
+    const dd = mem.put(d);
+    const iv = mem.put(Float32Array.from(invVar));
+    const dMu = mem.alloc(T * size);
+    const dRho = mem.alloc(T * size);
+    this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
+    return { dMu: mem.view(dMu, T * size), dRho: mem.view(dRho, T * size) };
+  }
+}

@@ -1,0 +1,108 @@
+import { checkSizes, type KernelMemory } from './kernelMemory';
+
+/** gemm.wat's exports (byte offsets). */
+export interface GemmExports {
+  bgemm(a: number, b: number, c: number, T: number, n: number, k: number, m: number): void;
+  copy2d(src: number, dst: number, T: number, rows: number, cols: number, sRow: number, sCol: number, sBatch: number, dRow: number, dBatch: number): void;
+}
+
+/** Matmul work done by the kernel since the last reset (see {@link MatmulKernel.stats}). */
+export interface KernelStats {
+  /** Products computed (each a batch of T matrices). */
+  readonly calls: number;
+  /** 2·T·n·k·m summed over the products. */
+  readonly flops: number;
+  /** Wall milliseconds spent in the products, operand packing included. */
+  readonly ms: number;
+}
+
+const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
+
+/**
+ * Batched float32 matrix products on a small hand-written WebAssembly SIMD kernel (`gemm.wat`):
+ * C_t = op(A_t) · op(B_t) for t < T, op(A_t) `[n, k]`, op(B_t) `[k, m]`, where op is the identity
+ * or, when the operand is flagged transposed, the transpose of how it is stored (A_t stored
+ * `[k, n]`, B_t stored `[m, k]`). Operands are copied (and transposed, and padded to the kernel's
+ * 4-row × 8-column tile) in the {@link KernelMemory}, so inputs may be views of another wasm heap.
+ *
+ * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, one rounding per
+ * multiply and per add, so results do not depend on T, on padding or on the other rows.
+ *
+ * The tfjs-wasm batched matmul runs a generic loop (2–4 GFLOP/s measured); this kernel is what the
+ * VarShare layers' per-task products use on that backend (`HotOps.groupedMatMul`, and inside the
+ * dense layer's kernel).
+ */
+export class MatmulKernel {
+  private counters = { calls: 0, flops: 0, ms: 0 };
+
+  constructor(
+    private readonly x: GemmExports,
+    private readonly memory: KernelMemory,
+  ) {}
+
+  /** Matmul calls, flops and wall milliseconds since the last {@link resetStats}. */
+  stats(): KernelStats {
+    return { ...this.counters };
+  }
+
+  resetStats(): void {
+    this.counters = { calls: 0, flops: 0, ms: 0 };
+  }
+
+  /**
+   * op(A)·op(B) for operands already in the memory (float offsets, this call's arena or resident);
+   * returns the float offset of C, `[T, n, m]` contiguous, in the arena.
+   */
+  productAt(aOff: number, transA: boolean, bOff: number, transB: boolean, T: number, n: number, k: number, m: number): number {
+    const t0 = performance.now();
+    const x = this.x;
+    const mem = this.memory;
+    const np = ceilTo(n, 4);
+    const mp = ceilTo(m, 8);
+    const packA = transA || np !== n;
+    const packB = transB || mp !== m;
+    // Pad rows/columns are left as they are: they only reach C's pad rows/columns, never read.
+    // op(A)[i, p] is raw[p·n + i] when transposed, raw[i·k + p] otherwise; likewise for B.
+    let a = aOff;
+    if (packA) {
+      a = mem.alloc(T * np * k);
+      x.copy2d(aOff * 4, a * 4, T, n, k, transA ? 1 : k, transA ? n : 1, n * k, k, np * k);
+    }
+    let b = bOff;
+    if (packB) {
+      b = mem.alloc(T * k * mp);
+      x.copy2d(bOff * 4, b * 4, T, k, m, transB ? 1 : m, transB ? k : 1, k * m, mp, k * mp);
+    }
+    let c = mem.alloc(T * np * mp);
+    x.bgemm(a * 4, b * 4, c * 4, T, np, k, mp);
+    if (np !== n || mp !== m) {
+      const out = mem.alloc(T * n * m);
+      x.copy2d(c * 4, out * 4, T, n, m, mp, 1, np * mp, m, n * m);
+      c = out;
+    }
+    const s = this.counters;
+    s.calls += 1;
+    s.flops += 2 * T * n * k * m;
+    s.ms += performance.now() - t0;
+    return c;
+  }
+
+  /**
+   * C = op(A) · op(B), batched over T.
+   * @param a T blocks, each `[n, k]` (or `[k, n]` when `transA`)
+   * @param b T blocks, each `[k, m]` (or `[m, k]` when `transB`)
+   * @param copy when false the result is a view of the kernel's memory, valid until the next call
+   *   (for callers that copy it at once). Defaults to true.
+   * @returns T blocks `[n, m]`
+   */
+  bmm(a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, T: number, n: number, k: number, m: number, copy = true): Float32Array {
+    checkSizes('MatmulKernel.bmm', { T, n, k, m });
+    if (a.length !== T * n * k) throw new Error(`MatmulKernel.bmm: a has ${a.length} values, expected T·n·k = ${T * n * k}`);
+    if (b.length !== T * k * m) throw new Error(`MatmulKernel.bmm: b has ${b.length} values, expected T·k·m = ${T * k * m}`);
+    const mem = this.memory;
+    mem.beginCall();
+    const c = this.productAt(mem.put(a), transA, mem.put(b), transB, T, n, k, m);
+    const out = mem.view(c, T * n * m);
+    return copy ? out.slice() : out;
+  }
+}

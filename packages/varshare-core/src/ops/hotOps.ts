@@ -1,0 +1,221 @@
+import type { AdamStepConstants } from '../adamStep';
+import { tf } from '../backend';
+import type { LayerActivation } from '../denseLayer';
+import { wasmHeap } from '../kernels/heap';
+import { wasmKernels } from '../kernels/wasmKernels';
+import type { KernelStats } from '../kernels/matmulKernel';
+import { tfjsOps } from './tfjsOps';
+import { createWasmOps } from './wasmOps';
+
+export type { KernelStats };
+
+/** The two implementations of {@link HotOps}. */
+export type HotOpsName = 'tfjs' | 'wasm';
+
+/**
+ * σ = softplus(ρ), σ' = sigmoid(ρ) and Σ log σ per task for the current value of one ρ variable,
+ * computed once per value of ρ (a variable gets a new dataId on every assign) and kept by the
+ * implementation until ρ changes or is released. Nothing here is on a gradient tape.
+ */
+export interface PosteriorParts {
+  /** σ, ρ's shape (owned by the implementation: do not dispose). */
+  readonly sigma: tf.Tensor;
+  /** σ' = dσ/dρ, ρ's shape (owned by the implementation: do not dispose). */
+  readonly dSigma: tf.Tensor;
+  /** Σ log σ per task `[numTasks]` (sums over each task's rows·cols), float64. */
+  readonly logSigmaSums: Float64Array;
+  /** σ's values, row-major like ρ (a fresh copy). */
+  sigmaValues(): Float32Array;
+}
+
+/** One dense layer's parameters for {@link HotOps.dense}. */
+export interface DenseLayerParams {
+  /** θ, `[in, out]`. */
+  readonly theta: tf.Variable;
+  /** b, `[out]`. */
+  readonly bias: tf.Variable;
+  /**
+   * The task residual of a full-residual layer: μ `[numTasks, in, out]` alone (posterior-mean
+   * weights W_m = θ + μ_m), or with ρ (same shape) and frozen noise ε (same shape) for sampled
+   * weights W_m = θ + (μ_m + σ_m⊙ε_m). Absent for shared weights (W = θ for every task).
+   */
+  readonly residual?: { readonly mu: tf.Variable; readonly noise?: { readonly rho: tf.Variable; readonly eps: tf.Tensor } };
+}
+
+/**
+ * σ_prior of a KL for {@link HotOps.taskKl}:
+ * - `constant`: one number, or one per task, receiving no gradient (baseline, exp1–exp4);
+ * - `tensor`: a tensor broadcastable to μ that may take a gradient — a scalar is the learned
+ *   per-layer prior of exp5 — with `detachSigma` (stabiliser C: σ's term of the KL passes no
+ *   gradient into σ_prior; see `gaussianKl`'s `detachSigmaForPrior`).
+ */
+export type KlPrior =
+  | { readonly kind: 'constant'; readonly sigmaPrior: number | readonly number[] }
+  | { readonly kind: 'tensor'; readonly sigmaPrior: tf.Tensor; readonly detachSigma: boolean };
+
+/**
+ * An optimizer's float32 arrays where the Adam step reads them, and the step itself
+ * (`adamStepReference`'s arithmetic in both implementations, bit for bit).
+ */
+export interface AdamMemory {
+  /** `n` zero floats; valid for the lifetime of this memory. */
+  alloc(n: number): Float32Array;
+  /** One Adam step in place on `p`, `m`, `v` (arrays from {@link alloc}, same length) with gradient `g`. */
+  step(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void;
+  /** Σ g², float64, in `sumSquaresReference`'s order (`g` from {@link alloc}). */
+  sumSquares(g: Float32Array): number;
+}
+
+/**
+ * The VarShare hot ops: what a minibatch step spends its time on besides tfjs's own ops. Each op
+ * computes a spec quantity whose reference function is named in its doc; the `tfjs`
+ * implementation is built from those references (tensor ops and autodiff; what runs on the cpu and
+ * tensorflow backends), the `wasm` implementation runs the WebAssembly SIMD kernels
+ * (`src/kernels/*.wat`) on the wasm backend, with closed-form gradients. `hotOps.conformance.test.ts`
+ * holds both to the references. Chosen once, by `initBackend`; read it with {@link hotOps}.
+ *
+ * Tensor-returning ops behave like tfjs ops: the caller owns the result (tidy applies) and
+ * gradients flow to the inputs named in each op.
+ */
+export interface HotOps {
+  readonly name: HotOpsName;
+
+  /**
+   * σ, σ' and Σ log σ per task of a ρ variable `[numTasks, rows, cols]` (reference:
+   * `posteriorSigma`, `posteriorSigmaDerivative`, `logSigmaPerTask`).
+   */
+  posteriorParts(rho: tf.Variable): PosteriorParts;
+
+  /**
+   * φ = μ + σ⊙ε with σ = softplus(ρ), differentiable in μ and ρ (reference: `sampledResidual` of
+   * `posteriorSigma(ρ)`). Shapes `[numTasks, rows, cols]`.
+   */
+  sampleResidual(mu: tf.Variable, rho: tf.Variable, eps: tf.Tensor): tf.Tensor;
+
+  /**
+   * Batched matmul of task-major blocks, `a` `[T, n, k]` · `b` `[T, k, m]` → `[T, n, m]`,
+   * differentiable in both (reference: `tf.matMul`).
+   */
+  groupedMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D;
+
+  /**
+   * A full-residual (or shared-weights) dense layer for task-major rows: act(X_t W_t + b) with
+   * W_t = `effectiveWeights`(θ, μ_t or `sampledResidual`(μ_t, σ_t, ε_t)), differentiable in x, θ, b,
+   * μ and ρ (reference: `denseLayer`). Low-rank residuals and local noise are not a hot op: the
+   * layer composes them from {@link groupedMatMul} and {@link sampleResidual}.
+   * @param xg `[T, n, in]`
+   * @returns `[T, n, out]`
+   */
+  dense(xg: tf.Tensor3D, layer: DenseLayerParams, activation: LayerActivation): tf.Tensor3D;
+
+  /**
+   * act(X_t W_t + b) with the effective weights given (a rollout snapshot's), no gradient
+   * (reference: `denseLayer`).
+   * @param xg `[T, n, in]`
+   * @param w `[T, in, out]`, or `[in, out]` for every task
+   * @param bias `[out]`
+   */
+  denseWithWeights(xg: tf.Tensor3D, w: tf.Tensor, bias: tf.Tensor, activation: LayerActivation): tf.Tensor3D;
+
+  /**
+   * KL_m = Σ KL(N(μ, σ²) ‖ N(0, σ_p²)) over a factor's entries per task, σ = softplus(ρ),
+   * differentiable in μ, ρ and a tensor σ_prior (reference: `gaussianKl` summed per task).
+   * @param mu `[numTasks, rows, cols]`
+   * @param rho `[numTasks, rows, cols]`
+   * @returns `[numTasks]`
+   */
+  taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D;
+
+  /** Memory for one optimizer's arrays, `floats` float32 values in all (reference: `adamStepReference`). */
+  adamMemory(floats: number): AdamMemory;
+
+  /**
+   * A float32 tensor's values: on `wasm` a zero-copy view of the tfjs heap, valid only until the
+   * next tensor allocation (copy out of it at once); `dataSync()` otherwise.
+   */
+  readValues(t: tf.Tensor): Float32Array;
+
+  /** The wasm matmul kernel's work since {@link resetKernelStats}; null for `tfjs`. */
+  kernelStats(): KernelStats | null;
+  resetKernelStats(): void;
+
+  /** Frees what the implementation keeps for a tensor or variable (kernel memory, cached σ). */
+  release(owner: object): void;
+}
+
+let chosen: { readonly ops: HotOps; readonly backend: string } | null = null;
+let wasmOps: HotOps | null | undefined;
+
+/**
+ * The wasm implementation when it can run on `backend` — the tfjs-wasm backend with heap views,
+ * and a runtime with WebAssembly SIMD (the kernels are compiled once) — else null.
+ */
+function wasmImplementation(backend: string): HotOps | null {
+  if (backend !== 'wasm' || wasmHeap() === null) return null;
+  if (wasmOps === undefined) {
+    const kernels = wasmKernels();
+    wasmOps = kernels ? createWasmOps(kernels) : null;
+  }
+  return wasmOps;
+}
+
+/**
+ * The one place the implementation is chosen (called by `initBackend`): `wasm` whenever it can
+ * run on the backend, else `tfjs`.
+ */
+export function chooseHotOps(backend: string): HotOps {
+  const ops = wasmImplementation(backend) ?? tfjsOps;
+  chosen = { ops, backend };
+  return ops;
+}
+
+/**
+ * The hot ops chosen by `initBackend`. If the tfjs backend was changed behind initBackend's back
+ * (`tf.setBackend`), the choice is made again for the new backend, as initBackend would.
+ */
+export function hotOps(): HotOps {
+  const backend = tf.getBackend();
+  return chosen !== null && chosen.backend === backend ? chosen.ops : chooseHotOps(backend);
+}
+
+/**
+ * Forces one implementation on the current backend until the next `initBackend` (tests and
+ * benchmarks compare them). `wasm` needs the tfjs-wasm backend and WebAssembly SIMD.
+ */
+export function useHotOps(name: HotOpsName): HotOps {
+  const backend = tf.getBackend();
+  const ops = name === 'tfjs' ? tfjsOps : wasmImplementation(backend);
+  if (!ops) throw new Error(`useHotOps: the wasm hot ops need the wasm backend with WebAssembly SIMD (backend: ${backend})`);
+  chosen = { ops, backend };
+  return ops;
+}
+
+/** Frees what either implementation keeps for `owner` (a layer's variables and noise on dispose). */
+export function releaseHotOpsState(owner: object): void {
+  tfjsOps.release(owner);
+  wasmOps?.release(owner);
+}
+
+/**
+ * A float32 tensor's values for reading at once: on the wasm hot ops a zero-copy view of the tfjs
+ * heap, valid only until the next tensor allocation (copy out of it before creating any tensor);
+ * elsewhere `dataSync()`. Throws for other dtypes.
+ */
+export function readValues(t: tf.Tensor): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`readValues: expected a float32 tensor, got ${t.dtype}`);
+  return hotOps().readValues(t);
+}
+
+/**
+ * Matmul calls, flops (2·T·n·k·m per product) and wall milliseconds spent in the wasm matmul
+ * kernel (operand packing included) since {@link resetKernelStats}; null when the `tfjs` hot ops
+ * are in use. What the benchmarks report as the matmuls' GFLOP/s.
+ */
+export function kernelStats(): KernelStats | null {
+  return hotOps().kernelStats();
+}
+
+/** Zeroes {@link kernelStats}. */
+export function resetKernelStats(): void {
+  hotOps().resetKernelStats();
+}

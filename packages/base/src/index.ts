@@ -41,6 +41,9 @@ export type { GradGroup, MetricFamily, MetricKeyParts } from './metricNames';
 // σ_prior of an update
 export type { GlobalSigmaPrior, LearnedPerLayerSigmaPrior, PerTaskSigmaPrior, SigmaPriorKind, SigmaPriorSpec } from './sigmaPriorSpec';
 
+// Exp3's noise-to-weight ratio R (the controller's signal and the logged diagnostic)
+export { noiseToWeightRatio } from './noiseToWeightRatio';
+
 // Worker threads with a synchronous request/reply channel
 export { WorkerError, WorkerLink, serveRequests, siblingModule, workerInput } from './threads';
 export type { Reply } from './threads';

@@ -9,6 +9,7 @@ import {
   priorDeltaTask,
   priorSigmaTask,
   priorZTask,
+  noiseToWeightRatio,
   type SigmaPriorSpec,
 } from '@varshare/base';
 import { betaSchedule } from './betaSchedule';
@@ -20,7 +21,6 @@ import {
   type PriorSourceState,
 } from './controllerState';
 import { initLossGapPriorState, isLossGapMetaUpdate, lossGapPriorSigma } from './lossGapPriorSigma';
-import { noiseToWeightRatio } from './noiseToWeightRatio';
 import { initRatioControllerState, ratioControllerUpdate } from './ratioControllerUpdate';
 
 /** Signals measured after PPO update `update`; each source takes what it needs and ignores the rest. */

@@ -39,7 +39,7 @@ export type {
 export { betaSchedule } from './betaSchedule';
 export type { BetaScheduleParams } from './betaSchedule';
 export { median, medianAbsoluteDeviation } from '@varshare/base';
-export { noiseToWeightRatio } from './noiseToWeightRatio';
+export { noiseToWeightRatio } from '@varshare/base';
 export { initRatioControllerState, isRatioDecisionUpdate, ratioControllerUpdate } from './ratioControllerUpdate';
 export type { RatioControllerOutput, RatioControllerSignal, RatioControllerState } from './ratioControllerUpdate';
 export {

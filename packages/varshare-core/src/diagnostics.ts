@@ -1,4 +1,4 @@
-import { median } from '@varshare/base';
+import { median, noiseToWeightRatio } from '@varshare/base';
 import type { SigmaPriorValue } from './gaussianKl';
 import type { SigmaPrior } from './sigmaPrior';
 import type { VarShareMLP } from './varShareMlp';
@@ -115,7 +115,7 @@ export function posteriorDiagnostics(nets: readonly VarShareMLP[], eps = 1e-8): 
         layer: layer.name,
         ...wholeStats,
         thetaAbsMedian,
-        ratioR: wholeStats.sigmaMedian / (thetaAbsMedian + eps),
+        ratioR: noiseToWeightRatio(wholeStats.sigmaMedian, thetaAbsMedian, eps),
         perTask: tasks.map(stats),
       });
     }
@@ -127,7 +127,7 @@ export function posteriorDiagnostics(nets: readonly VarShareMLP[], eps = 1e-8): 
     perLayer,
     sigmaMedian,
     thetaAbsMedian,
-    ratioR: sigmaMedian / (thetaAbsMedian + eps),
+    ratioR: noiseToWeightRatio(sigmaMedian, thetaAbsMedian, eps),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median } from '@varshare/base';
+import { median } from './median';
 import { noiseToWeightRatio } from './noiseToWeightRatio';
 
 describe('noiseToWeightRatio', () => {

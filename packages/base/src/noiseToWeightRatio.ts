@@ -1,6 +1,7 @@
 /**
- * Exp3's robust noise-to-weight ratio R_raw = median(σ_all) / (median(|θ_all|) + ε).
- * The two medians are computed on tensors by the caller (PPO package); this is the plain-number step.
+ * Exp3's robust noise-to-weight ratio R_raw = median(σ_all) / (median(|θ_all|) + ε), the one
+ * implementation of R: exp3's signal (controllers), and the logged `varshare/ratio_R` globally and
+ * per layer (core's posterior diagnostics). The medians come from the caller.
  * Non-finite inputs propagate (NaN in → NaN out); the controller rejects a non-finite R_raw.
  * @param sigmaMedian median over (task, layer, param) of the posterior std σ, ≥ 0
  * @param thetaAbsMedian median over (layer, param) of |θ| of the shared weights, ≥ 0

@@ -14,6 +14,9 @@
 export { Rng, deriveSeed, deriveEnvSeed, foldEnvSeed } from './rng';
 export type { RngState, RngStateInput } from './rng';
 
+// JSON values
+export type { JsonObject, JsonValue } from './json';
+
 // Robust centre
 export { median, medianAbsoluteDeviation } from './median';
 

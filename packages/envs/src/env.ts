@@ -3,13 +3,11 @@
  * info}`, `step(action) → {observation, reward, terminated, truncated, info}`), plus exact
  * state capture for checkpoints.
  */
+import type { JsonObject } from '@varshare/base';
 import type { Box, Space } from './spaces';
 
-/** A value that survives `JSON.parse(JSON.stringify(x))` unchanged. */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-/** A plain JSON object (the shape of every `getState()` result). */
-export type JsonObject = { readonly [key: string]: JsonValue };
+/** JSON values (every `getState()` result is a `JsonObject`), owned by `@varshare/base`. */
+export type { JsonObject, JsonValue } from '@varshare/base';
 
 /** Action accepted by {@link Env.step}: an integer for discrete spaces, a `Float32Array` for boxes. */
 export type Action = number | Float32Array;

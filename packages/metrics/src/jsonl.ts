@@ -17,9 +17,10 @@
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { JsonValue } from '@varshare/base';
 
-/** Any JSON value (numbers may be non-finite; see the module comment). */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+/** JSON values, owned by `@varshare/base`. */
+export type { JsonValue } from '@varshare/base';
 
 /** One line of a JSONL file: a JSON object. */
 export type JsonRecord = { readonly [key: string]: JsonValue };

@@ -413,16 +413,34 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
     writing = 'TensorBoard events';
     for (const row of rows) tb?.addScalars(row[UPDATE] as number, Object.fromEntries(Object.entries(row).filter(([k]) => metricFamily(k) === 'eval')), Date.now() / 1000);
   };
-  const checkpoint = () => {
-    // Every evaluation up to this update is on disk before the checkpoint that covers it.
-    writeEvals(trainer.flushEvaluations());
+  // Updates whose evaluation runs on the worker thread and whose row is not written yet.
+  const evalsOut: number[] = [];
+  const takeEvals = (rows: readonly Record<string, number>[]) => {
+    writeEvals(rows);
+    for (const row of rows) {
+      const i = evalsOut.indexOf(row[UPDATE] as number);
+      if (i >= 0) evalsOut.splice(i, 1);
+    }
+  };
+  // A checkpoint is written only after the rows of the evaluations it covers (a resumed run must
+  // not miss them); until then it waits here, a snapshot, while training goes on.
+  let deferred: { ckpt: ReturnType<PPOTrainer['getCheckpoint']>; update: number } | null = null;
+  const writeDeferred = () => {
+    if (!deferred || evalsOut.some((u) => u <= (deferred as { update: number }).update)) return;
     writing = 'the checkpoint';
-    saveCheckpoint(ckptPath, trainer.getCheckpoint(), stamp);
-    lastCheckpoint = trainer.completedUpdates;
+    saveCheckpoint(ckptPath, deferred.ckpt, stamp);
+    lastCheckpoint = deferred.update;
+    deferred = null;
+  };
+  /** Checkpoints now, or as soon as this update's pending evaluations are written (`wait` blocks for them). */
+  const checkpoint = (wait = false) => {
+    deferred = { ckpt: trainer.getCheckpoint(), update: trainer.completedUpdates };
+    if (wait) takeEvals(trainer.flushEvaluations());
+    writeDeferred();
   };
   const kept = () => (existsSync(ckptPath) ? `last checkpoint (update ${lastCheckpoint}) kept` : `no checkpoint yet: 'varshare resume ${dir}' restarts the run from its config`);
   const interrupted = (): TrainOutcome => {
-    checkpoint();
+    checkpoint(true);
     summary('running', { message: `interrupted at update ${trainer.completedUpdates}; resume with 'varshare resume ${dir}'`, last_checkpoint_update: lastCheckpoint });
     progress?.finish();
     return { status: 'interrupted', runDir: dir, lastCheckpointUpdate: lastCheckpoint };
@@ -431,17 +449,20 @@ async function trainLoop(dir: string, config: ResolvedRunConfig, meta: RunMetaRe
     summary('running', resumed && lastCheckpoint > 0 ? { last_checkpoint_update: lastCheckpoint } : {});
     while (!trainer.done) {
       if (stopRequested()) return interrupted();
-      const { metrics, eval: evalRow } = trainer.runUpdate();
+      const { metrics, eval: evalRow, evalSubmitted } = trainer.runUpdate();
       metrics[WALL_S] = wall();
       writing = 'metrics.jsonl';
       metricsOut.append(metrics);
       metricsOut.sync();
-      writeEvals(evalRow ? [evalRow] : trainer.takeEvaluations());
+      if (evalSubmitted) evalsOut.push(trainer.completedUpdates);
+      if (evalRow) writeEvals([evalRow]);
+      takeEvals(trainer.takeEvaluations());
+      writeDeferred();
       writing = 'TensorBoard events';
       tb?.addScalars(trainer.completedUpdates, metrics, Date.now() / 1000);
       // On disk with the rows, so the events a checkpoint covers survive a kill (resume's session start hides the rest).
       tb?.sync();
-      if (trainer.completedUpdates % config.checkpoint.interval === 0 || trainer.done) checkpoint();
+      if (trainer.completedUpdates % config.checkpoint.interval === 0 || trainer.done) checkpoint(trainer.done);
       progress?.update(trainer.completedUpdates, trainer.envStepCount, metrics[CHARTS_SPS], lastEval?.[EVAL_RETURN_MEAN]);
       options.onUpdate?.(trainer.completedUpdates);
       // Updates are synchronous: yield once so SIGINT/SIGTERM handlers (and a sweep's disconnect) get to run.

@@ -26,8 +26,12 @@ export type PressureGroup = M.GradGroup;
 /** Posterior parameter names are `<layer>/mu<k>` and `<layer>/rho<k>` (see MultiTaskAgent.parameterGroups). */
 export const isMu = (name: string): boolean => /\/mu\d+$/.test(name);
 export const isRho = (name: string): boolean => /\/rho\d+$/.test(name);
-/** Entries of ρ sampled (fixed stride) for the median |Δρ| of each optimizer step. */
-const RHO_STEP_SAMPLES = 8192;
+/**
+ * Entries of ρ sampled (fixed stride) for the median |Δρ| of each optimizer step: the median of
+ * 1,024 draws is within a few per cent of the whole set's, and the update's 32 steps are averaged;
+ * 8,192 cost ~4 % of a cartpole-mt update.
+ */
+const RHO_STEP_SAMPLES = 1024;
 
 /** What the update epochs need; the optimizers, the generator and the agent's variables advance. */
 export interface OptimiseContext {

@@ -54,7 +54,10 @@ export interface PPOTrainerOptions {
 /** One row of `metrics.jsonl` (and optionally `eval.jsonl`) per PPO update. */
 export interface UpdateResult {
   readonly metrics: Record<string, number>;
+  /** The evaluation row of this update when it ran here; null when there was none or it runs on the worker thread. */
   readonly eval: Record<string, number> | null;
+  /** True when this update's evaluation went to the worker thread: its row comes from {@link PPOTrainer.takeEvaluations}. */
+  readonly evalSubmitted: boolean;
 }
 
 /** What acts and trains (logged in `config.json` meta and checked by the report). */
@@ -325,7 +328,7 @@ export class PPOTrainer {
     } else if (evaluate) {
       evalRow = this.evaluate();
     }
-    return { metrics, eval: evalRow };
+    return { metrics, eval: evalRow, evalSubmitted: evaluate && this.background !== null };
   }
 
   /**
@@ -378,11 +381,11 @@ export class PPOTrainer {
   }
 
   /**
-   * Every bit of state at this update boundary. With evaluations on a worker thread, every one
-   * submitted must have been taken ({@link flushEvaluations}) first: a checkpoint covers its rows.
+   * Every bit of state at this update boundary (a snapshot: it may be written later). With
+   * evaluations on a worker thread, a checkpoint covers the evaluations submitted up to its update
+   * (`evalCount`): write it only once their rows are written, or a resumed run would miss them.
    */
   getCheckpoint(): Checkpoint {
-    if (this.background?.pending) throw new Error('PPOTrainer.getCheckpoint: an evaluation is running or its row was not taken; flushEvaluations() and write the rows first');
     const arrays: NamedArrays = {};
     for (const [k, v] of Object.entries(this.agent.getState())) arrays[`agent/${k}`] = v;
     const adamSteps = {} as Record<ParamGroup, number>;

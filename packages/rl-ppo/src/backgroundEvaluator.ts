@@ -19,21 +19,28 @@ export class BackgroundEvaluator {
   private readonly link: WorkerLink;
   private running: { update: number; envSteps: number } | null = null;
   private readonly done: EvaluationRow[] = [];
+  /** The worker is still building its agent and env (its reply is taken before the first job). */
+  private starting = true;
 
   private constructor(link: WorkerLink) {
     this.link = link;
   }
 
-  /** Starts the worker and builds its agent, normaliser and evaluation env (blocks until ready). */
+  /**
+   * Starts the worker, which builds its agent, normaliser and evaluation env while training begins
+   * (the start-up, a second or two of module loading, overlaps the first updates).
+   */
   static start(init: EvaluationWorkerInit): BackgroundEvaluator {
     const link = new WorkerLink(siblingModule(import.meta.url, 'evaluationWorker'));
-    try {
-      link.request({ op: 'init', init });
-    } catch (err) {
-      void link.close();
-      throw err;
-    }
+    link.post({ op: 'init', init });
     return new BackgroundEvaluator(link);
+  }
+
+  /** Waits for the worker's start-up (re-throws its failure). */
+  private started(): void {
+    if (!this.starting) return;
+    this.starting = false;
+    this.link.wait();
   }
 
   /** Whether an evaluation is running or a finished row has not been taken yet. */
@@ -46,6 +53,7 @@ export class BackgroundEvaluator {
    * copied now, so training may go on at once).
    */
   submit(update: number, envSteps: number, evalIndex: number, agent: NamedArrays, obsNorm: RunningMeanStdState[], rng: RngState): void {
+    this.started();
     if (this.running) this.collect();
     const job: EvaluationJob = { evalIndex, agent, obsNorm, rng };
     this.link.post({ op: 'evaluate', job }, Object.values(agent).map((a) => a.data.buffer as ArrayBuffer));
@@ -72,15 +80,21 @@ export class BackgroundEvaluator {
 
   /** Stops the worker (a running evaluation is abandoned). */
   close(): void {
-    if (this.running) {
+    if (this.starting || this.running) {
       try {
         this.link.wait();
       } catch {
         // the worker's failure does not matter once the evaluator closes
       }
       this.running = null;
+      this.starting = false;
     }
-    this.link.request({ op: 'close' });
-    void this.link.close();
+    try {
+      this.link.request({ op: 'close' });
+    } catch {
+      // a worker that failed (its error was reported where it mattered) is stopped all the same
+    } finally {
+      void this.link.close();
+    }
   }
 }

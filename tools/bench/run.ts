@@ -20,7 +20,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MultiTaskAgent, PPOTrainer, Adam, trainingConfigSchema, categoricalLogProbEntropy } from '@varshare/rl-ppo';
 import { hotOps, initBackend, kernelStats, median, resetKernelStats, tf, TaskRouting, networkConfigSchema, Rng } from '@varshare/core';
@@ -132,19 +132,24 @@ interface CliRun {
   readonly medianSps: number;
   readonly meanRolloutSeconds: number;
   readonly meanUpdateSeconds: number;
+  /** Wall seconds of the whole process (start-up, evaluation and shutdown included). */
+  readonly processSeconds: number;
 }
 
 /**
- * `varshare train --suite cartpole-mt --variant baseline` with the suite's experiment defaults, as a
- * researcher runs it (`extra` CLI arguments, e.g. `--set network.residual=none` for shared-mlp).
+ * `varshare train --suite <suite> --variant baseline` with the suite's experiment defaults, as a
+ * researcher runs it (`extra` CLI arguments, e.g. `--set network.residual=none` for shared-mlp,
+ * `--threads N`).
  */
-function cliRun(label: string, steps: number, extra: string[] = []): CliRun {
+function cliRun(label: string, steps: number, extra: string[] = [], suite = 'cartpole-mt'): CliRun {
   const variant = 'baseline';
   const out = mkdtempSync(join(tmpdir(), 'varshare-bench-'));
   try {
-    const r = spawnSync(process.execPath, ['apps/trainer/bin/varshare.mjs', 'train', '--suite', 'cartpole-mt', '--variant', variant, '--seed', '1', '--steps', String(steps), '--out', out, ...extra], { encoding: 'utf8' });
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['apps/trainer/bin/varshare.mjs', 'train', '--suite', suite, '--variant', variant, '--seed', '1', '--steps', String(steps), '--out', out, ...extra], { encoding: 'utf8' });
+    const processSeconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`varshare train exited with ${r.status}: ${(r.stderr ?? '').slice(-500)}`);
-    const dir = join(out, 'cartpole-mt', variant, 'seed-1');
+    const dir = join(out, suite, variant, 'seed-1');
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { env_steps: number; wall_s: number };
     const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     const mean = (k: string) => rows.reduce((a, row) => a + (row[k] as number), 0) / rows.length;
@@ -155,6 +160,7 @@ function cliRun(label: string, steps: number, extra: string[] = []): CliRun {
       medianSps: median(rows.map((row) => row['charts/SPS'] as number)),
       meanRolloutSeconds: mean('charts/rollout_s'),
       meanUpdateSeconds: mean('charts/update_s'),
+      processSeconds,
     };
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -284,11 +290,31 @@ for (const r of e2e) {
 if (!hasArm) console.log('(arm-mt10 is not registered: the 39-400-400-4 network is measured on synthetic 39-d batches below)');
 
 const cliSteps = quick ? 51200 : 204800;
-const cli = [cliRun('baseline', cliSteps), cliRun('shared-mlp', cliSteps, ['--set', 'network.residual=none'])];
-console.log(`\nvarshare train --suite cartpole-mt (experiments/cartpole-mt.yaml, ${cliSteps} steps, seed 1)`);
+const cli = [cliRun('baseline', cliSteps, ['--threads', '1']), cliRun('shared-mlp', cliSteps, ['--set', 'network.residual=none', '--threads', '1'])];
+console.log(`\nvarshare train --suite cartpole-mt --threads 1 (experiments/cartpole-mt.yaml, ${cliSteps} steps, seed 1)`);
 console.log('variant      env-steps/s (whole run)  median SPS  rollout s  update s');
 for (const c of cli) {
   console.log(`${c.variant.padEnd(12)} ${c.envStepsPerSecond.toFixed(0).padStart(23)}  ${c.medianSps.toFixed(0).padStart(10)}  ${c.meanRolloutSeconds.toFixed(3).padStart(9)}  ${c.meanUpdateSeconds.toFixed(3).padStart(8)}`);
+}
+
+// Multi-core: the same run at 1 thread and at every core (evaluation on a worker thread, heavy
+// suites' env rows on several threads, the kernels split over threads where the hot ops support it);
+// the numbers of the runs are the same at any thread count, so only the time differs.
+const cores = availableParallelism();
+const multiSuites: [string, number][] = [
+  ['cartpole-mt', quick ? 51200 : 204800],
+  ['lunarlander-mt', quick ? 51200 : 102400],
+  ...(hasArm ? ([['arm-mt10', quick ? 25600 : 102400]] as [string, number][]) : []),
+];
+const multi = multiSuites.map(([suite, steps]) => {
+  const one = cliRun(`${suite} 1`, steps, ['--threads', '1'], suite);
+  const all = cliRun(`${suite} ${cores}`, steps, ['--threads', String(cores)], suite);
+  return { suite, steps, one, all };
+});
+console.log(`\nMulti-core: varshare train --variant baseline, process wall (start-up and evaluation included)`);
+console.log(`suite           steps     1 thread s  ${String(cores).padStart(2)} threads s  speed-up`);
+for (const m of multi) {
+  console.log(`${m.suite.padEnd(15)} ${String(m.steps).padStart(7)}  ${m.one.processSeconds.toFixed(1).padStart(11)}  ${m.all.processSeconds.toFixed(1).padStart(11)}  ${(m.one.processSeconds / m.all.processSeconds).toFixed(2).padStart(7)}×`);
 }
 
 // 320 rows = one minibatch of the e2e configuration (2560 / 8); 39-d: 256 rows as in bench:core.
@@ -342,6 +368,6 @@ for (const s of scaling) {
 }
 
 mkdirSync('bench-results', { recursive: true });
-const result = { date: new Date().toISOString(), node: process.version, backend, quick, peak, e2e, cli, armMt10Available: hasArm, steps, ratios, e2eUpdateRatio: e2eRatio, armE2eUpdateRatio: armE2e, scaling };
+const result = { date: new Date().toISOString(), node: process.version, backend, quick, peak, e2e, cli, multi: multi.map((m) => ({ suite: m.suite, steps: m.steps, threads: cores, oneThreadSeconds: m.one.processSeconds, allThreadsSeconds: m.all.processSeconds })), armMt10Available: hasArm, steps, ratios, e2eUpdateRatio: e2eRatio, armE2eUpdateRatio: armE2e, scaling };
 writeFileSync('bench-results/bench.json', JSON.stringify(result, null, 2));
 console.log('\nwrote bench-results/bench.json');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: module boundaries, embedded wasm kernels = their .wat sources, then typecheck + tests of every project through nx, then one
+// `npm test`: module boundaries, embedded wasm kernels = their .wat sources, the tools' types, then typecheck + tests of every project through nx, then one
 // closing line "N passed, M failed" summed from each project's vitest JSON report.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ const step = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', 
 
 let status = step(process.execPath, ['tools/check-boundaries.mjs']);
 if (status === 0) status = step(process.execPath, ['tools/wasm/build.mjs', '--check']);
+// The scripts under tools/ (bench, science, soak) are type-checked too: they run from sources with tsx.
+if (status === 0) status = step(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tools.json']);
 if (status === 0) status = step(process.execPath, [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run-many', '-t', 'typecheck', 'test', '--parallel=2', '--outputStyle=stream', '--skip-nx-cache']);
 
 let passed = 0;

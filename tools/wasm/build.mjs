@@ -16,18 +16,25 @@ import wabtInit from 'wabt';
 
 const packages = join(dirname(fileURLToPath(import.meta.url)), '../../packages');
 
-/** The assembled bytes of one .wat text (SIMD enabled). */
+/**
+ * The post-MVP features the kernels use: SIMD, and threads for the shared memory that the kernels'
+ * helper threads work on (kernels/kernelThreads.ts). wabt.js validates with the features given to
+ * `validate`, not those given to the parser, so both get them.
+ */
+const FEATURES = { simd: true, threads: true };
+
+/** The assembled bytes of one .wat text (with {@link FEATURES}). */
 export async function assembleWat(name, text) {
   const wabt = await wabtInit();
   let mod;
   try {
-    mod = wabt.parseWat(name, text, { simd: true });
+    mod = wabt.parseWat(name, text, FEATURES);
   } catch (e) {
     // wabt's error carries its whole emscripten source in the stack: keep the message only.
     throw new Error(String(e instanceof Error ? e.message : e).slice(0, 2000));
   }
   try {
-    mod.validate();
+    mod.validate(FEATURES);
     return Uint8Array.from(mod.toBinary({ write_debug_names: false }).buffer);
   } finally {
     mod.destroy();

@@ -1,5 +1,5 @@
 import { Rng, deriveSeed, type RngState } from '@varshare/base';
-import { posteriorDiagnostics, tf, type BackendName, type NamedArrays, type SigmaPriorState } from '@varshare/core';
+import { hotOps, posteriorDiagnostics, setKernelThreads, tf, type BackendName, type NamedArrays, type SigmaPriorState } from '@varshare/core';
 import {
   createKlPriorController,
   type ControllerState,
@@ -44,7 +44,8 @@ export interface PPOTrainerOptions {
    * Threads of this run, the calling one included (only {@link PPOTrainer.create} starts threads).
    * Above 1, evaluations run on a worker thread while training goes on ({@link takeEvaluations}),
    * and suites whose env steps are heavy (planck, MuJoCo) step their training rows on that many
-   * threads — with the same numbers as one thread. Defaults to 1.
+   * threads, and the update's large kernel calls (the 400-wide layers' products, effective weights,
+   * ∂ρ) are split over them — all with the same numbers as one thread. Defaults to 1.
    */
   readonly threads?: number;
 }
@@ -124,6 +125,8 @@ export class PPOTrainer {
   private readonly cursor: EnvCursor;
   /** The evaluation env, kept across evaluations (in-process suites); built at the first evaluation. */
   private evalEnv: VectorEnv | null;
+  /** Whether create() split the kernels over threads (stopped again in dispose()). */
+  private kernelThreads = false;
   /** Evaluations on a worker thread (threads > 1), or null: evaluations run in {@link runUpdate}. */
   private background: BackgroundEvaluator | null = null;
   private controllerState: ControllerState;
@@ -190,6 +193,11 @@ export class PPOTrainer {
     const threads = options.threads ?? 1;
     const train = threads > 1 && suiteStepsAreHeavy(options.suite) ? await ShardedVectorEnv.create(options.suite, { ...options.suiteOptions, ...trainEnvOptions(options) }, threads) : undefined;
     const trainer = new PPOTrainer(options, train);
+    if (threads > 1) {
+      // Process-wide: the kernels serve every agent in the process; given back in dispose().
+      setKernelThreads(threads);
+      trainer.kernelThreads = true;
+    }
     if (threads > 1 && suiteIsShardable(options.suite)) {
       try {
         trainer.background = BackgroundEvaluator.start({
@@ -444,6 +452,8 @@ export class PPOTrainer {
   }
 
   dispose(): void {
+    if (this.kernelThreads && hotOps().kernelThreads() > 1) setKernelThreads(1);
+    this.kernelThreads = false;
     this.background?.close();
     this.background = null;
     this.agent.dispose();

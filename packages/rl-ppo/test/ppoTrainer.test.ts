@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskRouting, initBackend, tf } from '@varshare/core';
+import { TaskRouting, hotOps, initBackend, kernelStats, resetKernelStats, tf } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
 import { isTimingKey } from '@varshare/metrics';
 import { MultiTaskAgent, PPOTrainer, loadCheckpoint, saveCheckpoint, trainingConfigSchema, type UpdateResult } from '../src/index';
@@ -251,6 +251,27 @@ describe('PPOTrainer', () => {
     const two = await run(2);
     expect(two.metrics).toEqual(one.metrics);
     expect(two.evals).toEqual(one.evals);
+    expect(two.state).toEqual(one.state);
+  });
+
+  it('splits a wide network\'s update over two kernel threads with the same numbers as one, and stops them on dispose', async () => {
+    const config = small({ network: { hiddenSizes: [256, 256] }, ppo: { numSteps: 32, numMinibatches: 2, updateEpochs: 1, learningRate: 1e-3 }, eval: { interval: 100, episodes: 1 } });
+    const run = async (threads: number) => {
+      const t = await PPOTrainer.create({ config, controller: resolveVariant('exp3-ratio-controller').config, suite: 'cartpole-mt', suiteOptions: { maxEpisodeSteps: 60 }, seed: 8, totalSteps: 640 * 2, threads });
+      expect(hotOps().kernelThreads()).toBe(threads);
+      resetKernelStats();
+      const rows = runAll(t).map((r) => stripTiming(r.metrics));
+      const split = kernelStats()?.threadedCalls ?? 0;
+      const state = t.agent.getState();
+      t.dispose();
+      expect(hotOps().kernelThreads()).toBe(1);
+      return { rows, split, state: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, Array.from(v.data)])) };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.split).toBe(0);
+    expect(two.split).toBeGreaterThan(0); // the 256-wide products really ran on two threads
+    expect(two.rows).toEqual(one.rows);
     expect(two.state).toEqual(one.state);
   });
 

@@ -59,7 +59,7 @@ export default function generate() {
 ;;   relu(p, n):             x ← x < 0 ? 0 : x (NaN stays NaN)
 ;;   relugrad(dy, y, o, n):  o = y > 0 ? dy : 0
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536 shared))
   (func (export "tanh") (param $p i32) (param $n i32)
     (local $i i32) (local $bytes i32)
     ${[...consts, ...locals].map((l) => `(local $${l} v128)`).join(' ')}

@@ -6,7 +6,7 @@
 ;; It works on the memory of the gemm kernel (imported), so a layer's forward and backward never
 ;; leave that memory (see denseKernel.ts). Offsets are in bytes, sizes in floats.
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536 shared))
   ;; effw(theta, mu, sigma, eps, out, T, size): the effective weights of T tasks, float32,
   ;; out[t·size + i] = θ[i] + (μ[t·size + i] + σ[t·size + i]·ε[t·size + i]), or θ[i] + μ[t·size + i]
   ;; when eps is 0 — the same operations, in the same order, as the reference

@@ -1,5 +1,6 @@
 import { checkLength, checkSizes, type KernelMemory, type Operand, type ResidentBuffer } from './kernelMemory';
-import type { GemmExports, MatmulKernel } from './matmulKernel';
+import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
+import type { MatmulKernel } from './matmulKernel';
 
 /** dense.wat's exports (byte offsets). */
 export interface DenseExports {
@@ -69,12 +70,40 @@ export interface DenseGrads {
  */
 export class DenseKernel {
   constructor(
-    private readonly gemm: GemmExports,
     private readonly x: DenseExports,
     private readonly act: ActExports,
     private readonly memory: KernelMemory,
     private readonly matmul: MatmulKernel,
+    private readonly pool: KernelPool | null = null,
   ) {}
+
+  /** dense.wat's effw (float offsets; 0 for no σ/ε), split by task (by element blocks for one task) when large. */
+  private effw(theta: number, mu: number, sigma: number, eps: number, out: number, T: number, size: number): void {
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(T * size, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      this.x.effw(theta * 4, mu * 4, sigma * 4, eps * 4, out * 4, T, size);
+      return;
+    }
+    const at = (base: number, off: number) => (base === 0 ? 0 : (base + off) * 4);
+    const args =
+      T > 1
+        ? splitRange(T, parts).map(([t, tn]) => [theta * 4, at(mu, t * size), at(sigma, t * size), at(eps, t * size), at(out, t * size), tn, size])
+        : splitRange(size, parts, 4).map(([i, len]) => [at(theta, i), at(mu, i), at(sigma, i), at(eps, i), at(out, i), 1, len]);
+    pool.run('dense.effw', args, this.x.effw);
+  }
+
+  /** dense.wat's mul3 (float offsets), split by element blocks when large. */
+  private mul3(a: number, b: number, c: number, out: number, n: number): void {
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      this.x.mul3(a * 4, b * 4, c * 4, out * 4, n);
+      return;
+    }
+    const args = splitRange(n, parts, 4).map(([i, len]) => [(a + i) * 4, (b + i) * 4, (c + i) * 4, (out + i) * 4, len]);
+    pool.run('dense.mul3', args, this.x.mul3);
+  }
 
   private inputs(o: DenseOperands): { xOff: number; wOff: number; epsOff: number; sizes: [number, number, number, number] } {
     const { T, n, inDim, outDim } = o;
@@ -104,7 +133,7 @@ export class DenseKernel {
     if (w) checkLength(who, 'w', w.buf, T * size, 'T·in·out');
     if (w && sameKey(w.buf.tag, w.key)) return { xOff, wOff: mem.put(w.buf), epsOff: eps, sizes: [T, n, inDim, outDim] };
     const wOff = w ? mem.put(w.buf) : mem.alloc(T * size);
-    this.x.effw(theta * 4, mu * 4, sigma * 4, eps * 4, wOff * 4, T, size);
+    this.effw(theta, mu, sigma, eps, wOff, T, size);
     if (w) w.buf.tag = w.key;
     return { xOff, wOff, epsOff: eps, sizes: [T, n, inDim, outDim] };
   }
@@ -181,7 +210,7 @@ export class DenseKernel {
     // dX = dY Wᵀ computed as (W dYᵀ)ᵀ: only the small dY and dXᵀ are transposed, never W.
     const dxT = this.matmul.productAt(wOff, false, dyOff, true, T, inDim, outDim, n);
     const dx = mem.alloc(T * n * inDim);
-    this.gemm.copy2d(dxT * 4, dx * 4, T, n, inDim, 1, n, inDim * n, inDim, n * inDim);
+    this.matmul.copy2d(dxT, dx, T, n, inDim, 1, n, inDim * n, inDim, n * inDim);
     const dTheta = mem.alloc(size);
     this.x.sumrows(dw * 4, dTheta * 4, T, size);
     const dBias = mem.alloc(outDim);
@@ -189,7 +218,7 @@ export class DenseKernel {
     let dRho = 0;
     if (o.noise) {
       dRho = mem.alloc(T * size);
-      this.x.mul3(dw * 4, epsOff * 4, dsOff * 4, dRho * 4, T * size);
+      this.mul3(dw, epsOff, dsOff, dRho, T * size);
     }
     return {
       dx: mem.view(dx, T * n * inDim),

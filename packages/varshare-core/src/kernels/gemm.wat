@@ -12,7 +12,7 @@
 ;; two vector loads of B[p, j..j+8) and four broadcasts of A[i..i+4, p]. Products are summed in
 ;; increasing p, one multiply and one add per term (no fused multiply-add).
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
   (func $gemm (param $a i32) (param $b i32) (param $c i32) (param $n i32) (param $k i32) (param $m i32)
     (local $i i32) (local $j i32) (local $p i32) (local $ka i32) (local $mb i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $bp i32) (local $cp i32)

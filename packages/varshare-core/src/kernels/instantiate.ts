@@ -3,12 +3,13 @@
  * libraries (ES2022 + @types/node 20) do not declare the `WebAssembly` global.
  */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
 
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
 }
 
@@ -21,7 +22,14 @@ const compiled = new Map<string, object | null>();
  * compile it (no WebAssembly, or no SIMD), so callers can fall back.
  */
 export function instantiateKernel<T>(base64: string, imports: object = {}): T | null {
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
+  const module = compileKernel(base64);
+  return api && module ? (new api.Instance(module, imports).exports as T) : null;
+}
+
+/** The compiled module of an embedded kernel (compiled once per process), or null when it cannot be. */
+export function compileKernel(base64: string): object | null {
+  const api = wasmApi();
   if (!api) return null;
   let module = compiled.get(base64);
   if (module === undefined) {
@@ -32,5 +40,23 @@ export function instantiateKernel<T>(base64: string, imports: object = {}): T | 
     }
     compiled.set(base64, module);
   }
-  return module ? (new api.Instance(module, imports).exports as T) : null;
+  return module;
+}
+
+/**
+ * A new shared memory of `initial` 64 KiB pages that may grow to `maximum` (for kernels that import
+ * `env.memory` as shared, so helper threads can work on it), or null when the runtime has none.
+ */
+export function sharedKernelMemory(initial: number, maximum: number): WasmMemory | null {
+  const api = wasmApi();
+  if (!api || typeof SharedArrayBuffer === 'undefined') return null;
+  try {
+    return new api.Memory({ initial, maximum, shared: true });
+  } catch {
+    return null;
+  }
+}
+
+function wasmApi(): WasmApi | null {
+  return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
 }

@@ -8,7 +8,7 @@
 ;; per task. KL_t = Σ_i [log σ_p,t − log σ_i + (σ_i² + μ_i²)/(2σ_p,t²) − ½] (spec; gaussianKl.ts);
 ;; the caller adds −Σ log σ (from posterior.wat) and the constant.
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536 shared))
   ;; klfwd(mu, sigma, halfiv, out, T, size): per task t, in float64,
   ;;   out[t] = Σ_i (σ² + μ²)·halfiv[t],  out[T + t] = Σ_i μ²·halfiv[t]
   ;; (halfiv[t] = 1/(2σ_p,t²), float32 array; out float64); each term computed in float32 as

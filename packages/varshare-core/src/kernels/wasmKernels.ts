@@ -3,7 +3,8 @@ import { adamWasmBase64 } from './adamWasm';
 import { DenseKernel, type ActExports, type DenseExports } from './denseKernel';
 import { denseWasmBase64 } from './denseWasm';
 import { gemmWasmBase64 } from './gemmWasm';
-import { instantiateKernel, type WasmMemory } from './instantiate';
+import { compileKernel, instantiateKernel, sharedKernelMemory } from './instantiate';
+import { KernelPool } from './kernelThreads';
 import { KernelMemory } from './kernelMemory';
 import { KlKernel, type KlExports } from './klKernel';
 import { MatmulKernel, type GemmExports } from './matmulKernel';
@@ -18,31 +19,43 @@ import { klWasmBase64 } from './klWasm';
  */
 export interface WasmKernels {
   readonly memory: KernelMemory;
+  /** The helper threads the matmul and dense kernels split large calls over (see {@link KernelPool}). */
+  readonly pool: KernelPool;
   readonly matmul: MatmulKernel;
   readonly dense: DenseKernel;
   readonly kl: KlKernel;
   readonly posterior: PosteriorKernel;
 }
 
-let shared: WasmKernels | null | undefined;
+/** The kernel functions helper threads run (parts of one call each). */
+const WORKER_FUNCTIONS = ['gemm.bgemm', 'gemm.copy2d', 'dense.effw', 'dense.mul3'] as const;
+
+let kernels: WasmKernels | null | undefined;
 
 /** The kernels, instantiated on first use; null when this runtime cannot compile them (no WebAssembly SIMD). */
 export function wasmKernels(): WasmKernels | null {
-  if (shared === undefined) shared = instantiateAll();
-  return shared;
+  if (kernels === undefined) kernels = instantiateAll();
+  return kernels;
 }
 
+/** The shared kernel memory's maximum: 65,536 pages of 64 KiB (4 GiB of address space, reserved, not allocated). */
+const MAX_PAGES = 65536;
+
 function instantiateAll(): WasmKernels | null {
-  const gemm = instantiateKernel<GemmExports & { readonly memory: WasmMemory }>(gemmWasmBase64);
+  const shared = sharedKernelMemory(1, MAX_PAGES);
+  if (!shared) return null;
+  const imports = { env: { memory: shared } };
+  const gemm = instantiateKernel<GemmExports>(gemmWasmBase64, imports);
   if (!gemm) return null;
-  const imports = { env: { memory: gemm.memory } };
   const dense = instantiateKernel<DenseExports>(denseWasmBase64, imports);
   const act = instantiateKernel<ActExports>(actWasmBase64, imports);
   const kl = instantiateKernel<KlExports>(klWasmBase64, imports);
   const posterior = PosteriorKernel.create();
   const adam = instantiateKernel<object>(adamWasmBase64);
   if (!dense || !act || !kl || !posterior || !adam) return null;
-  const memory = new KernelMemory(gemm.memory);
-  const matmul = new MatmulKernel(gemm, memory);
-  return { memory, matmul, dense: new DenseKernel(gemm, dense, act, memory, matmul), kl: new KlKernel(kl, memory), posterior };
+  const memory = new KernelMemory(shared);
+  const modules = { gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object };
+  const pool = new KernelPool(shared, modules, WORKER_FUNCTIONS);
+  const matmul = new MatmulKernel(gemm, memory, pool);
+  return { memory, pool, matmul, dense: new DenseKernel(dense, act, memory, matmul, pool), kl: new KlKernel(kl, memory), posterior };
 }

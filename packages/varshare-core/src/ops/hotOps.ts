@@ -139,6 +139,15 @@ export interface HotOps {
   kernelStats(): KernelStats | null;
   resetKernelStats(): void;
 
+  /**
+   * Threads the kernels split large calls over (the caller and threads − 1 helper workers on the
+   * same shared memory); results are bit-identical for every count. `tfjs` runs on one thread and
+   * ignores it. Default 1.
+   */
+  setKernelThreads(threads: number): void;
+  /** The count set by {@link setKernelThreads} that is in effect (always 1 for `tfjs`). */
+  kernelThreads(): number;
+
   /** Frees what the implementation keeps for a tensor or variable (kernel memory, cached σ). */
   release(owner: object): void;
 }
@@ -218,4 +227,16 @@ export function kernelStats(): KernelStats | null {
 /** Zeroes {@link kernelStats}. */
 export function resetKernelStats(): void {
   hotOps().resetKernelStats();
+}
+
+/**
+ * Splits the wasm kernels' large calls (the per-task products, strided copies, effective weights,
+ * the ∂ρ product) over `threads` threads: the caller and threads − 1 workers sharing the kernel
+ * memory. Every output value is computed by the same float32 operations whichever thread computes
+ * it, so results do not depend on the count. No effect on the `tfjs` hot ops. Call with 1 to stop
+ * the workers (they never keep the process alive).
+ */
+export function setKernelThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`setKernelThreads: threads must be a positive integer, got ${threads}`);
+  hotOps().setKernelThreads(threads);
 }

@@ -105,6 +105,8 @@ export const tfjsOps: HotOps = {
   },
 
   kernelStats: () => null,
+  setKernelThreads: () => undefined,
+  kernelThreads: () => 1,
   resetKernelStats: () => undefined,
 
   release(owner: object): void {

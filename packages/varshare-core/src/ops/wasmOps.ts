@@ -287,6 +287,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
 
     kernelStats: () => k.matmul.stats(),
     resetKernelStats: () => k.matmul.resetStats(),
+    setKernelThreads: (threads) => k.pool.set(threads),
+    kernelThreads: () => k.pool.count,
 
     release(owner: object): void {
       releaseResident(owner);

@@ -1,0 +1,125 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import type { DenseActivation } from './denseKernel';
+import { KernelThreads, splitRange } from './kernelThreads';
+import { MIN_MACS_PER_PART } from './matmulKernel';
+import { wasmKernels } from './wasmKernels';
+
+const k = wasmKernels();
+if (!k) throw new Error('the wasm kernels did not compile');
+
+afterAll(() => k.pool.set(1));
+
+const normals = (rng: Rng, len: number, scale = 1, shift = 0) => Float32Array.from({ length: len }, () => shift + scale * rng.normal());
+
+/** Runs `fn` at each thread count and returns the (copied) outputs. */
+function atThreads<T>(counts: number[], fn: () => T): T[] {
+  return counts.map((c) => {
+    k!.pool.set(c);
+    const before = k!.pool.threads?.splitCalls ?? 0;
+    const out = fn();
+    // with more than one thread, the calls were really split
+    if (c > 1) expect(k!.pool.threads!.splitCalls).toBeGreaterThan(before);
+    return out;
+  });
+}
+
+describe('splitRange', () => {
+  it('covers [0, total) with contiguous non-empty ranges starting at multiples of the quantum', () => {
+    for (const [total, parts, q] of [
+      [10, 2, 1],
+      [11, 3, 4],
+      [3, 8, 1],
+      [4097, 2, 4],
+      [1, 2, 4],
+    ] as const) {
+      const r = splitRange(total, parts, q);
+      expect(r.length).toBe(Math.min(parts, Math.ceil(total / q)));
+      let next = 0;
+      for (const [start, len] of r) {
+        expect(start).toBe(next);
+        expect(start % q).toBe(0);
+        expect(len).toBeGreaterThan(0);
+        next = start + len;
+      }
+      expect(next).toBe(total);
+    }
+  });
+});
+
+describe('kernel threads', () => {
+  it('split products are bit-identical to one thread: by task (T > 1) and by row blocks (T = 1), transposed and padded operands', () => {
+    const rng = new Rng(11);
+    // big enough to be split: T·n·k·m well above MIN_MACS_PER_PART per part
+    for (const [T, n, kk, m, transA, transB] of [
+      [10, 30, 90, 130, false, false],
+      [3, 42, 201, 197, true, false],
+      [1, 250, 70, 190, false, true],
+    ] as const) {
+      expect(T * Math.ceil(n / 4) * 4 * kk * Math.ceil(m / 8) * 8).toBeGreaterThan(2 * MIN_MACS_PER_PART);
+      const a = normals(rng, T * n * kk);
+      const b = normals(rng, T * kk * m);
+      k.matmul.resetStats();
+      const [one, two, three] = atThreads([1, 2, 3], () => k.matmul.bmm(a, transA, b, transB, T, n, kk, m));
+      expect(Buffer.from(two!.buffer).equals(Buffer.from(one!.buffer))).toBe(true);
+      expect(Buffer.from(three!.buffer).equals(Buffer.from(one!.buffer))).toBe(true);
+      // and it is the product: one entry against float64
+      const [i, j] = [n - 1, m - 2];
+      let s = 0;
+      for (let p = 0; p < kk; p++) s += a[transA ? p * n + i : i * kk + p]! * b[transB ? j * kk + p : p * m + j]!;
+      expect(one![i * m + j]).toBeCloseTo(s, 3);
+    }
+  });
+
+  it('the dense layer forward and backward with noise (effective weights, ∂ρ) are bit-identical at 1, 2 and 3 threads', () => {
+    const [T, n, inDim, outDim] = [10, 24, 200, 200];
+    const size = inDim * outDim;
+    const rng = new Rng(5);
+    const rho = normals(rng, T * size, 0.5, -3);
+    const operands = {
+      x: normals(rng, T * n * inDim),
+      theta: normals(rng, size, 0.1),
+      mu: normals(rng, T * size, 0.05),
+      noise: { sigma: Float32Array.from(rho, (r) => Math.log1p(Math.exp(r))), eps: normals(rng, T * size) },
+      T,
+      n,
+      inDim,
+      outDim,
+    };
+    const dSigma = Float32Array.from(rho, (r) => 1 / (1 + Math.exp(-r)));
+    const bias = normals(rng, outDim, 0.1);
+    const dy = normals(rng, T * n * outDim);
+    const act: DenseActivation = 'tanh';
+    const runs = atThreads([1, 2, 3], () => {
+      const y = k.dense.forward(operands, bias, act).slice();
+      const g = k.dense.backward(operands, dy, dSigma, act, y);
+      return [y, g.dx, g.dTheta, g.dBias, g.dMu, g.dRho].map((v) => Buffer.from((v as Float32Array).slice().buffer));
+    });
+    for (const run of runs.slice(1)) run.forEach((buf, i) => expect(buf.equals(runs[0]![i]!), `output ${i}`).toBe(true));
+  });
+
+  it('a part that traps on a worker is reported as an error, and the pool keeps working', () => {
+    const threads = new KernelThreads(
+      { buffer: new SharedArrayBuffer(65536), grow: () => 0 },
+      {},
+      [],
+      1,
+    );
+    expect(() => threads.run('gemm.bgemm', [[0]], () => undefined)).toThrow(/not a worker function/);
+    void threads.close();
+    k.pool.set(2);
+    const pool = k.pool.threads as KernelThreads;
+    const bgemm = (..._args: number[]) => undefined;
+    // Part 1 reads far beyond the memory: the worker's call traps.
+    expect(() => pool.run('gemm.bgemm', [[0, 0, 0, 1, 4, 1, 8], [0x7fff0000, 0, 0, 1, 4, 1, 8]], bgemm)).toThrow(/gemm.bgemm failed on worker 1/);
+    const a = normals(new Rng(1), 64 * 64);
+    const [one] = atThreads([1], () => k.matmul.bmm(a, false, a, false, 1, 64, 64, 64));
+    k.pool.set(2);
+    expect(Buffer.from(k.matmul.bmm(a, false, a, false, 1, 64, 64, 64).buffer).equals(Buffer.from(one!.buffer))).toBe(true);
+  });
+
+  it('rejects a thread count that is not a positive integer', () => {
+    expect(() => k.pool.set(0)).toThrow(/positive integer/);
+    expect(() => k.pool.set(1.5)).toThrow(/positive integer/);
+  });
+});

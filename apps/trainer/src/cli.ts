@@ -39,8 +39,9 @@ Run 'varshare <command> --help' for a command's options.`,
   --out DIR            output root; the run directory is DIR/S/V/seed-N (default: runs)
   --config FILE        YAML or JSON config (same keys as --set)
   --set key.path=val   override one key, e.g. --set ppo.learningRate=1e-3 --set network.hiddenSizes=[64,64]
-  --threads N          threads of this run (default: all cores); heavy suites (lunarlander-mt,
-                       arm-mt10) step their env rows on them — the same numbers for any N
+  --threads N          threads of this run (default: all cores): evaluation on a worker, heavy
+                       suites' env rows (lunarlander-mt, arm-mt10) and the update's large kernel
+                       calls split over them — the same numbers for any N
   --no-progress        no progress display
 
 Each flag may be given once (--set as often as needed). An existing run directory is never

@@ -63,8 +63,9 @@ export interface RunTrainingOptions {
   /** One-line notices (rounded steps, restarts); stderr by default. */
   readonly note?: (line: string) => void;
   /**
-   * Threads of this run, this one included: heavy suites (lunarlander-mt, arm-mt10) step their env
-   * rows on that many threads, with the same numbers as one. Defaults to 1.
+   * Threads of this run, this one included: above 1, evaluations run on a worker, heavy suites
+   * (lunarlander-mt, arm-mt10) step their env rows on that many threads, and the update's large
+   * kernel calls are split over them — with the same numbers as one. Defaults to 1.
    */
   readonly threads?: number;
 }

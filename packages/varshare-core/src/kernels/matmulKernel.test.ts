@@ -66,6 +66,6 @@ describe('MatmulKernel (gemm.wat)', () => {
     expect(s.flops).toBe(2 * 2 * 3 * 4 * 5 + 2);
     expect(s.ms).toBeGreaterThanOrEqual(0);
     mm.resetStats();
-    expect(mm.stats()).toEqual({ calls: 0, flops: 0, ms: 0 });
+    expect(mm.stats()).toEqual({ calls: 0, flops: 0, ms: 0, threadedCalls: 0 });
   });
 });

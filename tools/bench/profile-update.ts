@@ -2,11 +2,13 @@
  * Profiles PPO updates on cartpole-mt (the e2e bench configuration) with the V8 CPU profiler and
  * prints self time by function, wasm kernels included. Not part of `npm test`.
  *
- *   node --conditions=source --import tsx tools/bench/profile-update.ts [residual=full|none] [updates=3] [suite=cartpole-mt] [hidden=64]
+ *   node --conditions=source --import tsx tools/bench/profile-update.ts [residual=full|none] [updates=3] [suite=cartpole-mt] [hidden=64] [threads=1] [numSteps=64]
+ *
+ * `threads` sets the kernel threads (setKernelThreads); arm-mt10's defaults are hidden 400, numSteps 128.
  */
 import { Session } from 'node:inspector/promises';
 import { PPOTrainer, trainingConfigSchema } from '@varshare/rl-ppo';
-import { initBackend } from '@varshare/core';
+import { initBackend, setKernelThreads } from '@varshare/core';
 import { resolveVariant } from '@varshare/controllers';
 import { prepareSuite } from '@varshare/envs';
 
@@ -14,11 +16,14 @@ const residual = (process.argv[2] ?? 'full') as 'full' | 'none';
 const updates = Number(process.argv[3] ?? 3);
 const suite = process.argv[4] ?? 'cartpole-mt';
 const width = Number(process.argv[5] ?? 64);
+const threads = Number(process.argv[6] ?? 1);
+const numSteps = Number(process.argv[7] ?? 64);
 await initBackend('wasm');
+setKernelThreads(threads);
 await prepareSuite(suite);
 const config = trainingConfigSchema.parse({
   envsPerTask: 4,
-  ppo: { numSteps: 64, numMinibatches: 8, updateEpochs: 4 },
+  ppo: { numSteps, numMinibatches: 8, updateEpochs: 4 },
   network: { hiddenSizes: [width, width], residual },
   eval: { interval: 1000 },
 });

@@ -1,0 +1,40 @@
+/**
+ * PPO updates with the kernel threads on and off in turn, in one process and one run (the metrics
+ * are the same either way, so the run goes on identically), so that this machine's drift — often
+ * ±30 % between consecutive runs — hits both alike. Not part of `npm test`.
+ *
+ *   node --conditions=source --import tsx tools/bench/kernel-threads-ab.ts [suite=arm-mt10] [hidden=400] [numSteps=128] [pairs=6]
+ *
+ * Prints the median update and rollout seconds at 1 and 2 kernel threads and how many kernel calls
+ * an update splits. (Env sharding and the evaluation worker are not involved: one PPOTrainer on the
+ * calling thread.)
+ */
+import { PPOTrainer, trainingConfigSchema } from '@varshare/rl-ppo';
+import { initBackend, setKernelThreads, median } from '@varshare/core';
+// The pool is switched in place (internal): setKernelThreads would restart the workers every update.
+import { wasmKernels } from '../../packages/varshare-core/src/kernels/wasmKernels';
+import { resolveVariant } from '@varshare/controllers';
+import { prepareSuite } from '@varshare/envs';
+const [suite, width, numSteps, n] = [process.argv[2] ?? 'arm-mt10', Number(process.argv[3] ?? 400), Number(process.argv[4] ?? 128), Number(process.argv[5] ?? 6)];
+await initBackend('wasm');
+await prepareSuite(suite);
+setKernelThreads(2);
+const k = wasmKernels()!;
+const saved = k.pool.threads;
+const config = trainingConfigSchema.parse({ envsPerTask: 4, ppo: { numSteps, numMinibatches: 8, updateEpochs: 4 }, network: { hiddenSizes: [width, width] }, eval: { interval: 1000 } });
+const trainer = new PPOTrainer({ config, controller: resolveVariant('baseline').config, suite, seed: 1, totalSteps: 1e9 });
+trainer.runUpdate();
+const a: number[] = [], b: number[] = [], ra: number[] = [], rb: number[] = [];
+for (let i = 0; i < n; i++) {
+  for (const on of i % 2 ? [true, false] : [false, true]) {
+    k.pool.threads = on ? saved : null;
+    const before = saved?.splitCalls ?? 0;
+    const r = trainer.runUpdate().metrics;
+    if (on && i === 0) console.log(`kernel calls split per update: ${(saved?.splitCalls ?? 0) - before}`);
+    (on ? b : a).push(r['charts/update_s'] as number);
+    (on ? rb : ra).push(r['charts/rollout_s'] as number);
+  }
+}
+console.log(`${suite} ${width}: update t1 ${median(a).toFixed(3)} s, t2 ${median(b).toFixed(3)} s, ratio ${(median(a) / median(b)).toFixed(3)}; rollout t1 ${median(ra).toFixed(3)} t2 ${median(rb).toFixed(3)}`);
+console.log('t1', a.map((x) => x.toFixed(2)).join(' '), '\nt2', b.map((x) => x.toFixed(2)).join(' '));
+trainer.dispose();

@@ -57,9 +57,14 @@ export class Adam {
       if (!(f > 0) || !Number.isFinite(f)) throw new Error(`Adam: lr scale of '${name}' must be a finite number > 0, got ${f}`);
     }
     let total = 0;
-    for (const p of params.values()) total += 4 * p.size;
-    // Zero-initialised moments, views that stay valid for the optimizer's lifetime.
-    const memory = hotOps().adamMemory(total);
+    let largest = 0;
+    for (const p of params.values()) {
+      total += 4 * p.size;
+      largest = Math.max(largest, p.size);
+    }
+    // Zero-initialised moments, views that stay valid for the optimizer's lifetime; and room for
+    // one parameter's second gradient term (stageAdd copies it in, the kernel adds it).
+    const memory = hotOps().adamMemory(total + largest);
     this.memory = memory;
     for (const [name, p] of params) {
       this.m.set(name, memory.alloc(p.size));
@@ -67,7 +72,11 @@ export class Adam {
       this.p.set(name, memory.alloc(p.size));
       this.g.set(name, memory.alloc(p.size));
     }
+    this.scratch = memory.alloc(largest);
   }
+
+  /** Where {@link stageAdd} copies a term before adding it (the largest parameter's size). */
+  private readonly scratch: Float32Array;
 
   /** Number of steps taken. */
   get steps(): number {
@@ -106,22 +115,19 @@ export class Adam {
 
   /**
    * Adds a second gradient term into a parameter's staged gradient (the gradient of another part of
-   * the loss, e.g. the KL term's), staging a zero gradient first if nothing was staged for it.
-   * @returns Σ x² of the added term, float64
+   * the loss, e.g. the KL term's), staging a zero gradient first if nothing was staged for it;
+   * float32 sums, on the Adam kernel on wasm.
+   * @returns Σ x² of the added term, float64, in the order of {@link stagedSumSquares}' sums
    */
   stageAdd(name: string, grad: Float32Array): number {
     const g = this.g.get(name);
     if (!g) throw new Error(`Adam: no parameter '${name}' in this group`);
     if (grad.length !== g.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${g.length}`);
     if (!this.staged.has(name)) g.fill(0);
-    let sq = 0;
-    for (let i = 0; i < g.length; i++) {
-      const x = grad[i] as number;
-      sq += x * x;
-      g[i] = (g[i] as number) + x;
-    }
+    const x = this.scratch.subarray(0, g.length);
+    x.set(grad);
     this.staged.add(name);
-    return sq;
+    return this.memory.addInto(g, x);
   }
 
   /**

@@ -61,3 +61,14 @@ export function sumSquaresReference(g: Float32Array): number {
   }
   return s;
 }
+
+/**
+ * g ← g + x with each sum rounded to float32 (a float64 sum of two float32 values rounds to the
+ * float32 sum), in place; returns Σ x² in {@link sumSquaresReference}'s order. What a second
+ * gradient term (the KL's) does to a staged gradient; `adam.wat`'s `add` + `sumsq` compute the same.
+ */
+export function addIntoReference(g: Float32Array, x: Float32Array): number {
+  if (g.length !== x.length) throw new Error(`addIntoReference: g has ${g.length} values, x has ${x.length}`);
+  for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (x[i] as number);
+  return sumSquaresReference(x);
+}

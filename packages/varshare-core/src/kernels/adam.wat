@@ -71,6 +71,27 @@
         (local.set $v (i32.add (local.get $v) (i32.const 4)))
         (local.set $i (i32.sub (local.get $i) (i32.const 1)))
         (br_if $tail (local.get $i)))))
+  ;; add(g, x, n): g[i] ← g[i] + x[i] in float32, four lanes and a scalar tail (the same rounding
+  ;; in every lane; equal to JS's Math.fround(g + x)).
+  (func (export "add") (param $g i32) (param $x i32) (param $n i32)
+    (local $i i32) (local $vec i32)
+    (local.set $vec (i32.and (local.get $n) (i32.const -4)))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $vec)))
+      (loop $v
+        (v128.store (local.get $g) (f32x4.add (v128.load (local.get $g)) (v128.load (local.get $x))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $v (i32.lt_u (local.get $i) (local.get $vec)))))
+    (block $tdone
+      (br_if $tdone (i32.ge_u (local.get $i) (local.get $n)))
+      (loop $t
+        (f32.store (local.get $g) (f32.add (f32.load (local.get $g)) (f32.load (local.get $x))))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $t (i32.lt_u (local.get $i) (local.get $n))))))
   ;; sumsq(g, n): Σ g[i]² over float32 g, each square and the sum in float64, two lanes
   ;; (lane 0 sums the even elements, lane 1 the odd ones; the lanes are added at the end).
   (func (export "sumsq") (param $g i32) (param $n i32) (result f64)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adamStepConstants, adamStepReference, sumSquaresReference } from '../adamStep';
+import { adamStepConstants, adamStepReference, addIntoReference, sumSquaresReference } from '../adamStep';
 import { Rng } from '../rng';
 import { AdamKernel } from './adamKernel';
 
@@ -28,6 +28,26 @@ describe('AdamKernel (adam.wat)', () => {
     const g = kernel.alloc(6);
     g.set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
     expect(kernel.sumSquares(g)).toBe(1 + 2 ** -52);
+  });
+
+  it('adds a second term in float32 bit-identically to addIntoReference (Math.fround(g + x)) and returns its Σ x²', () => {
+    const rng = new Rng(8);
+    for (const n of [1, 3, 4, 7, 1001]) {
+      const kernel = AdamKernel.create(2 * n)!;
+      const [g, x] = [kernel.alloc(n), kernel.alloc(n)];
+      g.set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
+      x.set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
+      const ref = g.slice();
+      const want = addIntoReference(ref, x);
+      // the reference is the float32 sum: check it against Math.fround on every element
+      expect(Array.from(ref)).toEqual(Array.from(g, (v, i) => Math.fround(v + (x[i] as number))));
+      expect(kernel.addInto(g, x)).toBe(want);
+      expect(want).toBe(sumSquaresReference(x));
+      expect(Array.from(g)).toEqual(Array.from(ref));
+    }
+    const kernel = AdamKernel.create(4)!;
+    expect(() => kernel.addInto(kernel.alloc(2), new Float32Array(2))).toThrow(/must come from alloc/);
+    expect(() => kernel.addInto(kernel.alloc(1), kernel.alloc(1).subarray(0, 0))).toThrow(/different lengths/);
   });
 
   it('hands out disjoint views up to its size, and refuses arrays it did not hand out', () => {

@@ -6,6 +6,7 @@ interface AdamExports {
   readonly memory: WasmMemory;
   adam(p: number, g: number, m: number, v: number, n: number, c1: number, b2: number, c2: number, negStep: number, bc2sqrt: number, eps: number, scale: number): void;
   sumsq(g: number, n: number): number;
+  add(g: number, x: number, n: number): void;
 }
 
 /**
@@ -50,6 +51,15 @@ export class AdamKernel {
     if (p.buffer !== buffer || g.buffer !== buffer || m.buffer !== buffer || v.buffer !== buffer) throw new Error('AdamKernel.step: arrays must come from alloc');
     if (g.length !== p.length || m.length !== p.length || v.length !== p.length) throw new Error('AdamKernel.step: arrays of different lengths');
     this.x.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale);
+  }
+
+  /** g ← g + x in float32 for arrays from {@link alloc} (same length); returns Σ x² like {@link sumSquares}. */
+  addInto(g: Float32Array, x: Float32Array): number {
+    const buffer = this.x.memory.buffer;
+    if (g.buffer !== buffer || x.buffer !== buffer) throw new Error('AdamKernel.addInto: arrays must come from alloc');
+    if (g.length !== x.length) throw new Error('AdamKernel.addInto: arrays of different lengths');
+    this.x.add(g.byteOffset, x.byteOffset, g.length);
+    return this.x.sumsq(x.byteOffset, x.length);
   }
 
   /** Σ g² of an array from {@link alloc}, float64. */

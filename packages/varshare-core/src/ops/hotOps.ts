@@ -64,6 +64,11 @@ export interface AdamMemory {
   step(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void;
   /** Σ g², float64, in `sumSquaresReference`'s order (`g` from {@link alloc}). */
   sumSquares(g: Float32Array): number;
+  /**
+   * g ← g + x, float32 (each sum rounded once, as `Math.fround(g + x)`), for `g` and `x` from
+   * {@link alloc} of the same length; returns Σ x² as {@link sumSquares} computes it.
+   */
+  addInto(g: Float32Array, x: Float32Array): number;
 }
 
 /**

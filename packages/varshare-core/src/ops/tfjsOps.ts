@@ -1,4 +1,4 @@
-import { adamStepReference, sumSquaresReference } from '../adamStep';
+import { adamStepReference, addIntoReference, sumSquaresReference } from '../adamStep';
 import { tf } from '../backend';
 import { denseLayer } from '../denseLayer';
 import { effectiveWeights, sampledResidual } from '../effectiveWeights';
@@ -97,7 +97,7 @@ export const tfjsOps: HotOps = {
   },
 
   adamMemory(): AdamMemory {
-    return { alloc: (n) => new Float32Array(n), step: adamStepReference, sumSquares: sumSquaresReference };
+    return { alloc: (n) => new Float32Array(n), step: adamStepReference, sumSquares: sumSquaresReference, addInto: addIntoReference };
   },
 
   readValues(t: tf.Tensor): Float32Array {

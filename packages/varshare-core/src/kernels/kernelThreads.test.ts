@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import type { DenseActivation } from './denseKernel';
+import { sharedKernelMemory } from './instantiate';
 import { KernelThreads, splitRange } from './kernelThreads';
 import { MIN_MACS_PER_PART } from './matmulKernel';
 import { wasmKernels } from './wasmKernels';
@@ -116,6 +117,20 @@ describe('kernel threads', () => {
     const [one] = atThreads([1], () => k.matmul.bmm(a, false, a, false, 1, 64, 64, 64));
     k.pool.set(2);
     expect(Buffer.from(k.matmul.bmm(a, false, a, false, 1, 64, 64, 64).buffer).equals(Buffer.from(one!.buffer))).toBe(true);
+  });
+
+  it('a worker that cannot start is reported by the call that needs it, not waited on', async () => {
+    const memory = sharedKernelMemory(1, 1)!;
+    // the worker's start-up fails: a listed function that no module exports
+    const threads = new KernelThreads(memory, {}, ['gemm.bgemm'], 2);
+    let ran = 0;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(() => threads.run('gemm.bgemm', [[1], [2]], () => void ran++)).toThrow(/worker 1: it could not start/);
+    expect(ran).toBe(1); // the caller's part ran
+    // and a call made before the worker has even failed waits for the failure, then reports it
+    const early = new KernelThreads(memory, {}, ['gemm.bgemm'], 2);
+    expect(() => early.run('gemm.bgemm', [[1], [2]], () => undefined)).toThrow(/could not start/);
+    await Promise.all([threads.close(), early.close()]);
   });
 
   it('rejects a thread count that is not a positive integer', () => {

@@ -16,7 +16,7 @@ import type { WasmMemory } from './instantiate';
  * process alive, and they are stopped with {@link KernelThreads.close}.
  */
 export class KernelThreads {
-  private readonly workers: { worker: Worker; ctl: Int32Array; failure: string | null }[] = [];
+  private readonly workers: { worker: Worker; ctl: Int32Array }[] = [];
   private readonly fnIds = new Map<string, number>();
   private closed = false;
   /** Calls split so far (each run on more than one thread). */
@@ -39,12 +39,11 @@ export class KernelThreads {
     for (let i = 1; i < threads; i++) {
       const ctl = new Int32Array(new SharedArrayBuffer(4 * (CTL_ARGS + MAX_ARGS)));
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, modules, functions, ctl: ctl.buffer, spinMs: SPIN_MS } });
-      const entry = { worker, ctl, failure: null as string | null };
-      worker.on('error', (e) => {
-        entry.failure = String(e instanceof Error ? e.message : e);
-      });
+      // A start-up failure is reported through the control word (DEAD) by the next call; the
+      // listener only keeps the worker's error event from being an uncaught one.
+      worker.on('error', () => undefined);
       worker.unref();
-      this.workers.push(entry);
+      this.workers.push({ worker, ctl });
     }
   }
 
@@ -59,7 +58,7 @@ export class KernelThreads {
   /**
    * Runs `parts[i]` (arguments of `fn`) on worker i for i ≥ 1 and `parts[0]` on this thread
    * through `local`, and returns when all are done. Throws (after every part has stopped) if a
-   * worker failed.
+   * part failed on a worker (a trap), or a worker could not start.
    */
   run(fn: string, parts: readonly (readonly number[])[], local: (...args: number[]) => void): void {
     if (this.closed) throw new Error('KernelThreads: used after close()');
@@ -74,8 +73,8 @@ export class KernelThreads {
       ctl[1] = id;
       ctl[2] = args.length;
       for (let a = 0; a < args.length; a++) ctl[CTL_ARGS + a] = args[a] as number;
-      Atomics.store(ctl, 0, GO);
-      Atomics.notify(ctl, 0);
+      // A worker that could not start has left DEAD there: then it is not woken (reported below).
+      if (Atomics.compareExchange(ctl, 0, IDLE, GO) === IDLE) Atomics.notify(ctl, 0);
     }
     let localError: unknown = null;
     try {
@@ -85,13 +84,15 @@ export class KernelThreads {
     }
     let failed: string | null = null;
     for (let i = 1; i < parts.length; i++) {
-      const w = this.workers[i - 1] as { ctl: Int32Array; failure: string | null };
-      while (Atomics.load(w.ctl, 0) === GO) {
-        // A worker that died can never answer: check between bounded waits.
-        if (Atomics.wait(w.ctl, 0, GO, 1000) === 'timed-out' && w.failure) break;
-      }
+      const w = this.workers[i - 1] as { ctl: Int32Array };
+      // (A worker that fails to start stores DEAD, so this never waits on a thread that is gone.)
+      while (Atomics.load(w.ctl, 0) === GO) Atomics.wait(w.ctl, 0, GO);
       const state = Atomics.load(w.ctl, 0);
-      if (state === FAILED || w.failure) failed ??= `worker ${i}: ${w.failure ?? 'the kernel call threw'}`;
+      if (state === DEAD) {
+        failed ??= `worker ${i}: it could not start`;
+        continue;
+      }
+      if (state === FAILED) failed ??= `worker ${i}: the kernel call threw`;
       Atomics.store(w.ctl, 0, IDLE);
     }
     if (localError) throw localError;
@@ -119,6 +120,8 @@ const IDLE = 0;
 const GO = 1;
 const DONE = 2;
 const FAILED = 3;
+/** Left by a worker whose start-up failed (it exits; its calls are reported as failed). */
+const DEAD = 4;
 const CTL_ARGS = 3;
 const MAX_ARGS = 12;
 
@@ -128,9 +131,16 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { memory, modules, functions, ctl } = workerData;
 const c = new Int32Array(ctl);
-const instances = {};
-for (const [name, mod] of Object.entries(modules)) instances[name] = new WebAssembly.Instance(mod, { env: { memory } }).exports;
-const fns = functions.map((f) => { const [m, e] = f.split('.'); return instances[m][e]; });
+let fns;
+try {
+  const instances = {};
+  for (const [name, mod] of Object.entries(modules)) instances[name] = new WebAssembly.Instance(mod, { env: { memory } }).exports;
+  fns = functions.map((f) => { const [m, e] = f.split('.'); if (typeof instances[m]?.[e] !== 'function') throw new Error('no function ' + f); return instances[m][e]; });
+} catch (e) {
+  Atomics.store(c, 0, ${DEAD});
+  Atomics.notify(c, 0);
+  throw e;
+}
 const args = [];
 const spin = workerData.spinMs;
 for (;;) {

@@ -41,7 +41,8 @@ export async function assembleWat(name, text) {
   }
 }
 
-const embeddedRe = /WasmBase64 =\n([\s\S]*?);\n/;
+/** A shared memory import, `(memory MIN MAX shared)`. */
+const SHARED_MEMORY = /\(memory (\d+) (\d+) shared\)/;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const check = process.argv.includes('--check');
@@ -69,22 +70,33 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   for (const [dir, file] of dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.wat')).map((f) => [d, f]))) {
     const stem = file.slice(0, -4);
-    const bytes = await assembleWat(file, readFileSync(join(dir, file), 'utf8'));
-    const b64 = Buffer.from(bytes).toString('base64');
-    const target = join(dir, `${stem}Wasm.ts`);
-    if (check) {
-      const m = existsSync(target) ? embeddedRe.exec(readFileSync(target, 'utf8')) : null;
-      const embedded = m ? [...(m[1] ?? '').matchAll(/'([^']*)'/g)].map((q) => q[1]).join('') : null;
-      if (embedded !== b64) {
-        console.error(`${target}: not the assembly of ${file} — run npm run build:wasm`);
-        stale++;
-      }
-      continue;
+    const text = readFileSync(join(dir, file), 'utf8');
+    // A module that imports a shared memory is also embedded without `shared` (`<stem>UnsharedWasmBase64`):
+    // the kernels run on an unshared memory until helper threads are asked for (kernels/wasmKernels.ts).
+    const variants = [{ name: `${stem}WasmBase64`, doc: `The WebAssembly binary of ${file}, base64.`, text }];
+    if (SHARED_MEMORY.test(text)) {
+      variants.push({ name: `${stem}UnsharedWasmBase64`, doc: `${file} with its memory import not shared, base64.`, text: text.replace(SHARED_MEMORY, '(memory $1 $2)') });
     }
-    const lines = b64.match(/.{1,100}/g) ?? [];
-    const out = `// Assembled from ${file} by tools/wasm/build.mjs (npm run build:wasm): do not edit.\n/** The WebAssembly binary of ${file}, base64. */\nexport const ${stem}WasmBase64 =\n${lines.map((l) => `  '${l}'`).join(' +\n')};\n`;
-    writeFileSync(target, out);
-    console.log(`${file}: ${bytes.length} bytes → ${stem}Wasm.ts`);
+    const target = join(dir, `${stem}Wasm.ts`);
+    const existing = check && existsSync(target) ? readFileSync(target, 'utf8') : '';
+    const parts = [`// Assembled from ${file} by tools/wasm/build.mjs (npm run build:wasm): do not edit.`];
+    for (const v of variants) {
+      const b64 = Buffer.from(await assembleWat(file, v.text)).toString('base64');
+      if (check) {
+        const m = new RegExp(`${v.name} =\\n([\\s\\S]*?);\\n`).exec(existing);
+        const embedded = m ? [...(m[1] ?? '').matchAll(/'([^']*)'/g)].map((q) => q[1]).join('') : null;
+        if (embedded !== b64) {
+          console.error(`${target}: ${v.name} is not the assembly of ${file} — run npm run build:wasm`);
+          stale++;
+        }
+        continue;
+      }
+      const lines = b64.match(/.{1,100}/g) ?? [];
+      parts.push(`/** ${v.doc} */\nexport const ${v.name} =\n${lines.map((l) => `  '${l}'`).join(' +\n')};`);
+    }
+    if (check) continue;
+    writeFileSync(target, `${parts.join('\n')}\n`);
+    console.log(`${file}: ${variants.map((v) => v.name).join(', ')} → ${stem}Wasm.ts`);
   }
   process.exit(stale ? 1 : 0);
 }

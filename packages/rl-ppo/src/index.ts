@@ -2,7 +2,7 @@
  * @varshare/rl-ppo — multi-task PPO (CleanRL's algorithm) with VarShare actor and critic, the KL
  * term under controller-supplied β and σ_prior, exact checkpoint/resume.
  */
-export { PPOTrainer, NonFiniteLossError } from './ppoTrainer';
+export { PPOTrainer, NonFiniteLossError, KERNEL_THREADS_MIN_WIDTH } from './ppoTrainer';
 export type { ActingMode, Checkpoint, CheckpointJson, PPOTrainerOptions, UpdateResult } from './ppoTrainer';
 // The phases of one update, in order (ppoTrainer.ts wires them):
 export { collectRollout } from './rollout';

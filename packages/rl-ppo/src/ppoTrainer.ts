@@ -29,6 +29,15 @@ export { NonFiniteLossError } from './optimisation';
  * Options of {@link PPOTrainer}. Suites that load a WASM module (arm-mt10) must be prepared first:
  * `await prepareSuite(suite)` from `@varshare/envs`, or use {@link PPOTrainer.create}.
  */
+/**
+ * The widest hidden layer from which `PPOTrainer.create({ threads })` splits kernel calls over the
+ * threads. Narrower networks' products stay below the split threshold, while the shared memory that
+ * helper threads need makes every operand copy slower (+5–10 % on a cartpole-mt update, measured):
+ * they keep one kernel thread. At 400 wide (arm-mt10) the update measured 1.03–1.12× faster with
+ * two kernel threads on this 2-vCPU machine (`tools/bench/kernel-threads-ab.ts`).
+ */
+export const KERNEL_THREADS_MIN_WIDTH = 256;
+
 export interface PPOTrainerOptions {
   /** Parsed training config (see `trainingConfigSchema`). */
   readonly config: TrainingConfig;
@@ -44,8 +53,9 @@ export interface PPOTrainerOptions {
    * Threads of this run, the calling one included (only {@link PPOTrainer.create} starts threads).
    * Above 1, evaluations run on a worker thread while training goes on ({@link takeEvaluations}),
    * and suites whose env steps are heavy (planck, MuJoCo) step their training rows on that many
-   * threads, and the update's large kernel calls (the 400-wide layers' products, effective weights,
-   * ∂ρ) are split over them — all with the same numbers as one thread. Defaults to 1.
+   * threads, and for networks at least {@link KERNEL_THREADS_MIN_WIDTH} wide the update's large
+   * kernel calls (products, effective weights, ∂ρ) are split over them — all with the same numbers
+   * as one thread. Defaults to 1.
    */
   readonly threads?: number;
 }
@@ -193,7 +203,7 @@ export class PPOTrainer {
     const threads = options.threads ?? 1;
     const train = threads > 1 && suiteStepsAreHeavy(options.suite) ? await ShardedVectorEnv.create(options.suite, { ...options.suiteOptions, ...trainEnvOptions(options) }, threads) : undefined;
     const trainer = new PPOTrainer(options, train);
-    if (threads > 1) {
+    if (threads > 1 && Math.max(0, ...options.config.network.hiddenSizes) >= KERNEL_THREADS_MIN_WIDTH) {
       // Process-wide: the kernels serve every agent in the process; given back in dispose().
       setKernelThreads(threads);
       trainer.kernelThreads = true;

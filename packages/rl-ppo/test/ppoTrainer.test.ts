@@ -240,6 +240,7 @@ describe('PPOTrainer', () => {
     const run = async (threads: number) => {
       const t = await PPOTrainer.create({ config, controller: resolveVariant('exp4-loss-gap-prior').config, suite: 'lunarlander-mt', suiteOptions: { maxEpisodeSteps: 30 }, seed: 3, totalSteps: 160 * 2, threads });
       expect('threads' in t.env ? t.env.threads : 1).toBe(threads);
+      expect(hotOps().kernelThreads()).toBe(1); // a 16-wide network keeps its kernels on one thread
       const rows = runAll(t);
       // one thread evaluates in runUpdate, two on a worker thread
       const evals = [...rows.map((r) => r.eval).filter((e) => e !== null), ...t.flushEvaluations()];

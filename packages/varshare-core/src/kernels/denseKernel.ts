@@ -70,12 +70,18 @@ export interface DenseGrads {
  */
 export class DenseKernel {
   constructor(
-    private readonly x: DenseExports,
-    private readonly act: ActExports,
+    private x: DenseExports,
+    private act: ActExports,
     private readonly memory: KernelMemory,
     private readonly matmul: MatmulKernel,
     private readonly pool: KernelPool | null = null,
   ) {}
+
+  /** Works through these instances from now on (the modules on the memory the kernels moved to). */
+  rebind(x: DenseExports, act: ActExports): void {
+    this.x = x;
+    this.act = act;
+  }
 
   /** dense.wat's effw (float offsets; 0 for no σ/ε), split by task (by element blocks for one task) when large. */
   private effw(theta: number, mu: number, sigma: number, eps: number, out: number, T: number, size: number): void {

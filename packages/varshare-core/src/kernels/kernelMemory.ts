@@ -44,8 +44,26 @@ export class KernelMemory {
   private free: { off: number; size: number }[] = [];
   private top = ARENA_START;
 
-  constructor(private readonly memory: WasmMemory) {
+  constructor(private memory: WasmMemory) {
     this.f32 = new Float32Array(memory.buffer);
+  }
+
+  /** The WebAssembly memory the floats live in (see {@link moveTo}). */
+  get wasmMemory(): WasmMemory {
+    return this.memory;
+  }
+
+  /**
+   * Copies every byte into `target` (grown to this memory's size first) and works on it from now
+   * on: offsets, resident regions and their tags stay valid (how the kernels move between an
+   * unshared and a shared memory, see wasmKernels.ts). Views taken before are not updated.
+   */
+  moveTo(target: WasmMemory): void {
+    const bytes = this.memory.buffer.byteLength;
+    if (target.buffer.byteLength < bytes) target.grow(Math.ceil((bytes - target.buffer.byteLength) / 65536));
+    new Uint8Array(target.buffer, 0, bytes).set(new Uint8Array(this.memory.buffer, 0, bytes));
+    this.memory = target;
+    this.f32 = new Float32Array(target.buffer);
   }
 
   /** The memory as floats (re-viewed after growth: never hold it across an {@link alloc}). */

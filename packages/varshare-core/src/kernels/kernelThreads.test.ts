@@ -53,9 +53,9 @@ describe('kernel threads', () => {
     const rng = new Rng(11);
     // big enough to be split: T·n·k·m well above MIN_MACS_PER_PART per part
     for (const [T, n, kk, m, transA, transB] of [
-      [10, 30, 90, 130, false, false],
-      [3, 42, 201, 197, true, false],
-      [1, 250, 70, 190, false, true],
+      [10, 40, 190, 130, false, false],
+      [3, 62, 301, 197, true, false],
+      [1, 300, 170, 190, false, true],
     ] as const) {
       expect(T * Math.ceil(n / 4) * 4 * kk * Math.ceil(m / 8) * 8).toBeGreaterThan(2 * MIN_MACS_PER_PART);
       const a = normals(rng, T * n * kk);
@@ -131,6 +131,23 @@ describe('kernel threads', () => {
     const early = new KernelThreads(memory, {}, ['gemm.bgemm'], 2);
     expect(() => early.run('gemm.bgemm', [[1], [2]], () => undefined)).toThrow(/could not start/);
     await Promise.all([threads.close(), early.close()]);
+  });
+
+  it('moves the kernels to a shared memory for helper threads and back to an unshared one, keeping resident regions', () => {
+    k.pool.set(1);
+    const isShared = () => k.memory.wasmMemory.buffer instanceof SharedArrayBuffer;
+    expect(isShared()).toBe(false); // one thread: unshared (copies out of a SharedArrayBuffer are slower)
+    const r = k.memory.resident(1000);
+    const values = normals(new Rng(3), 1000);
+    k.memory.write(r, values, values);
+    k.pool.set(2);
+    expect(isShared()).toBe(true);
+    expect(Array.from(k.memory.read(r))).toEqual(Array.from(values));
+    expect(r.tag).toBe(values);
+    k.pool.set(1);
+    expect(isShared()).toBe(false);
+    expect(Array.from(k.memory.read(r))).toEqual(Array.from(values));
+    k.memory.release(r);
   });
 
   it('rejects a thread count that is not a positive integer', () => {

@@ -109,12 +109,12 @@ export class KernelThreads {
 
 /**
  * How long a worker spins (watching its control word) after a call before it sleeps in
- * `Atomics.wait`. A layer's calls come in bursts less than a millisecond apart, and waking a
- * sleeping thread costs a median 46–71 µs (p90 ~200 µs) here against ~1–8 µs for a spinning one
- * (measured with 1,869 split calls per arm-mt10 update); the spin is bounded, so an idle pool
- * sleeps.
+ * `Atomics.wait`. A layer's calls come in bursts, and waking a sleeping thread costs a median
+ * 46–71 µs (p90 ~200 µs) here against ~1–8 µs for a spinning one; but a spinning thread also slows
+ * the caller when the two share a core (this machine's 2 vCPUs behave so: two threads in the
+ * matmul run at ~60 % of one each), so the spin is short and bounded, and an idle pool sleeps.
  */
-const SPIN_MS = 0.5;
+const SPIN_MS = 0.1;
 
 const IDLE = 0;
 const GO = 1;
@@ -185,13 +185,21 @@ export function splitRange(total: number, parts: number, quantum = 1): [number, 
   return out;
 }
 
-/** The helper threads a kernel may split its calls over (none until {@link KernelPool.set}). */
+/**
+ * The helper threads a kernel may split its calls over (none until {@link KernelPool.set}), and the
+ * memory move that goes with them: workers need the kernels on a shared memory, one thread is
+ * faster on an unshared one.
+ */
 export class KernelPool {
   threads: KernelThreads | null = null;
 
+  /**
+   * @param moveTo moves the kernels onto a shared (true) or unshared (false) memory, returns it
+   * @param modules the compiled modules the workers instantiate on the shared memory
+   */
   constructor(
-    private readonly memory: WasmMemory,
-    private readonly modules: Record<string, object>,
+    private readonly moveTo: (shared: boolean) => WasmMemory,
+    private readonly modules: () => Record<string, object>,
     private readonly functions: readonly string[],
   ) {}
 
@@ -200,11 +208,20 @@ export class KernelPool {
     return this.threads?.threads ?? 1;
   }
 
-  /** Uses `threads` threads (the caller and threads − 1 workers); 1 stops the workers. */
+  /**
+   * Uses `threads` threads (the caller and threads − 1 workers); from 1 to more the kernels move to
+   * a shared memory, back to 1 they move to an unshared one and the workers stop.
+   */
   set(threads: number): void {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`kernel threads must be a positive integer, got ${threads}`);
     if (threads === this.count) return;
     void this.threads?.close();
-    this.threads = threads > 1 ? new KernelThreads(this.memory, this.modules, this.functions, threads) : null;
+    this.threads = null;
+    if (threads === 1) {
+      this.moveTo(false);
+      return;
+    }
+    const memory = this.moveTo(true);
+    this.threads = new KernelThreads(memory, this.modules(), this.functions, threads);
   }
 }

@@ -14,9 +14,14 @@ export interface KlExports {
  */
 export class KlKernel {
   constructor(
-    private readonly x: KlExports,
+    private x: KlExports,
     private readonly memory: KernelMemory,
   ) {}
+
+  /** Works through `x` from now on (kl.wat on the memory the kernels moved to). */
+  rebind(x: KlExports): void {
+    this.x = x;
+  }
 
   /**
    * Per task t over `size` entries per task, in float64 from float32 terms: `quad[t]` =

@@ -22,10 +22,12 @@ export interface KernelStats {
 const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
 
 /**
- * A product is split over threads only with at least this many multiply-adds per part (~100 µs of
- * kernel time at the measured 10–20 GFLOP/s, against a ~14 µs dispatch round trip).
+ * A product is split over threads only with at least this many multiply-adds per part (~0.4–0.8 ms
+ * of kernel time at the 10–20 GFLOP/s measured here, against a 14–200 µs dispatch round trip): the
+ * update's 400-wide per-task products (~100 M) are split, the rollout's (4 rows per task, ~6 M)
+ * are not — splitting those measured slower.
  */
-export const MIN_MACS_PER_PART = 1 << 20;
+export const MIN_MACS_PER_PART = 1 << 22;
 /** Likewise for a strided copy, in floats copied per part. */
 export const MIN_COPIES_PER_PART = 1 << 16;
 
@@ -47,10 +49,15 @@ export class MatmulKernel {
   private counters = { calls: 0, flops: 0, ms: 0, threadedCalls: 0 };
 
   constructor(
-    private readonly x: GemmExports,
+    private x: GemmExports,
     private readonly memory: KernelMemory,
     private readonly pool: KernelPool | null = null,
   ) {}
+
+  /** Works through `x` from now on: the same module instantiated on the memory the {@link KernelMemory} was moved to. */
+  rebind(x: GemmExports): void {
+    this.x = x;
+  }
 
   /** Matmul calls, flops and wall milliseconds since the last {@link resetStats}. */
   stats(): KernelStats {

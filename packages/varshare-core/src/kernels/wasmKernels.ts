@@ -1,19 +1,20 @@
-import { actWasmBase64 } from './actWasm';
+import { actUnsharedWasmBase64, actWasmBase64 } from './actWasm';
 import { adamWasmBase64 } from './adamWasm';
 import { DenseKernel, type ActExports, type DenseExports } from './denseKernel';
-import { denseWasmBase64 } from './denseWasm';
-import { gemmWasmBase64 } from './gemmWasm';
-import { compileKernel, instantiateKernel, sharedKernelMemory } from './instantiate';
+import { denseUnsharedWasmBase64, denseWasmBase64 } from './denseWasm';
+import { gemmUnsharedWasmBase64, gemmWasmBase64 } from './gemmWasm';
+import { compileKernel, instantiateKernel, sharedKernelMemory, type WasmMemory } from './instantiate';
 import { KernelPool } from './kernelThreads';
 import { KernelMemory } from './kernelMemory';
 import { KlKernel, type KlExports } from './klKernel';
 import { MatmulKernel, type GemmExports } from './matmulKernel';
 import { PosteriorKernel } from './posteriorKernel';
-import { klWasmBase64 } from './klWasm';
+import { klUnsharedWasmBase64, klWasmBase64 } from './klWasm';
 
 /**
  * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat)
- * and the KL (kl.wat) on one shared {@link KernelMemory}; the posterior σ pass (posterior.wat) on
+ * and the KL (kl.wat) on one {@link KernelMemory} (unshared, or shared while helper threads are in
+ * use, see {@link KernelPool}); the posterior σ pass (posterior.wat) on
  * its own memory. The Adam kernel (adam.wat) is instantiated per optimizer (`AdamKernel.create`);
  * it is compiled here once so that its availability is part of this one check.
  */
@@ -38,24 +39,63 @@ export function wasmKernels(): WasmKernels | null {
   return kernels;
 }
 
-/** The shared kernel memory's maximum: 65,536 pages of 64 KiB (4 GiB of address space, reserved, not allocated). */
+/** The kernel memory's maximum: 65,536 pages of 64 KiB (4 GiB of address space). */
 const MAX_PAGES = 65536;
 
+/** The four modules that work on the kernel memory, instantiated on one memory. */
+interface OnMemory {
+  readonly gemm: GemmExports;
+  readonly dense: DenseExports;
+  readonly act: ActExports;
+  readonly kl: KlExports;
+}
+
+/**
+ * gemm, dense, act and kl on `memory`: the builds that import it shared when `shared`, else the
+ * unshared builds (the same code; `tools/wasm/build.mjs` embeds both). Null if one does not compile.
+ */
+function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
+  const imports = { env: { memory } };
+  const gemm = instantiateKernel<GemmExports>(shared ? gemmWasmBase64 : gemmUnsharedWasmBase64, imports);
+  const dense = instantiateKernel<DenseExports>(shared ? denseWasmBase64 : denseUnsharedWasmBase64, imports);
+  const act = instantiateKernel<ActExports>(shared ? actWasmBase64 : actUnsharedWasmBase64, imports);
+  const kl = instantiateKernel<KlExports>(shared ? klWasmBase64 : klUnsharedWasmBase64, imports);
+  return gemm && dense && act && kl ? { gemm, dense, act, kl } : null;
+}
+
+/**
+ * The kernels start on an unshared memory: V8 copies to and from a SharedArrayBuffer up to ~2×
+ * slower (measured: `slice` of 4 MB 0.95 → 1.7–2.0 ms; a cartpole-mt update's operand copies +5–10 %),
+ * and only helper threads need sharing. {@link KernelPool.set} with more than one thread moves them
+ * — every byte, so resident regions keep their offsets — onto a shared memory, and back with one.
+ */
 function instantiateAll(): WasmKernels | null {
-  const shared = sharedKernelMemory(1, MAX_PAGES);
-  if (!shared) return null;
-  const imports = { env: { memory: shared } };
-  const gemm = instantiateKernel<GemmExports>(gemmWasmBase64, imports);
-  if (!gemm) return null;
-  const dense = instantiateKernel<DenseExports>(denseWasmBase64, imports);
-  const act = instantiateKernel<ActExports>(actWasmBase64, imports);
-  const kl = instantiateKernel<KlExports>(klWasmBase64, imports);
+  const api = (globalThis as unknown as { WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => WasmMemory } }).WebAssembly;
+  if (!api) return null;
+  const unshared = new api.Memory({ initial: 1, maximum: MAX_PAGES });
+  const on = instantiateOn(unshared, false);
   const posterior = PosteriorKernel.create();
   const adam = instantiateKernel<object>(adamWasmBase64);
-  if (!dense || !act || !kl || !posterior || !adam) return null;
-  const memory = new KernelMemory(shared);
-  const modules = { gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object };
-  const pool = new KernelPool(shared, modules, WORKER_FUNCTIONS);
-  const matmul = new MatmulKernel(gemm, memory, pool);
-  return { memory, pool, matmul, dense: new DenseKernel(dense, act, memory, matmul, pool), kl: new KlKernel(kl, memory), posterior };
+  if (!on || !posterior || !adam) return null;
+  const memory = new KernelMemory(unshared);
+  let matmul: MatmulKernel | null = null;
+  let dense: DenseKernel | null = null;
+  let kl: KlKernel | null = null;
+  const moveTo = (shared: boolean): WasmMemory => {
+    const target = shared ? sharedKernelMemory(1, MAX_PAGES) : new api.Memory({ initial: 1, maximum: MAX_PAGES });
+    if (!target) throw new Error('setKernelThreads: this runtime has no shared WebAssembly memory (SharedArrayBuffer), so the kernels run on one thread');
+    const next = instantiateOn(target, shared);
+    if (!next) throw new Error('setKernelThreads: the kernels did not compile for a shared memory');
+    memory.moveTo(target);
+    matmul?.rebind(next.gemm);
+    dense?.rebind(next.dense, next.act);
+    kl?.rebind(next.kl);
+    return target;
+  };
+  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object });
+  const pool = new KernelPool(moveTo, workerModules, WORKER_FUNCTIONS);
+  matmul = new MatmulKernel(on.gemm, memory, pool);
+  dense = new DenseKernel(on.dense, on.act, memory, matmul, pool);
+  kl = new KlKernel(on.kl, memory);
+  return { memory, pool, matmul, dense, kl, posterior };
 }

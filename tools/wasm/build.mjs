@@ -6,8 +6,9 @@
  * verifies that every embedded binary is the assembly of the committed .wat, every generated
  * .wat (from a sibling `<name>.wat.mjs`) is its generator's output, and no `<name>Wasm.ts` is left
  * without its .wat (exit 1 otherwise): edit the .wat or its generator, then run this. A new .wat
- * needs nothing here; modules that share another's memory import it as `env.memory`
- * (act.wat, dense.wat and kl.wat work on gemm.wat's, see kernels/wasmKernels.ts).
+ * needs nothing here; the modules that work on the kernel memory import it as `env.memory`, shared
+ * (gemm.wat, act.wat, dense.wat, kl.wat, see kernels/wasmKernels.ts), and each such module is also
+ * embedded with the import unshared (`<name>UnsharedWasmBase64`), which the kernels use on one thread.
  */
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';

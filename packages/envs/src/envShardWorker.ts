@@ -17,18 +17,8 @@ export type ShardRequest =
   | { readonly op: 'setState'; readonly state: JsonObject }
   | { readonly op: 'close' };
 
-/** The per-row outputs of a step, copied out of the shard's buffers. */
-export interface ShardStep {
-  readonly observations: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  readonly success: Uint8Array;
-  readonly finalObservations: Float32Array;
-  readonly hasFinalObservation: Uint8Array;
-  readonly taskIds: Int32Array;
-  readonly episodes: VectorStepResult['episodes'];
-}
+/** The per-row outputs of a step, copied out of the shard's buffers (the shard's own arrays, not views). */
+export type ShardStep = VectorStepResult;
 
 let env: MultiTaskVectorEnv | null = null;
 

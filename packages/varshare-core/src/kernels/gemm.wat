@@ -92,6 +92,26 @@
         (local.set $c (i32.add (local.get $c) (local.get $sc)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br_if $batch (i32.lt_u (local.get $t) (local.get $T))))))
+;; bgemmrows(a, b, c, T, n, k, m, r0, rows): rows [r0, r0 + rows) of every C_t of bgemm(a, b, c,
+  ;; T, n, k, m) (r0 and rows multiples of 4): one thread's part of a batched product split by rows,
+  ;; which balances the parts for any T (a split by task leaves 2 + 1 tasks for T = 3 on two
+  ;; threads). Same sums as bgemm.
+  (func (export "bgemmrows") (param $a i32) (param $b i32) (param $c i32) (param $T i32) (param $n i32) (param $k i32) (param $m i32) (param $r0 i32) (param $rows i32)
+    (local $t i32) (local $sa i32) (local $sb i32) (local $sc i32)
+    (local.set $sa (i32.shl (i32.mul (local.get $n) (local.get $k)) (i32.const 2)))
+    (local.set $sb (i32.shl (i32.mul (local.get $k) (local.get $m)) (i32.const 2)))
+    (local.set $sc (i32.shl (i32.mul (local.get $n) (local.get $m)) (i32.const 2)))
+    (local.set $a (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r0) (local.get $k)) (i32.const 2))))
+    (local.set $c (i32.add (local.get $c) (i32.shl (i32.mul (local.get $r0) (local.get $m)) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.or (i32.eqz (local.get $T)) (i32.eqz (local.get $rows))))
+      (loop $batch
+        (call $gemm (local.get $a) (local.get $b) (local.get $c) (local.get $rows) (local.get $k) (local.get $m))
+        (local.set $a (i32.add (local.get $a) (local.get $sa)))
+        (local.set $b (i32.add (local.get $b) (local.get $sb)))
+        (local.set $c (i32.add (local.get $c) (local.get $sc)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br_if $batch (i32.lt_u (local.get $t) (local.get $T))))))
   (func (export "copy2d") (param $src i32) (param $dst i32) (param $T i32) (param $rows i32) (param $cols i32)
     (param $sRow i32) (param $sCol i32) (param $sBatch i32) (param $dRow i32) (param $dBatch i32)
     (local $t i32) (local $i i32) (local $j i32) (local $s i32) (local $d i32)

@@ -112,7 +112,7 @@ describe('kernel threads', () => {
     const pool = k.pool.threads as KernelThreads;
     const bgemm = (..._args: number[]) => undefined;
     // Part 1 reads far beyond the memory: the worker's call traps.
-    expect(() => pool.run('gemm.bgemm', [[0, 0, 0, 1, 4, 1, 8], [0x7fff0000, 0, 0, 1, 4, 1, 8]], bgemm)).toThrow(/gemm.bgemm failed on worker 1/);
+    expect(() => pool.run('gemm.bgemmrows', [[0, 0, 0, 1, 4, 1, 8, 0, 4], [0x7fff0000, 0, 0, 1, 4, 1, 8, 0, 4]], bgemm)).toThrow(/gemm.bgemmrows failed on worker 1/);
     const a = normals(new Rng(1), 64 * 64);
     const [one] = atThreads([1], () => k.matmul.bmm(a, false, a, false, 1, 64, 64, 64));
     k.pool.set(2);

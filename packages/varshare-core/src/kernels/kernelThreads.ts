@@ -110,9 +110,9 @@ export class KernelThreads {
 /**
  * How long a worker spins (watching its control word) after a call before it sleeps in
  * `Atomics.wait`. A layer's calls come in bursts, and waking a sleeping thread costs a median
- * 46–71 µs (p90 ~200 µs) here against ~1–8 µs for a spinning one; but a spinning thread also slows
- * the caller when the two share a core (this machine's 2 vCPUs behave so: two threads in the
- * matmul run at ~60 % of one each), so the spin is short and bounded, and an idle pool sleeps.
+ * 46–71 µs (p90 ~200 µs) here against ~1–8 µs for a spinning one; but with a 0.5 ms spin an
+ * arm-mt10 rollout (its calls not split, the worker spinning beside it) measured 10–30 % slower,
+ * so the spin is short and bounded, and an idle pool sleeps.
  */
 const SPIN_MS = 0.1;
 

@@ -1,6 +1,7 @@
 /**
  * Profiles PPO updates on cartpole-mt (the e2e bench configuration) with the V8 CPU profiler and
- * prints self time by function, wasm kernels included. Not part of `npm test`.
+ * prints self time by function, wasm kernels included; then wasm time by the tfjs op that ran it, and
+ * all self time by the nearest function of our packages up the stack. Not part of `npm test`.
  *
  *   node --conditions=source --import tsx tools/bench/profile-update.ts [residual=full|none] [updates=3] [suite=cartpole-mt] [hidden=64] [threads=1] [numSteps=64]
  *
@@ -71,3 +72,15 @@ for (const n of nodes) {
 }
 console.log('\nwasm self time by tfjs op');
 for (const [k, v] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(v / updates).toFixed(1).padStart(8)} ms/update  ${k}`);
+const byCaller = new Map<string, number>();
+for (const n of nodes) {
+  if (n.hitCount === 0) continue;
+  let p: Node | undefined = n;
+  while (p && !/packages\//.test(p.callFrame.url)) p = parent.get(p.id);
+  const key = p ? `${p.callFrame.functionName} ${p.callFrame.url.replace(/^.*packages\//, '')}` : '(none)';
+  byCaller.set(key, (byCaller.get(key) ?? 0) + n.hitCount * dt);
+}
+// Self time charged to the nearest of our own functions up the stack (a wasm kernel, a tfjs op or
+// a V8 builtin to the package function that called it): where the project's code spends the time.
+console.log('\nself time by nearest own (packages/) function');
+for (const [k, v] of [...byCaller].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${(v / updates).toFixed(1).padStart(8)} ms/update  ${k}`);

@@ -49,13 +49,15 @@ describe('splitRange', () => {
 });
 
 describe('kernel threads', () => {
-  it('split products are bit-identical to one thread: by task (T > 1) and by row blocks (T = 1), transposed and padded operands', () => {
+  it('split products are bit-identical to one thread: by row blocks of every task, A packed by task, transposed and padded operands', () => {
     const rng = new Rng(11);
     // big enough to be split: T·n·k·m well above MIN_MACS_PER_PART per part
     for (const [T, n, kk, m, transA, transB] of [
       [10, 40, 190, 130, false, false],
       [3, 62, 301, 197, true, false],
       [1, 300, 170, 190, false, true],
+      // A's packing split by task too (T·np·k ≥ 2·MIN_COPIES_PER_PART), transposed and padded
+      [4, 61, 600, 64, true, true],
     ] as const) {
       expect(T * Math.ceil(n / 4) * 4 * kk * Math.ceil(m / 8) * 8).toBeGreaterThan(2 * MIN_MACS_PER_PART);
       const a = normals(rng, T * n * kk);

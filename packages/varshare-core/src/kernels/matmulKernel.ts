@@ -6,6 +6,7 @@ export interface GemmExports {
   bgemm(a: number, b: number, c: number, T: number, n: number, k: number, m: number): void;
   bgemmrows(a: number, b: number, c: number, T: number, n: number, k: number, m: number, r0: number, rows: number): void;
   copy2d(src: number, dst: number, T: number, rows: number, cols: number, sRow: number, sCol: number, sBatch: number, dRow: number, dBatch: number): void;
+  packa(src: number, dst: number, T: number, n: number, k: number, np: number, trans: number): void;
 }
 
 /** Matmul work done by the kernel since the last reset (see {@link MatmulKernel.stats}). */
@@ -37,7 +38,10 @@ export const MIN_COPIES_PER_PART = 1 << 16;
  * C_t = op(A_t) · op(B_t) for t < T, op(A_t) `[n, k]`, op(B_t) `[k, m]`, where op is the identity
  * or, when the operand is flagged transposed, the transpose of how it is stored (A_t stored
  * `[k, n]`, B_t stored `[m, k]`). Operands are copied (and transposed, and padded to the kernel's
- * 4-row × 8-column tile) in the {@link KernelMemory}, so inputs may be views of another wasm heap.
+ * 4-row × 8-column tile) in the {@link KernelMemory}, so inputs may be views of another wasm heap;
+ * A always, into the panel layout the micro-kernel reads with broadcast loads at fixed offsets
+ * (1.3–1.6× the speed of reading four strided rows, measured on the arm-mt10 shapes), B only
+ * when transposed or padded.
  *
  * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, one rounding per
  * multiply and per add, so results do not depend on T, on padding or on the other rows.
@@ -78,15 +82,12 @@ export class MatmulKernel {
     const mem = this.memory;
     const np = ceilTo(n, 4);
     const mp = ceilTo(m, 8);
-    const packA = transA || np !== n;
     const packB = transB || mp !== m;
-    // Pad rows/columns are left as they are: they only reach C's pad rows/columns, never read.
-    // op(A)[i, p] is raw[p·n + i] when transposed, raw[i·k + p] otherwise; likewise for B.
-    let a = aOff;
-    if (packA) {
-      a = mem.alloc(T * np * k);
-      this.copy2d(aOff, a, T, n, k, transA ? 1 : k, transA ? n : 1, n * k, k, np * k);
-    }
+    // A is always packed into the kernel's panel layout (blocks of 4 rows, the 4 values of each
+    // column adjacent), zero rows to np; B's pad columns are left as they are: they only reach C's
+    // pad columns, never read. op(B)[p, j] is raw[j·k + p] when transposed, raw[p·m + j] otherwise.
+    const a = mem.alloc(T * np * k);
+    this.packa(aOff, a, T, n, k, np, transA);
     let b = bOff;
     if (packB) {
       b = mem.alloc(T * k * mp);
@@ -107,8 +108,10 @@ export class MatmulKernel {
   }
 
   /**
-   * gemm.wat's bgemm on float offsets, split over the pool's threads when it is large enough, by
-   * blocks of 4 rows of every task (`bgemmrows`). Each C entry is the same sum either way.
+   * gemm.wat's bgemm on float offsets, split over the pool's threads when it is large enough: by
+   * task when the tasks divide evenly over the parts (each thread then reads only its own tasks'
+   * B_t), else by blocks of 4 rows of every task (`bgemmrows`). Each C entry is the same sum
+   * either way.
    */
   bgemm(a: number, b: number, c: number, T: number, np: number, k: number, mp: number): void {
     const pool = this.pool?.threads;
@@ -117,11 +120,27 @@ export class MatmulKernel {
       this.x.bgemm(a * 4, b * 4, c * 4, T, np, k, mp);
       return;
     }
-    // By rows of every task, not by task: equal parts for any T (measured no faster or slower on
-    // arm-mt10's T = 10: update 1.051× vs 1.056× with two threads, kernel-threads-ab.ts).
-    const args = splitRange(np, parts, 4).map(([r, rn]) => [a * 4, b * 4, c * 4, T, np, k, mp, r, rn]);
+    // arm-mt10's T = 10 products (64 × 400 · 400 × 400 per task) on two threads, tools/bench/gemm.ts:
+    // by task 1.2–1.9× one thread; by rows of every task no faster than one thread (each thread
+    // then streams every task's 640 KB B_t through its cache for half the rows).
+    const args =
+      T % parts === 0
+        ? splitRange(T, parts).map(([t, tn]) => [(a + t * np * k) * 4, (b + t * k * mp) * 4, (c + t * np * mp) * 4, tn, np, k, mp, 0, np])
+        : splitRange(np, parts, 4).map(([r, rn]) => [a * 4, b * 4, c * 4, T, np, k, mp, r, rn]);
     pool.run('gemm.bgemmrows', args, this.x.bgemmrows);
     this.counters.threadedCalls += 1;
+  }
+
+  /** gemm.wat's packa on float offsets (A_t `[n, k]`, or stored `[k, n]` when `trans`, into the panel layout), split by task when large. */
+  packa(src: number, dst: number, T: number, n: number, k: number, np: number, trans: boolean): void {
+    const pool = this.pool?.threads;
+    const parts = pool && T > 1 ? pool.partsFor(T * np * k, MIN_COPIES_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      this.x.packa(src * 4, dst * 4, T, n, k, np, trans ? 1 : 0);
+      return;
+    }
+    const args = splitRange(T, parts).map(([t, tn]) => [(src + t * n * k) * 4, (dst + t * np * k) * 4, tn, n, k, np, trans ? 1 : 0]);
+    pool.run('gemm.packa', args, this.x.packa);
   }
 
   /** gemm.wat's copy2d on float offsets (strides in floats), split by task or by rows when large. */

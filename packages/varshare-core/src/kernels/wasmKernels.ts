@@ -29,7 +29,7 @@ export interface WasmKernels {
 }
 
 /** The kernel functions helper threads run (parts of one call each). */
-const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'dense.effw', 'dense.mul3'] as const;
+const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3'] as const;
 
 let kernels: WasmKernels | null | undefined;
 

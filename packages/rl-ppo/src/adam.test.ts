@@ -144,6 +144,15 @@ describe('Adam (fused CPU step)', () => {
     // stageAdd on an unstaged parameter starts from zero
     scaled.stageAdd('a', Float32Array.from([2, 2]));
     expect(scaled.stagedSumSquares()).toBe(8);
+    // the kept sums follow every change: re-staged, added to, discarded
+    scaled.stage('a', Float32Array.from([3, 0]));
+    expect(scaled.stagedSumSquares()).toBe(9);
+    scaled.stageAdd('a', Float32Array.from([1, 1]));
+    expect(scaled.stagedSumSquares()).toBe(16 + 1);
+    scaled.stage('b', Float32Array.from([0, 2]));
+    expect(scaled.stagedSumSquares()).toBe(17 + 4);
+    scaled.discardStaged();
+    expect(scaled.stagedSumSquares()).toBe(0);
     expect(() => new Adam(pa, 0.9, 0.999, 1e-8, new Map([['c', 2]]))).toThrow(/unknown parameter 'c'/);
     expect(() => new Adam(pa, 0.9, 0.999, 1e-8, new Map([['a', 0]]))).toThrow(/'a' must be a finite number > 0/);
   });

@@ -36,6 +36,8 @@ export class Adam {
   /** The variable's dataId when `p` was last in sync with it. */
   private readonly synced = new Map<string, object>();
   private readonly staged = new Set<string>();
+  /** Σ g² of a staged gradient once known (computed, or returned by the kernel's add), until it changes. */
+  private readonly stagedSq = new Map<string, number>();
   private readonly memory: AdamMemory;
   /** Constants of the last step per parameter (for {@link lastStepAbsMedian}). */
   private readonly lastStep = new Map<string, AdamStepConstants>();
@@ -111,12 +113,14 @@ export class Adam {
     if (grad.length !== g.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${g.length}`);
     g.set(grad);
     this.staged.add(name);
+    this.stagedSq.delete(name);
   }
 
   /**
    * Adds a second gradient term into a parameter's staged gradient (the gradient of another part of
    * the loss, e.g. the KL term's), staging a zero gradient first if nothing was staged for it;
-   * float32 sums, on the Adam kernel on wasm.
+   * float32 sums, on the Adam kernel on wasm (one pass that also gives the new Σ g², kept for
+   * {@link stagedSumSquares}).
    * @returns Σ x² of the added term, float64, in the order of {@link stagedSumSquares}' sums
    */
   stageAdd(name: string, grad: Float32Array): number {
@@ -127,7 +131,9 @@ export class Adam {
     const x = this.scratch.subarray(0, g.length);
     x.set(grad);
     this.staged.add(name);
-    return this.memory.addInto(g, x);
+    const { added, total } = this.memory.addInto(g, x);
+    this.stagedSq.set(name, total);
+    return added;
   }
 
   /**
@@ -138,7 +144,12 @@ export class Adam {
     let sum = 0;
     for (const name of this.staged) {
       if (include && !include(name)) continue;
-      sum += this.memory.sumSquares(this.g.get(name) as Float32Array);
+      let sq = this.stagedSq.get(name);
+      if (sq === undefined) {
+        sq = this.memory.sumSquares(this.g.get(name) as Float32Array);
+        this.stagedSq.set(name, sq);
+      }
+      sum += sq;
     }
     return sum;
   }
@@ -146,6 +157,7 @@ export class Adam {
   /** Forgets the staged gradients without a step (e.g. when the step is refused). */
   discardStaged(): void {
     this.staged.clear();
+    this.stagedSq.clear();
   }
 
   /**
@@ -174,6 +186,7 @@ export class Adam {
       this.synced.set(name, variable.dataId);
     }
     this.staged.clear();
+    this.stagedSq.clear();
   }
 
   /**

@@ -62,13 +62,20 @@ export function sumSquaresReference(g: Float32Array): number {
   return s;
 }
 
+/** Σ x² of an added term and Σ g² of the gradient after it was added (see {@link addIntoReference}). */
+export interface AddedSums {
+  readonly added: number;
+  readonly total: number;
+}
+
 /**
  * g ← g + x with each sum rounded to float32 (a float64 sum of two float32 values rounds to the
- * float32 sum), in place; returns Σ x² in {@link sumSquaresReference}'s order. What a second
- * gradient term (the KL's) does to a staged gradient; `adam.wat`'s `add` + `sumsq` compute the same.
+ * float32 sum), in place; returns Σ x² and the new Σ g², each in {@link sumSquaresReference}'s
+ * order. What a second gradient term (the KL's) does to a staged gradient; `adam.wat`'s `addsq`
+ * computes the same in one pass.
  */
-export function addIntoReference(g: Float32Array, x: Float32Array): number {
+export function addIntoReference(g: Float32Array, x: Float32Array): AddedSums {
   if (g.length !== x.length) throw new Error(`addIntoReference: g has ${g.length} values, x has ${x.length}`);
   for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (x[i] as number);
-  return sumSquaresReference(x);
+  return { added: sumSquaresReference(x), total: sumSquaresReference(g) };
 }

@@ -15,6 +15,7 @@
 ;;   p ← p + negStep·(m / (sqrt(v)/bc2sqrt + eps))
 ;; IEEE float32 add, mul, div and sqrt round the same in every lane as in scalar code, so this is
 ;; bit-identical to adamStepReference in src/adamStep.ts (which rounds each operation with Math.fround).
+;; sumsq and addsq give the gradient-norm sums (sumSquaresReference's and addIntoReference's).
 (module
   (memory (export "memory") 1)
   (func (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
@@ -73,25 +74,58 @@
         (br_if $tail (local.get $i)))))
   ;; add(g, x, n): g[i] ← g[i] + x[i] in float32, four lanes and a scalar tail (the same rounding
   ;; in every lane; equal to JS's Math.fround(g + x)).
-  (func (export "add") (param $g i32) (param $x i32) (param $n i32)
-    (local $i i32) (local $vec i32)
+  ;; addsq(g, x, n, out): g ← g + x in float32, and at out (8-byte aligned) two float64: Σ x² and
+  ;; Σ g² of the new g, each in sumsq's order (pairs of elements in turn, even and odd lanes, the
+  ;; lanes added, then the last element of an odd n): one pass where add, sumsq(x) and sumsq(g)
+  ;; took three.
+  (func (export "addsq") (param $g i32) (param $x i32) (param $n i32) (param $out i32)
+    (local $i i32) (local $vec i32) (local $xv v128) (local $sv v128) (local $lo v128) (local $ax v128) (local $as v128)
+    (local $sx f64) (local $ss f64) (local $a f32) (local $b f32)
     (local.set $vec (i32.and (local.get $n) (i32.const -4)))
+    (local.set $ax (v128.const i64x2 0 0))
+    (local.set $as (v128.const i64x2 0 0))
     (block $vdone
       (br_if $vdone (i32.eqz (local.get $vec)))
       (loop $v
-        (v128.store (local.get $g) (f32x4.add (v128.load (local.get $g)) (v128.load (local.get $x))))
+        (local.set $xv (v128.load (local.get $x)))
+        (local.set $sv (f32x4.add (v128.load (local.get $g)) (local.get $xv)))
+        (v128.store (local.get $g) (local.get $sv))
+        ;; elements 0, 1 then 2, 3 (moved to the low half): the reference's pairs in order
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $xv)))
+        (local.set $ax (f64x2.add (local.get $ax) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $sv)))
+        (local.set $as (f64x2.add (local.get $as) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $lo (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv))))
+        (local.set $ax (f64x2.add (local.get $ax) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $lo (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))))
+        (local.set $as (f64x2.add (local.get $as) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br_if $v (i32.lt_u (local.get $i) (local.get $vec)))))
-    (block $tdone
-      (br_if $tdone (i32.ge_u (local.get $i) (local.get $n)))
-      (loop $t
-        (f32.store (local.get $g) (f32.add (f32.load (local.get $g)) (f32.load (local.get $x))))
-        (local.set $g (i32.add (local.get $g) (i32.const 4)))
-        (local.set $x (i32.add (local.get $x) (i32.const 4)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $t (i32.lt_u (local.get $i) (local.get $n))))))
+    ;; one more pair when n % 4 ≥ 2
+    (if (i32.and (local.get $n) (i32.const 2))
+      (then
+        (local.set $xv (v128.load64_zero (local.get $x)))
+        (local.set $sv (f32x4.add (v128.load64_zero (local.get $g)) (local.get $xv)))
+        (v128.store64_lane 0 (local.get $g) (local.get $sv))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $xv)))
+        (local.set $ax (f64x2.add (local.get $ax) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $sv)))
+        (local.set $as (f64x2.add (local.get $as) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $g (i32.add (local.get $g) (i32.const 8)))
+        (local.set $x (i32.add (local.get $x) (i32.const 8)))))
+    (local.set $sx (f64.add (f64x2.extract_lane 0 (local.get $ax)) (f64x2.extract_lane 1 (local.get $ax))))
+    (local.set $ss (f64.add (f64x2.extract_lane 0 (local.get $as)) (f64x2.extract_lane 1 (local.get $as))))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $a (f32.load (local.get $x)))
+        (local.set $b (f32.add (f32.load (local.get $g)) (local.get $a)))
+        (f32.store (local.get $g) (local.get $b))
+        (local.set $sx (f64.add (local.get $sx) (f64.mul (f64.promote_f32 (local.get $a)) (f64.promote_f32 (local.get $a)))))
+        (local.set $ss (f64.add (local.get $ss) (f64.mul (f64.promote_f32 (local.get $b)) (f64.promote_f32 (local.get $b)))))))
+    (f64.store offset=0 (local.get $out) (local.get $sx))
+    (f64.store offset=8 (local.get $out) (local.get $ss)))
   ;; sumsq(g, n): Σ g[i]² over float32 g, each square and the sum in float64, two lanes
   ;; (lane 0 sums the even elements, lane 1 the odd ones; the lanes are added at the end).
   (func (export "sumsq") (param $g i32) (param $n i32) (result f64)

@@ -30,9 +30,9 @@ describe('AdamKernel (adam.wat)', () => {
     expect(kernel.sumSquares(g)).toBe(1 + 2 ** -52);
   });
 
-  it('adds a second term in float32 bit-identically to addIntoReference (Math.fround(g + x)) and returns its Σ x²', () => {
+  it('adds a second term in float32 bit-identically to addIntoReference (Math.fround(g + x)) and returns its Σ x² and the new Σ g²', () => {
     const rng = new Rng(8);
-    for (const n of [1, 3, 4, 7, 1001]) {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 1001, 1002]) {
       const kernel = AdamKernel.create(2 * n)!;
       const [g, x] = [kernel.alloc(n), kernel.alloc(n)];
       g.set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
@@ -41,10 +41,16 @@ describe('AdamKernel (adam.wat)', () => {
       const want = addIntoReference(ref, x);
       // the reference is the float32 sum: check it against Math.fround on every element
       expect(Array.from(ref)).toEqual(Array.from(g, (v, i) => Math.fround(v + (x[i] as number))));
-      expect(kernel.addInto(g, x)).toBe(want);
-      expect(want).toBe(sumSquaresReference(x));
+      expect(kernel.addInto(g, x)).toEqual(want);
+      expect(want.added).toBe(sumSquaresReference(x));
+      expect(want.total).toBe(sumSquaresReference(ref));
       expect(Array.from(g)).toEqual(Array.from(ref));
     }
+    // the lanes' order, as for sumSquares: 1 + 2^−52 for both sums, not 1
+    const k6 = AdamKernel.create(12)!;
+    const [g6, x6] = [k6.alloc(6), k6.alloc(6)];
+    x6.set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
+    expect(k6.addInto(g6, x6)).toEqual({ added: 1 + 2 ** -52, total: 1 + 2 ** -52 });
     const kernel = AdamKernel.create(4)!;
     expect(() => kernel.addInto(kernel.alloc(2), new Float32Array(2))).toThrow(/must come from alloc/);
     expect(() => kernel.addInto(kernel.alloc(1), kernel.alloc(1).subarray(0, 0))).toThrow(/different lengths/);

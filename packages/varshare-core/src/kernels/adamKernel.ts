@@ -1,4 +1,4 @@
-import type { AdamStepConstants } from '../adamStep';
+import type { AddedSums, AdamStepConstants } from '../adamStep';
 import { adamWasmBase64 } from './adamWasm';
 import { instantiateKernel, type WasmMemory } from './instantiate';
 
@@ -6,7 +6,7 @@ interface AdamExports {
   readonly memory: WasmMemory;
   adam(p: number, g: number, m: number, v: number, n: number, c1: number, b2: number, c2: number, negStep: number, bc2sqrt: number, eps: number, scale: number): void;
   sumsq(g: number, n: number): number;
-  add(g: number, x: number, n: number): void;
+  addsq(g: number, x: number, n: number, out: number): void;
 }
 
 /**
@@ -18,10 +18,15 @@ interface AdamExports {
 export class AdamKernel {
   private next = 0;
 
+  /** Byte offset of the two float64 sums {@link addInto} reads back, after the arrays (8-byte aligned). */
+  private readonly sumsOffset: number;
+
   private constructor(
     private readonly x: AdamExports,
     private readonly floats: number,
-  ) {}
+  ) {
+    this.sumsOffset = Math.ceil((4 * floats) / 8) * 8;
+  }
 
   /**
    * A kernel instance with room for `floats` float32 values, or null when this runtime cannot
@@ -31,7 +36,7 @@ export class AdamKernel {
     if (!Number.isInteger(floats) || floats < 0) throw new Error(`AdamKernel.create: floats must be a non-negative integer, got ${floats}`);
     const x = instantiateKernel<AdamExports>(adamWasmBase64);
     if (!x) return null;
-    const bytes = 4 * floats;
+    const bytes = Math.ceil((4 * floats) / 8) * 8 + 16;
     if (bytes > x.memory.buffer.byteLength) x.memory.grow(Math.ceil((bytes - x.memory.buffer.byteLength) / 65536));
     return new AdamKernel(x, floats);
   }
@@ -53,13 +58,17 @@ export class AdamKernel {
     this.x.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale);
   }
 
-  /** g ← g + x in float32 for arrays from {@link alloc} (same length); returns Σ x² like {@link sumSquares}. */
-  addInto(g: Float32Array, x: Float32Array): number {
+  /**
+   * g ← g + x in float32 for arrays from {@link alloc} (same length), in one pass that also gives
+   * Σ x² and the new Σ g², each as {@link sumSquares} computes it.
+   */
+  addInto(g: Float32Array, x: Float32Array): AddedSums {
     const buffer = this.x.memory.buffer;
     if (g.buffer !== buffer || x.buffer !== buffer) throw new Error('AdamKernel.addInto: arrays must come from alloc');
     if (g.length !== x.length) throw new Error('AdamKernel.addInto: arrays of different lengths');
-    this.x.add(g.byteOffset, x.byteOffset, g.length);
-    return this.x.sumsq(x.byteOffset, x.length);
+    this.x.addsq(g.byteOffset, x.byteOffset, g.length, this.sumsOffset);
+    const sums = new Float64Array(buffer, this.sumsOffset, 2);
+    return { added: sums[0] as number, total: sums[1] as number };
   }
 
   /** Σ g² of an array from {@link alloc}, float64. */

@@ -1,4 +1,4 @@
-import type { AdamStepConstants } from '../adamStep';
+import type { AddedSums, AdamStepConstants } from '../adamStep';
 import { tf } from '../backend';
 import type { LayerActivation } from '../denseLayer';
 import { wasmHeap } from '../kernels/heap';
@@ -66,9 +66,10 @@ export interface AdamMemory {
   sumSquares(g: Float32Array): number;
   /**
    * g ← g + x, float32 (each sum rounded once, as `Math.fround(g + x)`), for `g` and `x` from
-   * {@link alloc} of the same length; returns Σ x² as {@link sumSquares} computes it.
+   * {@link alloc} of the same length; returns Σ x² (`added`) and the new Σ g² (`total`) as
+   * {@link sumSquares} computes them (one pass on the wasm kernel).
    */
-  addInto(g: Float32Array, x: Float32Array): number;
+  addInto(g: Float32Array, x: Float32Array): AddedSums;
 }
 
 /**

@@ -152,6 +152,19 @@ describe('kernel threads', () => {
     k.memory.release(r);
   });
 
+  it('the posterior pass follows the kernels to the shared memory and back (σ, σ\', log σ identical)', () => {
+    const rho = normals(new Rng(4), 1000 + 7, 1, -3); // a tail beyond the kernel's 16 lanes
+    const [one, two, back] = [1, 2, 1].map((c) => {
+      k.pool.set(c);
+      expect(k.memory.wasmMemory.buffer instanceof SharedArrayBuffer).toBe(c > 1);
+      return k.posterior.compute(rho, 1007);
+    });
+    for (const p of [two!, back!]) {
+      for (const key of ['sigma', 'dSigma', 'logSigma'] as const) expect(Buffer.from(p[key].buffer).equals(Buffer.from(one![key].buffer))).toBe(true);
+      expect(Array.from(p.logSigmaSums)).toEqual(Array.from(one!.logSigmaSums));
+    }
+  });
+
   it('rejects a thread count that is not a positive integer', () => {
     expect(() => k.pool.set(0)).toThrow(/positive integer/);
     expect(() => k.pool.set(1.5)).toThrow(/positive integer/);

@@ -3,11 +3,14 @@
 ;; σ = softplus(ρ) and the quantities the posterior ops need from it, in one pass over ρ with
 ;; 128-bit SIMD, for @varshare/core (src/kernels/posteriorKernel.ts; posteriorOps.ts' SigmaCache).
 ;;
-;; sigma(in, out, n): n a multiple of 16 (the caller pads); with ρ = in[i] (float32),
-;; e = exp(−|ρ|) and u = 1 + e:
-;;   out[i]      = σ  = max(ρ, 0) + log1p(e)
-;;   out[n + i]  = σ' = sigmoid(ρ) = (ρ ≥ 0 ? 1 : e) / u
-;;   out[2n + i] = log σ
+;; The module works on the kernel memory it imports (shared, or the unshared build): σ and σ' are
+;; written where the dense and KL kernels read them.
+;;
+;; sigma(in, out, o1, o2, n): n a multiple of 16 (the caller does the rest on a padded
+;; copy); with ρ = in[i] (float32), e = exp(−|ρ|) and u = 1 + e:
+;;   out[i] = σ  = max(ρ, 0) + log1p(e)
+;;   o1[i]  = σ' = sigmoid(ρ) = (ρ ≥ 0 ? 1 : e) / u
+;;   o2[i]  = log σ
 ;; log1p(e) = e·R(e) and, for ρ ≤ 0, log σ = ρ + H(e), with polynomials R ≈ log1p(e)/e (degree 9)
 ;; and H ≈ log R (degree 8) on [0, 1]; a group of 4 lanes with some ρ > 0 takes the full log for
 ;; those lanes. exp and log are the Cephes single-precision polynomials; polynomials are evaluated
@@ -16,11 +19,11 @@
 ;;
 ;; blocksums(src, n, block, out): float64 sums of consecutive blocks (Σ log σ per task).
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
   ;; the multiple of n the caller must pad to
   (func (export "lanes") (result i32) (i32.const 16))
-  (func (export "sigma") (param $in i32) (param $out i32) (param $n i32)
-    (local $i i32) (local $o1 i32) (local $o2 i32)
+  (func (export "sigma") (param $in i32) (param $out i32) (param $o1 i32) (param $o2 i32) (param $n i32)
+    (local $i i32)
     (local $k_one v128) (local $k_zero v128) (local $k_pow2bias v128) (local $k_half v128) (local $k_expMin v128) (local $k_log2e v128) (local $k_ln2hi v128) (local $k_ln2lo v128) (local $k_sqrthf v128) (local $k_p0 v128) (local $k_p1 v128) (local $k_p2 v128) (local $k_p3 v128) (local $k_p4 v128) (local $k_p5 v128) (local $k_q0 v128) (local $k_q1 v128) (local $k_q2 v128) (local $k_q3 v128) (local $k_q4 v128) (local $k_q5 v128) (local $k_q6 v128) (local $k_q7 v128) (local $k_q8 v128) (local $k_r0 v128) (local $k_r1 v128) (local $k_r2 v128) (local $k_r3 v128) (local $k_r4 v128) (local $k_r5 v128) (local $k_r6 v128) (local $k_r7 v128) (local $k_r8 v128) (local $k_r9 v128) (local $k_h0 v128) (local $k_h1 v128) (local $k_h2 v128) (local $k_h3 v128) (local $k_h4 v128) (local $k_h5 v128) (local $k_h6 v128) (local $k_h7 v128) (local $k_h8 v128) (local $k_i126 v128) (local $k_mantMask v128) (local $k_halfBits v128) (local $rho_0 v128) (local $x_0 v128) (local $n_0 v128) (local $r_0 v128) (local $z_0 v128) (local $a_0 v128) (local $b_0 v128) (local $c_0 v128) (local $e_0 v128) (local $x2_0 v128) (local $x4_0 v128) (local $rr_0 v128) (local $hh_0 v128) (local $sig_0 v128) (local $logsig_0 v128) (local $rho_1 v128) (local $x_1 v128) (local $n_1 v128) (local $r_1 v128) (local $z_1 v128) (local $a_1 v128) (local $b_1 v128) (local $c_1 v128) (local $e_1 v128) (local $x2_1 v128) (local $x4_1 v128) (local $rr_1 v128) (local $hh_1 v128) (local $sig_1 v128) (local $logsig_1 v128) (local $rho_2 v128) (local $x_2 v128) (local $n_2 v128) (local $r_2 v128) (local $z_2 v128) (local $a_2 v128) (local $b_2 v128) (local $c_2 v128) (local $e_2 v128) (local $x2_2 v128) (local $x4_2 v128) (local $rr_2 v128) (local $hh_2 v128) (local $sig_2 v128) (local $logsig_2 v128) (local $rho_3 v128) (local $x_3 v128) (local $n_3 v128) (local $r_3 v128) (local $z_3 v128) (local $a_3 v128) (local $b_3 v128) (local $c_3 v128) (local $e_3 v128) (local $x2_3 v128) (local $x4_3 v128) (local $rr_3 v128) (local $hh_3 v128) (local $sig_3 v128) (local $logsig_3 v128) (local $kk_0 v128) (local $m_0 v128) (local $mask_0 v128) (local $kf_0 v128) (local $d_0 v128) (local $full_0 v128) (local $kk_1 v128) (local $m_1 v128) (local $mask_1 v128) (local $kf_1 v128) (local $d_1 v128) (local $full_1 v128) (local $kk_2 v128) (local $m_2 v128) (local $mask_2 v128) (local $kf_2 v128) (local $d_2 v128) (local $full_2 v128) (local $kk_3 v128) (local $m_3 v128) (local $mask_3 v128) (local $kf_3 v128) (local $d_3 v128) (local $full_3 v128)
     (local.set $k_one (f32x4.splat (f32.const 1)))
     (local.set $k_zero (f32x4.splat (f32.const 0)))
@@ -68,8 +71,6 @@
     (local.set $k_i126 (i32x4.splat (i32.const 126)))
     (local.set $k_mantMask (i32x4.splat (i32.const 2155872255)))
     (local.set $k_halfBits (i32x4.splat (i32.const 1056964608)))
-    (local.set $o1 (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $o2 (i32.add (local.get $o1) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (br_if $done (i32.eqz (local.get $n)))
       (loop $lanes

@@ -100,11 +100,14 @@ export default function generate() {
 ;; σ = softplus(ρ) and the quantities the posterior ops need from it, in one pass over ρ with
 ;; 128-bit SIMD, for @varshare/core (src/kernels/posteriorKernel.ts; posteriorOps.ts' SigmaCache).
 ;;
-;; sigma(in, out, n): n a multiple of ${4 * UNROLL} (the caller pads); with ρ = in[i] (float32),
-;; e = exp(−|ρ|) and u = 1 + e:
-;;   out[i]      = σ  = max(ρ, 0) + log1p(e)
-;;   out[n + i]  = σ' = sigmoid(ρ) = (ρ ≥ 0 ? 1 : e) / u
-;;   out[2n + i] = log σ
+;; The module works on the kernel memory it imports (shared, or the unshared build): σ and σ' are
+;; written where the dense and KL kernels read them.
+;;
+;; sigma(in, out, o1, o2, n): n a multiple of ${4 * UNROLL} (the caller does the rest on a padded
+;; copy); with ρ = in[i] (float32), e = exp(−|ρ|) and u = 1 + e:
+;;   out[i] = σ  = max(ρ, 0) + log1p(e)
+;;   o1[i]  = σ' = sigmoid(ρ) = (ρ ≥ 0 ? 1 : e) / u
+;;   o2[i]  = log σ
 ;; log1p(e) = e·R(e) and, for ρ ≤ 0, log σ = ρ + H(e), with polynomials R ≈ log1p(e)/e (degree 9)
 ;; and H ≈ log R (degree 8) on [0, 1]; a group of 4 lanes with some ρ > 0 takes the full log for
 ;; those lanes. exp and log are the Cephes single-precision polynomials; polynomials are evaluated
@@ -113,16 +116,14 @@ export default function generate() {
 ;;
 ;; blocksums(src, n, block, out): float64 sums of consecutive blocks (Σ log σ per task).
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
   ;; the multiple of n the caller must pad to
   (func (export "lanes") (result i32) (i32.const ${4 * UNROLL}))
-  (func (export "sigma") (param $in i32) (param $out i32) (param $n i32)
-    (local $i i32) (local $o1 i32) (local $o2 i32)
+  (func (export "sigma") (param $in i32) (param $out i32) (param $o1 i32) (param $o2 i32) (param $n i32)
+    (local $i i32)
     ${[...Object.keys(K).map((c) => `k_${c}`), ...Object.keys(PK).map((c) => `k_${c}`), ...Object.keys(I).map((c) => `k_${c}`), ...locals].map((l) => `(local $${l} v128)`).join(' ')}
 ${Object.entries({ ...K, ...PK }).map(([c, v]) => `    (local.set $k_${c} (f32x4.splat (f32.const ${v})))`).join('\n')}
 ${Object.entries(I).map(([c, v]) => `    (local.set $k_${c} (i32x4.splat (i32.const ${v})))`).join('\n')}
-    (local.set $o1 (i32.add ${g('out')} (i32.shl ${g('n')} (i32.const 2))))
-    (local.set $o2 (i32.add ${g('o1')} (i32.shl ${g('n')} (i32.const 2))))
     (block $done
       (br_if $done (i32.eqz ${g('n')}))
       (loop $lanes

@@ -41,14 +41,14 @@ describe('PosteriorKernel (softplus, sigmoid, log σ in one SIMD pass)', () => {
 
   it('sums log σ per block (per task) in float64, blocks of any length', () => {
     const rho = Float32Array.from({ length: 3 * 7 }, (_, i) => -5 + 0.3 * i);
-    const got = kernel().compute(rho, true, 7);
+    const got = kernel().compute(rho, 7);
     expect(got.logSigmaSums.length).toBe(3);
     for (let b = 0; b < 3; b++) {
       let ref = 0;
       for (let i = 7 * b; i < 7 * (b + 1); i++) ref += got.logSigma[i]!;
       expect(got.logSigmaSums[b]! / ref).toBeCloseTo(1, 9);
     }
-    expect(() => kernel().compute(rho, true, 5)).toThrow(/block 5 does not divide 21/);
+    expect(() => kernel().compute(rho, 5)).toThrow(/block 5 does not divide 21/);
   });
 
   it('clamps ρ below −87 and propagates NaN', () => {

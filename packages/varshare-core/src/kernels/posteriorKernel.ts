@@ -1,9 +1,8 @@
-import { instantiateKernel, type WasmMemory } from './instantiate';
-import { posteriorWasmBase64 } from './posteriorWasm';
+import type { KernelMemory } from './kernelMemory';
 
-interface PosteriorExports {
-  readonly memory: WasmMemory;
-  sigma(rho: number, out: number, n: number): void;
+/** posterior.wat's exports (byte offsets in the kernel memory). */
+export interface PosteriorExports {
+  sigma(rho: number, out: number, dOut: number, logOut: number, n: number): void;
   lanes(): number;
   blocksums(src: number, n: number, block: number, out: number): void;
 }
@@ -27,47 +26,72 @@ export interface SigmaParts {
  * Softplus alone is ~10 ns), here ≈2 ns per element for all of them. exp is Cephes' float32
  * polynomial; log1p(e)/e and its logarithm are polynomials in e = exp(−|ρ|). Results are within a
  * few float32 ulp of the float64 values (tested); ρ below −87 is treated as −87 (σ ≥ 1.6e−38).
+ *
+ * It works on the {@link KernelMemory} the dense and KL kernels use: {@link computeInto} writes σ
+ * and σ' straight into their resident regions (no copies between memories); ρ and log σ go
+ * through the call's arena.
  */
 export class PosteriorKernel {
-  private f32: Float32Array;
+  constructor(
+    private x: PosteriorExports,
+    private readonly memory: KernelMemory,
+  ) {}
 
-  private constructor(private readonly exports: PosteriorExports) {
-    this.f32 = new Float32Array(exports.memory.buffer);
-  }
-
-  /** A kernel instance (with its own memory), or null when this runtime has no WebAssembly SIMD. */
-  static create(): PosteriorKernel | null {
-    const exports = instantiateKernel<PosteriorExports>(posteriorWasmBase64);
-    return exports ? new PosteriorKernel(exports) : null;
+  /** Works through `x` from now on: the module instantiated on the memory the {@link KernelMemory} was moved to. */
+  rebind(x: PosteriorExports): void {
+    this.x = x;
   }
 
   /**
-   * @param rho ρ values
-   * @param copy when false the returned arrays are views of the kernel's memory, valid until the
-   *   next call (for callers that copy them at once, e.g. into tensors on the wasm backend)
-   * @param block block length of `logSigmaSums` (must divide `rho.length`); defaults to all of ρ
+   * σ at float offset `sigmaOff` and σ' at `dSigmaOff` of the kernel memory (`rho.length` floats
+   * each, e.g. resident regions), log σ at `logOff` when given (else in the call's arena), for the
+   * values `rho`; returns Σ log σ per consecutive block of `block` entries (float64, a new array).
+   * Starts a kernel call (the arena is reused).
    */
-  compute(rho: Float32Array, copy = true, block = rho.length): SigmaParts {
+  computeInto(rho: Float32Array, sigmaOff: number, dSigmaOff: number, block = rho.length, logOff?: number): Float64Array {
     const n = rho.length;
     if (!Number.isInteger(block) || block < 1 || n % block !== 0) throw new Error(`PosteriorKernel.compute: block ${block} does not divide ${n} values`);
-    const lanes = this.exports.lanes();
-    const np = Math.ceil(n / lanes) * lanes;
-    const sumsOff = 4 * np; // floats; even, so 8-byte aligned for the float64 sums
-    const bytes = 4 * (sumsOff + 2 * (n / block));
-    const mem = this.exports.memory;
-    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
-    if (this.f32.buffer !== mem.buffer || this.f32.length * 4 !== mem.buffer.byteLength) this.f32 = new Float32Array(mem.buffer);
-    const f32 = this.f32;
-    f32.set(rho, 0);
-    // Pad lanes get ρ = 0 (finite results, never read).
-    f32.fill(0, n, np);
-    this.exports.sigma(0, np * 4, np);
-    this.exports.blocksums(np * 3 * 4, n, block, sumsOff * 4);
-    const part = (k: number): Float32Array => {
-      const view = f32.subarray(np * (1 + k), np * (1 + k) + n);
-      return copy ? view.slice() : view;
-    };
-    const sums = new Float64Array(mem.buffer, sumsOff * 4, n / block);
-    return { sigma: part(0), dSigma: part(1), logSigma: part(2), logSigmaSums: copy ? sums.slice() : sums };
+    const mem = this.memory;
+    const lanes = this.x.lanes();
+    const bulk = n - (n % lanes);
+    mem.beginCall();
+    const rhoOff = mem.put(rho);
+    const logAt = logOff ?? mem.alloc(n);
+    // The last n % lanes values on a zero-padded copy (pad lanes give finite results, never read).
+    const tailIn = mem.alloc(lanes);
+    const tailOut = mem.alloc(3 * lanes);
+    const sumsOff = mem.alloc(2 * (n / block)); // 16-byte aligned: float64 sums
+    if (bulk > 0) this.x.sigma(rhoOff * 4, sigmaOff * 4, dSigmaOff * 4, logAt * 4, bulk);
+    if (bulk < n) {
+      const rest = n - bulk;
+      const f = mem.view(0, tailOut + 3 * lanes);
+      f.fill(0, tailIn, tailIn + lanes);
+      f.set(rho.subarray(bulk), tailIn);
+      this.x.sigma(tailIn * 4, tailOut * 4, (tailOut + lanes) * 4, (tailOut + 2 * lanes) * 4, lanes);
+      f.copyWithin(sigmaOff + bulk, tailOut, tailOut + rest);
+      f.copyWithin(dSigmaOff + bulk, tailOut + lanes, tailOut + lanes + rest);
+      f.copyWithin(logAt + bulk, tailOut + 2 * lanes, tailOut + 2 * lanes + rest);
+    }
+    this.x.blocksums(logAt * 4, n, block, sumsOff * 4);
+    return mem.doubles(sumsOff, n / block);
+  }
+
+  /**
+   * σ, σ', log σ and the block sums of log σ as new arrays (for tests and one-off callers; the
+   * trainer's path is {@link computeInto}).
+   * @param rho ρ values
+   * @param block block length of `logSigmaSums` (must divide `rho.length`); defaults to all of ρ
+   */
+  compute(rho: Float32Array, block = rho.length): SigmaParts {
+    const n = rho.length;
+    if (n === 0) return { sigma: new Float32Array(0), dSigma: new Float32Array(0), logSigma: new Float32Array(0), logSigmaSums: new Float64Array(0) };
+    const out = this.memory.resident(3 * n);
+    try {
+      const logSigmaSums = this.computeInto(rho, out.off, out.off + n, block, out.off + 2 * n);
+      const all = this.memory.read(out);
+      return { sigma: all.slice(0, n), dSigma: all.slice(n, 2 * n), logSigma: all.slice(2 * n), logSigmaSums };
+    } finally {
+      this.memory.release(out);
+    }
   }
 }

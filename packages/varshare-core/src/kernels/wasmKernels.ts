@@ -8,14 +8,14 @@ import { KernelPool } from './kernelThreads';
 import { KernelMemory } from './kernelMemory';
 import { KlKernel, type KlExports } from './klKernel';
 import { MatmulKernel, type GemmExports } from './matmulKernel';
-import { PosteriorKernel } from './posteriorKernel';
+import { PosteriorKernel, type PosteriorExports } from './posteriorKernel';
+import { posteriorUnsharedWasmBase64, posteriorWasmBase64 } from './posteriorWasm';
 import { klUnsharedWasmBase64, klWasmBase64 } from './klWasm';
 
 /**
- * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat)
- * and the KL (kl.wat) on one {@link KernelMemory} (unshared, or shared while helper threads are in
- * use, see {@link KernelPool}); the posterior σ pass (posterior.wat) on
- * its own memory. The Adam kernel (adam.wat) is instantiated per optimizer (`AdamKernel.create`);
+ * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat),
+ * the KL (kl.wat) and the posterior σ pass (posterior.wat) on one {@link KernelMemory} (unshared,
+ * or shared while helper threads are in use, see {@link KernelPool}). The Adam kernel (adam.wat) is instantiated per optimizer (`AdamKernel.create`);
  * it is compiled here once so that its availability is part of this one check.
  */
 export interface WasmKernels {
@@ -42,16 +42,17 @@ export function wasmKernels(): WasmKernels | null {
 /** The kernel memory's maximum: 65,536 pages of 64 KiB (4 GiB of address space). */
 const MAX_PAGES = 65536;
 
-/** The four modules that work on the kernel memory, instantiated on one memory. */
+/** The modules that work on the kernel memory, instantiated on one memory. */
 interface OnMemory {
   readonly gemm: GemmExports;
   readonly dense: DenseExports;
   readonly act: ActExports;
   readonly kl: KlExports;
+  readonly posterior: PosteriorExports;
 }
 
 /**
- * gemm, dense, act and kl on `memory`: the builds that import it shared when `shared`, else the
+ * gemm, dense, act, kl and posterior on `memory`: the builds that import it shared when `shared`, else the
  * unshared builds (the same code; `tools/wasm/build.mjs` embeds both). Null if one does not compile.
  */
 function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
@@ -60,7 +61,8 @@ function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
   const dense = instantiateKernel<DenseExports>(shared ? denseWasmBase64 : denseUnsharedWasmBase64, imports);
   const act = instantiateKernel<ActExports>(shared ? actWasmBase64 : actUnsharedWasmBase64, imports);
   const kl = instantiateKernel<KlExports>(shared ? klWasmBase64 : klUnsharedWasmBase64, imports);
-  return gemm && dense && act && kl ? { gemm, dense, act, kl } : null;
+  const posterior = instantiateKernel<PosteriorExports>(shared ? posteriorWasmBase64 : posteriorUnsharedWasmBase64, imports);
+  return gemm && dense && act && kl && posterior ? { gemm, dense, act, kl, posterior } : null;
 }
 
 /**
@@ -74,13 +76,13 @@ function instantiateAll(): WasmKernels | null {
   if (!api) return null;
   const unshared = new api.Memory({ initial: 1, maximum: MAX_PAGES });
   const on = instantiateOn(unshared, false);
-  const posterior = PosteriorKernel.create();
   const adam = instantiateKernel<object>(adamWasmBase64);
-  if (!on || !posterior || !adam) return null;
+  if (!on || !adam) return null;
   const memory = new KernelMemory(unshared);
   let matmul: MatmulKernel | null = null;
   let dense: DenseKernel | null = null;
   let kl: KlKernel | null = null;
+  let posterior: PosteriorKernel | null = null;
   const moveTo = (shared: boolean): WasmMemory => {
     const target = shared ? sharedKernelMemory(1, MAX_PAGES) : new api.Memory({ initial: 1, maximum: MAX_PAGES });
     if (!target) throw new Error('setKernelThreads: this runtime has no shared WebAssembly memory (SharedArrayBuffer), so the kernels run on one thread');
@@ -90,6 +92,7 @@ function instantiateAll(): WasmKernels | null {
     matmul?.rebind(next.gemm);
     dense?.rebind(next.dense, next.act);
     kl?.rebind(next.kl);
+    posterior?.rebind(next.posterior);
     return target;
   };
   const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object });
@@ -97,5 +100,6 @@ function instantiateAll(): WasmKernels | null {
   matmul = new MatmulKernel(on.gemm, memory, pool);
   dense = new DenseKernel(on.dense, on.act, memory, matmul, pool);
   kl = new KlKernel(on.kl, memory);
+  posterior = new PosteriorKernel(on.posterior, memory);
   return { memory, pool, matmul, dense, kl, posterior };
 }

@@ -23,7 +23,7 @@ class KernelParts implements PosteriorParts {
   private dataId: object | null = null;
   private sigmaT: tf.Tensor | null = null;
   private dSigmaT: tf.Tensor | null = null;
-  logSigmaSums = new Float64Array(0);
+  logSigmaSums: Float64Array = new Float64Array(0);
   readonly sigmaBuf: ResidentBuffer;
   readonly dSigmaBuf: ResidentBuffer;
 
@@ -40,10 +40,8 @@ class KernelParts implements PosteriorParts {
     if (this.dataId === this.rho.dataId) return this;
     this.disposeTensors();
     const perTask = this.rho.shape.slice(1).reduce((a, b) => a * b, 1);
-    const p = this.k.posterior.compute(be.typedArrayFromHeap(this.rho), false, perTask);
-    this.k.memory.write(this.sigmaBuf, p.sigma);
-    this.k.memory.write(this.dSigmaBuf, p.dSigma);
-    this.logSigmaSums = p.logSigmaSums.slice();
+    // σ and σ' straight into their resident regions (the posterior kernel shares the memory).
+    this.logSigmaSums = this.k.posterior.computeInto(be.typedArrayFromHeap(this.rho), this.sigmaBuf.off, this.dSigmaBuf.off, perTask);
     this.dataId = this.rho.dataId;
     return this;
   }

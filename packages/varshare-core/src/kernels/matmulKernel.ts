@@ -40,8 +40,8 @@ export const MIN_COPIES_PER_PART = 1 << 16;
  * `[k, n]`, B_t stored `[m, k]`). Operands are copied (and transposed, and padded to the kernel's
  * 4-row × 8-column tile) in the {@link KernelMemory}, so inputs may be views of another wasm heap;
  * A always, into the panel layout the micro-kernel reads with broadcast loads at fixed offsets
- * (1.3–1.6× the speed of reading four strided rows, measured on the arm-mt10 shapes), B only
- * when transposed or padded.
+ * (1.13–1.30× per product, packing included, against reading four strided rows, on the arm-mt10
+ * and cartpole-mt shapes: tools/bench/gemm-ab.mjs), B only when transposed or padded.
  *
  * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, one rounding per
  * multiply and per add, so results do not depend on T, on padding or on the other rows.
@@ -120,9 +120,10 @@ export class MatmulKernel {
       this.x.bgemm(a * 4, b * 4, c * 4, T, np, k, mp);
       return;
     }
-    // arm-mt10's T = 10 products (64 × 400 · 400 × 400 per task) on two threads, tools/bench/gemm.ts:
-    // by task 1.2–1.9× one thread; by rows of every task no faster than one thread (each thread
-    // then streams every task's 640 KB B_t through its cache for half the rows).
+    // arm-mt10's T = 10 products (64 × 400 · 400 × 400 per task) on two threads: by task 1.38–1.66×
+    // one thread (tools/bench/gemm.ts, two runs); by rows of every task no faster than one thread
+    // (measured with a temporary switch: each thread streams every task's 640 KB B_t through its
+    // cache for half the rows).
     const args =
       T % parts === 0
         ? splitRange(T, parts).map(([t, tn]) => [(a + t * np * k) * 4, (b + t * k * mp) * 4, (c + t * np * mp) * 4, tn, np, k, mp, 0, np])

@@ -97,6 +97,11 @@ describe('VarShareMLP', () => {
     const layer1 = d.perLayer[1]!;
     expect(layer1.layer).toBe('actor.1');
     expect(layer1.ratioR).toBeCloseTo(0.05 / (layer1.thetaAbsMedian + 1e-8), 6);
+    // per task within the layer: computed on first access, the same array after
+    expect(layer1.perTask).toHaveLength(3);
+    expect(layer1.perTask[2]!.sigmaMedian).toBeCloseTo(0.05, 6);
+    expect(layer1.perTask[2]!.muAbsMedian).toBe(0);
+    expect(layer1.perTask).toBe(layer1.perTask);
     expect(d.ratioR).toBeCloseTo(0.05 / (d.thetaAbsMedian + 1e-8), 6);
   });
 

@@ -50,7 +50,7 @@ export class PosteriorKernel {
    */
   computeInto(rho: Float32Array, sigmaOff: number, dSigmaOff: number, block = rho.length, logOff?: number): Float64Array {
     const n = rho.length;
-    if (!Number.isInteger(block) || block < 1 || n % block !== 0) throw new Error(`PosteriorKernel.compute: block ${block} does not divide ${n} values`);
+    if (!Number.isInteger(block) || block < 1 || n % block !== 0) throw new Error(`PosteriorKernel: block ${block} does not divide ${n} values`);
     const mem = this.memory;
     const lanes = this.x.lanes();
     const bulk = n - (n % lanes);

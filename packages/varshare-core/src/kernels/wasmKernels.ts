@@ -15,8 +15,9 @@ import { klUnsharedWasmBase64, klWasmBase64 } from './klWasm';
 /**
  * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat),
  * the KL (kl.wat) and the posterior σ pass (posterior.wat) on one {@link KernelMemory} (unshared,
- * or shared while helper threads are in use, see {@link KernelPool}). The Adam kernel (adam.wat) is instantiated per optimizer (`AdamKernel.create`);
- * it is compiled here once so that its availability is part of this one check.
+ * or shared while helper threads are in use, see {@link KernelPool}). The Adam kernel (adam.wat)
+ * is instantiated per optimizer (`AdamKernel.create`); it is compiled here once so that its
+ * availability is part of this one check.
  */
 export interface WasmKernels {
   readonly memory: KernelMemory;

@@ -165,6 +165,47 @@ describe('kernel threads', () => {
     }
   });
 
+  it('a large posterior pass split over 2 and 3 threads (σ, σ\', log σ by ranges, sums by blocks) is bit-identical to one thread', () => {
+    // 5 blocks of 60,003 values: ≥ 2 parts of 65,536, a block boundary inside a part, an odd tail
+    const block = 60003;
+    const rho = normals(new Rng(5), 5 * block, 2, -4);
+    const [one, ...split] = [1, 2, 3].map((c) => {
+      k.pool.set(c);
+      const before = k.pool.threads?.splitCalls ?? 0;
+      const r = k.posterior.compute(rho, block);
+      if (c > 1) expect((k.pool.threads?.splitCalls ?? 0) - before).toBe(2);
+      return r;
+    });
+    k.pool.set(1);
+    for (const p of split) {
+      for (const key of ['sigma', 'dSigma', 'logSigma'] as const) expect(Buffer.from(p[key].buffer).equals(Buffer.from(one![key].buffer))).toBe(true);
+      expect(Array.from(p.logSigmaSums)).toEqual(Array.from(one!.logSigmaSums));
+    }
+  });
+
+  it('the KL forward and backward split by task over 2 and 3 threads are bit-identical to one thread', () => {
+    const T = 5;
+    const size = 30001; // odd: each task has a scalar tail
+    const rng = new Rng(6);
+    const mu = normals(rng, T * size, 0.05);
+    const sigma = Float32Array.from(normals(rng, T * size, 0.01, 0.05), Math.abs);
+    const dSigma = normals(rng, T * size, 0.1, 0.5);
+    const d = normals(rng, T, 1, 1);
+    const iv = [1e4, 2e4, 400, 1, 9e3];
+    const [one, ...split] = atThreads([1, 2, 3], () => {
+      const f = k.kl.forward(mu, sigma, iv, T, size);
+      const b = k.kl.backward(mu, sigma, dSigma, d, iv, T, size);
+      return { quad: Array.from(f.quad), muQuad: Array.from(f.muQuad), dMu: b.dMu.slice(), dRho: b.dRho.slice() };
+    });
+    k.pool.set(1);
+    for (const s of split) {
+      expect(s.quad).toEqual(one!.quad);
+      expect(s.muQuad).toEqual(one!.muQuad);
+      expect(Buffer.from(s.dMu.buffer).equals(Buffer.from(one!.dMu.buffer))).toBe(true);
+      expect(Buffer.from(s.dRho.buffer).equals(Buffer.from(one!.dRho.buffer))).toBe(true);
+    }
+  });
+
   it('rejects a thread count that is not a positive integer', () => {
     expect(() => k.pool.set(0)).toThrow(/positive integer/);
     expect(() => k.pool.set(1.5)).toThrow(/positive integer/);

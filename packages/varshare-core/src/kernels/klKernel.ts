@@ -1,4 +1,5 @@
 import { checkLength, type KernelMemory, type Operand } from './kernelMemory';
+import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
 
 /** kl.wat's exports (byte offsets). */
 export interface KlExports {
@@ -10,13 +11,23 @@ export interface KlExports {
  * The KL of T task posteriors N(μ, σ²) against N(0, σ_p,t²) and its gradients on a WebAssembly
  * SIMD kernel (`kl.wat`), in the {@link KernelMemory} where a layer's μ, σ and σ' are resident.
  * Only the parts that depend on μ, σ and σ_p are here; the caller adds −Σ log σ (posterior.wat)
- * and the constant n·(log σ_p − ½) to get `gaussianKl` summed per task.
+ * and the constant n·(log σ_p − ½) to get `gaussianKl` summed per task. With helper threads
+ * ({@link KernelPool}) a large call is split by whole tasks, each task's sums and gradients
+ * computed as on one thread: bit-identical for every thread count.
  */
 export class KlKernel {
   constructor(
     private x: KlExports,
     private readonly memory: KernelMemory,
+    private readonly pool: KernelPool | null = null,
   ) {}
+
+  /** Task ranges `[t0, tn]` a call over T·size values is split into (one range: not split). */
+  private taskParts(T: number, size: number): [number, number][] {
+    const pool = this.pool?.threads;
+    const parts = pool ? Math.min(T, pool.partsFor(T * size, MIN_ELEMENTS_PER_PART)) : 1;
+    return parts > 1 ? splitRange(T, parts) : [[0, T]];
+  }
 
   /** Works through `x` from now on (kl.wat on the memory the kernels moved to). */
   rebind(x: KlExports): void {
@@ -39,10 +50,25 @@ export class KlKernel {
     const m = mem.put(mu);
     const sg = mem.put(sigma);
     const h = mem.put(Float32Array.from(invVar, (v) => v * 0.5));
-    const out = mem.alloc(4 * T); // 2T float64 (the arena is 16-byte aligned)
-    this.x.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
-    const sums = mem.doubles(out, 2 * T);
-    return { quad: sums.subarray(0, T), muQuad: sums.subarray(T, 2 * T) };
+    const ranges = this.taskParts(T, size);
+    if (ranges.length === 1) {
+      const out = mem.alloc(4 * T); // 2T float64 (the arena is 16-byte aligned)
+      this.x.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
+      const sums = mem.doubles(out, 2 * T);
+      return { quad: sums.subarray(0, T), muQuad: sums.subarray(T, 2 * T) };
+    }
+    // Each part writes its tn quad sums then its tn μ sums to its own region.
+    const outs = ranges.map(([, tn]) => mem.alloc(4 * tn));
+    const args = ranges.map(([t0, tn], i) => [(m + t0 * size) * 4, (sg + t0 * size) * 4, (h + t0) * 4, (outs[i] as number) * 4, tn, size]);
+    (this.pool?.threads as NonNullable<KernelPool['threads']>).run('kl.klfwd', args, this.x.klfwd);
+    const quad = new Float64Array(T);
+    const muQuad = new Float64Array(T);
+    ranges.forEach(([t0, tn], i) => {
+      const sums = mem.doubles(outs[i] as number, 2 * tn);
+      quad.set(sums.subarray(0, tn), t0);
+      muQuad.set(sums.subarray(tn), t0);
+    });
+    return { quad, muQuad };
   }
 
   /**
@@ -63,7 +89,13 @@ export class KlKernel {
     const iv = mem.put(Float32Array.from(invVar));
     const dMu = mem.alloc(T * size);
     const dRho = mem.alloc(T * size);
-    this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
+    const ranges = this.taskParts(T, size);
+    if (ranges.length === 1) this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
+    else {
+      const at = (base: number, t0: number) => (base + t0 * size) * 4;
+      const args = ranges.map(([t0, tn]) => [at(m, t0), at(sg, t0), at(ds, t0), (dd + t0) * 4, (iv + t0) * 4, at(dMu, t0), at(dRho, t0), tn, size]);
+      (this.pool?.threads as NonNullable<KernelPool['threads']>).run('kl.klbwd', args, this.x.klbwd);
+    }
     return { dMu: mem.view(dMu, T * size), dRho: mem.view(dRho, T * size) };
   }
 }

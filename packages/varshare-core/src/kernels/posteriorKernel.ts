@@ -1,4 +1,5 @@
 import type { KernelMemory } from './kernelMemory';
+import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
 
 /** posterior.wat's exports (byte offsets in the kernel memory). */
 export interface PosteriorExports {
@@ -29,12 +30,15 @@ export interface SigmaParts {
  *
  * It works on the {@link KernelMemory} the dense and KL kernels use: {@link computeInto} writes σ
  * and σ' straight into their resident regions (no copies between memories); ρ and log σ go
- * through the call's arena.
+ * through the call's arena. With helper threads ({@link KernelPool}) a large pass is split: σ, σ'
+ * and log σ by element ranges (multiples of the kernel's lane group), the sums by whole blocks —
+ * every value computed as on one thread, so results are bit-identical for every thread count.
  */
 export class PosteriorKernel {
   constructor(
     private x: PosteriorExports,
     private readonly memory: KernelMemory,
+    private readonly pool: KernelPool | null = null,
   ) {}
 
   /** Works through `x` from now on: the module instantiated on the memory the {@link KernelMemory} was moved to. */
@@ -61,7 +65,7 @@ export class PosteriorKernel {
     const tailIn = mem.alloc(lanes);
     const tailOut = mem.alloc(3 * lanes);
     const sumsOff = mem.alloc(2 * (n / block)); // 16-byte aligned: float64 sums
-    if (bulk > 0) this.x.sigma(rhoOff * 4, sigmaOff * 4, dSigmaOff * 4, logAt * 4, bulk);
+    if (bulk > 0) this.sigma(rhoOff, sigmaOff, dSigmaOff, logAt, bulk, lanes);
     if (bulk < n) {
       const rest = n - bulk;
       const f = mem.view(0, tailOut + 3 * lanes);
@@ -72,8 +76,33 @@ export class PosteriorKernel {
       f.copyWithin(dSigmaOff + bulk, tailOut + lanes, tailOut + lanes + rest);
       f.copyWithin(logAt + bulk, tailOut + 2 * lanes, tailOut + 2 * lanes + rest);
     }
-    this.x.blocksums(logAt * 4, n, block, sumsOff * 4);
+    this.blocksums(logAt, n, block, sumsOff);
     return mem.doubles(sumsOff, n / block);
+  }
+
+  /** posterior.wat's sigma on `n` values (float offsets; n a multiple of `lanes`), split by element ranges when large. */
+  private sigma(rho: number, sigma: number, dSigma: number, log: number, n: number, lanes: number): void {
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      this.x.sigma(rho * 4, sigma * 4, dSigma * 4, log * 4, n);
+      return;
+    }
+    const args = splitRange(n, parts, lanes).map(([i, len]) => [(rho + i) * 4, (sigma + i) * 4, (dSigma + i) * 4, (log + i) * 4, len]);
+    pool.run('posterior.sigma', args, this.x.sigma);
+  }
+
+  /** posterior.wat's blocksums (float offsets; float64 sums at `out`), split by whole blocks when large. */
+  private blocksums(src: number, n: number, block: number, out: number): void {
+    const pool = this.pool?.threads;
+    const blocks = n / block;
+    const parts = pool && blocks > 1 ? Math.min(blocks, pool.partsFor(n, MIN_ELEMENTS_PER_PART)) : 1;
+    if (!pool || parts === 1) {
+      this.x.blocksums(src * 4, n, block, out * 4);
+      return;
+    }
+    const args = splitRange(blocks, parts).map(([b, nb]) => [(src + b * block) * 4, nb * block, block, (out + 2 * b) * 4]);
+    pool.run('posterior.blocksums', args, this.x.blocksums);
   }
 
   /**

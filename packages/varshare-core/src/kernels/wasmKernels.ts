@@ -21,7 +21,7 @@ import { klUnsharedWasmBase64, klWasmBase64 } from './klWasm';
  */
 export interface WasmKernels {
   readonly memory: KernelMemory;
-  /** The helper threads the matmul and dense kernels split large calls over (see {@link KernelPool}). */
+  /** The helper threads the matmul, dense, posterior and KL kernels split large calls over (see {@link KernelPool}). */
   readonly pool: KernelPool;
   readonly matmul: MatmulKernel;
   readonly dense: DenseKernel;
@@ -30,7 +30,7 @@ export interface WasmKernels {
 }
 
 /** The kernel functions helper threads run (parts of one call each). */
-const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3'] as const;
+const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd'] as const;
 
 let kernels: WasmKernels | null | undefined;
 
@@ -96,11 +96,11 @@ function instantiateAll(): WasmKernels | null {
     posterior?.rebind(next.posterior);
     return target;
   };
-  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object });
+  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object });
   const pool = new KernelPool(moveTo, workerModules, WORKER_FUNCTIONS);
   matmul = new MatmulKernel(on.gemm, memory, pool);
   dense = new DenseKernel(on.dense, on.act, memory, matmul, pool);
-  kl = new KlKernel(on.kl, memory);
-  posterior = new PosteriorKernel(on.posterior, memory);
+  kl = new KlKernel(on.kl, memory, pool);
+  posterior = new PosteriorKernel(on.posterior, memory, pool);
   return { memory, pool, matmul, dense, kl, posterior };
 }

@@ -157,6 +157,39 @@ describe('Adam (fused CPU step)', () => {
     expect(() => new Adam(pa, 0.9, 0.999, 1e-8, new Map([['a', 0]]))).toThrow(/'a' must be a finite number > 0/);
   });
 
+  it('hold / stageHeld: a term kept aside is added later as stageAdd adds it; addToStaged sums contributions; sums in parameter order', () => {
+    const mk = () => new Map([['a', tf.variable(tf.tensor1d([1, 2, 3]))], ['b', tf.variable(tf.tensor1d([4, 5]))]]);
+    const [pa, pb] = [mk(), mk()];
+    const [held, added] = [new Adam(pa), new Adam(pb)];
+    const kl = { a: Float32Array.from([0.5, -1, 2]), b: Float32Array.from([3, 0.25]) };
+    // the KL's terms arrive first (held, the second one for b in two parts), then the PPO gradients
+    held.hold('b', Float32Array.from([1, 0.25]));
+    held.hold('b', Float32Array.from([2, 0]));
+    held.hold('a', kl.a);
+    expect(held.holds('a') && held.holds('b')).toBe(true);
+    held.stage('b', Float32Array.from([1, 1])); // staged out of the parameters' order
+    held.stage('a', Float32Array.from([0.1, 0.2, 0.3]));
+    held.addToStaged('a', Float32Array.from([0.1, 0.1, 0.1]));
+    added.stage('a', Float32Array.from([Math.fround(0.1 + 0.1), Math.fround(0.2 + 0.1), Math.fround(0.3 + 0.1)]));
+    added.stage('b', Float32Array.from([1, 1]));
+    expect(held.stagedSumSquares()).toBe(added.stagedSumSquares());
+    expect(held.stageHeld('a')).toBe(added.stageAdd('a', kl.a));
+    expect(held.stageHeld('b')).toBe(added.stageAdd('b', kl.b));
+    expect(held.holds('a')).toBe(false);
+    expect(() => held.stageHeld('a')).toThrow(/no held gradient term for 'a'/);
+    expect(held.stagedSumSquares()).toBe(added.stagedSumSquares());
+    held.applyStaged(0.1);
+    added.applyStaged(0.1);
+    for (const k of ['a', 'b']) expect(Array.from(pa.get(k)!.dataSync())).toEqual(Array.from(pb.get(k)!.dataSync()));
+    // a held term does not outlive a step or a discard; addToStaged on an unstaged parameter stages it
+    held.hold('a', kl.a);
+    held.discardStaged();
+    expect(held.holds('a')).toBe(false);
+    held.addToStaged('b', Float32Array.from([3, 4]));
+    expect(held.stagedSumSquares()).toBe(25);
+    expect(() => held.hold('a', Float32Array.from([1]))).toThrow(/gradient of 'a' has 1 values, parameter has 3/);
+  });
+
   it('lastStepAbsMedian samples large parameters with a fixed stride and forgets parameters without a step', () => {
     const big = tf.variable(tf.zeros([10000]));
     const small = tf.variable(tf.zeros([4]));

@@ -23,8 +23,9 @@ export type { AdamStepConstants } from '@varshare/core';
  * the variable was assigned by anyone else (a checkpoint restore, say): a variable's `dataId`
  * changes on every assign.
  *
- * A step is either {@link applyArrays}, or {@link stage} per gradient, {@link stagedSumSquares} (for
- * global grad-norm clipping), then {@link applyStaged}.
+ * A step is either {@link applyArrays}, or {@link stage} per gradient (and {@link stageAdd} or
+ * {@link hold} + {@link stageHeld} per second term), {@link stagedSumSquares} (for global grad-norm
+ * clipping), then {@link applyStaged}.
  */
 export class Adam {
   private step = 0;
@@ -59,26 +60,24 @@ export class Adam {
       if (!(f > 0) || !Number.isFinite(f)) throw new Error(`Adam: lr scale of '${name}' must be a finite number > 0, got ${f}`);
     }
     let total = 0;
-    let largest = 0;
-    for (const p of params.values()) {
-      total += 4 * p.size;
-      largest = Math.max(largest, p.size);
-    }
-    // Zero-initialised moments, views that stay valid for the optimizer's lifetime; and room for
-    // one parameter's second gradient term (stageAdd copies it in, the kernel adds it).
-    const memory = hotOps().adamMemory(total + largest);
+    for (const p of params.values()) total += 4 * p.size;
+    // Zero-initialised moments, views that stay valid for the optimizer's lifetime; and per
+    // parameter room for a second gradient term (held, or copied in by stageAdd; the kernel adds it).
+    const memory = hotOps().adamMemory(total + total / 4);
     this.memory = memory;
     for (const [name, p] of params) {
       this.m.set(name, memory.alloc(p.size));
       this.v.set(name, memory.alloc(p.size));
       this.p.set(name, memory.alloc(p.size));
       this.g.set(name, memory.alloc(p.size));
+      this.second.set(name, memory.alloc(p.size));
     }
-    this.scratch = memory.alloc(largest);
   }
 
-  /** Where {@link stageAdd} copies a term before adding it (the largest parameter's size). */
-  private readonly scratch: Float32Array;
+  /** Per parameter: a second gradient term, {@link hold}'s or {@link stageAdd}'s copy. */
+  private readonly second = new Map<string, Float32Array>();
+  /** Parameters whose second term {@link hold} has (until {@link stageHeld} or a step). */
+  private readonly held = new Set<string>();
 
   /** Number of steps taken. */
   get steps(): number {
@@ -124,12 +123,69 @@ export class Adam {
    * @returns Σ x² of the added term, float64, in the order of {@link stagedSumSquares}' sums
    */
   stageAdd(name: string, grad: Float32Array): number {
+    const x = this.secondOf(name, grad);
+    x.set(grad);
+    this.held.delete(name);
+    return this.addSecond(name, x);
+  }
+
+  /**
+   * Adds another contribution to a parameter's staged gradient in float32 (a parameter used by
+   * several ops of one loss: ∂loss/∂p is the sum); stages it when nothing was. Leaves a
+   * {@link hold}'s term alone.
+   */
+  addToStaged(name: string, grad: Float32Array): void {
     const g = this.g.get(name);
     if (!g) throw new Error(`Adam: no parameter '${name}' in this group`);
     if (grad.length !== g.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${g.length}`);
+    if (!this.staged.has(name)) {
+      this.stage(name, grad);
+      return;
+    }
+    for (let i = 0; i < g.length; i++) g[i] = Math.fround((g[i] as number) + (grad[i] as number));
+    this.stagedSq.delete(name);
+  }
+
+  /**
+   * Keeps a gradient term of one parameter aside (copied at once: the array may be a short-lived
+   * view, e.g. of a kernel's memory) for a later {@link stageHeld} — a term computed before the
+   * gradient it is added to is staged (the KL's, delivered by a `GradientSink`). A second call
+   * for the same parameter adds to the held term (float32 sums).
+   */
+  hold(name: string, grad: Float32Array): void {
+    const x = this.secondOf(name, grad);
+    if (!this.held.has(name)) x.set(grad);
+    else for (let i = 0; i < x.length; i++) x[i] = Math.fround((x[i] as number) + (grad[i] as number));
+    this.held.add(name);
+  }
+
+  /** Whether {@link hold} has a term for `name` not yet staged. */
+  holds(name: string): boolean {
+    return this.held.has(name);
+  }
+
+  /**
+   * Adds the held term of `name` into its staged gradient, as {@link stageAdd} would add it.
+   * @returns Σ x² of the held term, float64, in the order of {@link stagedSumSquares}' sums
+   */
+  stageHeld(name: string): number {
+    if (!this.held.has(name)) throw new Error(`Adam: no held gradient term for '${name}'`);
+    this.held.delete(name);
+    return this.addSecond(name, this.second.get(name) as Float32Array);
+  }
+
+  /** The second-term array of `name`, after checking `grad` fits it. */
+  private secondOf(name: string, grad: Float32Array): Float32Array {
+    const x = this.second.get(name);
+    if (!x) throw new Error(`Adam: no parameter '${name}' in this group`);
+    if (grad.length !== x.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${x.length}`);
+    return x;
+  }
+
+  /** g ← g + x (staging a zero gradient first if none), keeping the new Σ g²; returns Σ x². */
+  private addSecond(name: string, x: Float32Array): number {
+    const g = this.g.get(name) as Float32Array;
     if (!this.staged.has(name)) g.fill(0);
-    const x = this.scratch.subarray(0, g.length);
-    x.set(grad);
     this.staged.add(name);
     const { added, total } = this.memory.addInto(g, x);
     this.stagedSq.set(name, total);
@@ -142,8 +198,9 @@ export class Adam {
    */
   stagedSumSquares(include?: (name: string) => boolean): number {
     let sum = 0;
-    for (const name of this.staged) {
-      if (include && !include(name)) continue;
+    // In the parameters' order, whatever order they were staged in.
+    for (const name of this.params.keys()) {
+      if (!this.staged.has(name) || (include && !include(name))) continue;
       let sq = this.stagedSq.get(name);
       if (sq === undefined) {
         sq = this.memory.sumSquares(this.g.get(name) as Float32Array);
@@ -154,10 +211,11 @@ export class Adam {
     return sum;
   }
 
-  /** Forgets the staged gradients without a step (e.g. when the step is refused). */
+  /** Forgets the staged gradients and held terms without a step (e.g. when the step is refused). */
   discardStaged(): void {
     this.staged.clear();
     this.stagedSq.clear();
+    this.held.clear();
   }
 
   /**
@@ -187,6 +245,7 @@ export class Adam {
     }
     this.staged.clear();
     this.stagedSq.clear();
+    this.held.clear();
   }
 
   /**

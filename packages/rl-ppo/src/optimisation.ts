@@ -1,5 +1,5 @@
 import { deriveSeed, type Rng } from '@varshare/base';
-import { TaskRouting, readValues, tf, type MLPApplyOptions, type WeightModesConfig } from '@varshare/core';
+import { TaskRouting, readValues, tf, withGradientSink, type GradientSink, type MLPApplyOptions, type WeightModesConfig } from '@varshare/core';
 import * as M from '@varshare/base';
 import type { Adam } from './adam';
 import type { MultiTaskAgent, ParamGroup } from './agent';
@@ -133,89 +133,125 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
   let rhoStep = 0;
   let count = 0;
   const dealer = new MinibatchDealer(batch.taskIds, agent.numTasks, ctx.minibatchSize, p.minibatchSampling);
+  const opt = ctx.optimizers;
+  // μ and ρ gradients from the ops that deliver them (GradientSink: no tensor, one copy into the
+  // optimizer): the PPO loss's are staged at once, the KL's held until the PPO loss's are staged.
+  let phase: 'kl' | 'ppo' = 'kl';
+  const accepted = new Set<string>();
+  const anchor = tf.variable(tf.scalar(0), true);
+  const sink: GradientSink = {
+    anchor,
+    accept(param, grad) {
+      const stable = nameOf.get(param.name);
+      if (stable === undefined) throw new Error(`optimiseEpochs: a gradient for '${param.name}', which is not a parameter of the agent`);
+      const o = opt[groupOf(stable)];
+      if (phase === 'kl') o.hold(stable, grad);
+      else if (accepted.has(stable)) o.addToStaged(stable, grad);
+      else o.stage(stable, grad);
+      accepted.add(stable);
+    },
+  };
   let stopped = false;
-  for (let epoch = 0; epoch < p.updateEpochs && !stopped; epoch++) {
-    for (const idx of dealer.epoch(rng)) {
-      const n = idx.length;
-      const ids = Int32Array.from(idx, (k) => batch.taskIds[k] as number);
-      const routing = new TaskRouting(ids, agent.numTasks);
-      const localSeed = ctx.weights.noise === 'local' ? rng.nextSeed() : 0;
-      const partsT = tf.tidy(() => {
-        const f = (src: Float32Array) => tf.tensor1d(Float32Array.from(idx, (k) => src[k] as number));
-        const lossBatch: LossBatch = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
-        const obs = tf.tensor2d(gather(batch.obs, idx, D), [n, D]);
-        const act = gather(batch.actions, idx, actDim);
-        const actions = agent.action.kind === 'discrete' ? tf.tensor1d(act) : tf.tensor2d(act, [n, actDim]);
-        // --- the regulariser's gradient (μ, ρ, learned σ_prior); its values enter the PPO tape as constants
-        let reg = { klTotal: tf.scalar(0), hyperprior: tf.scalar(0) };
-        const klGrads =
-          klVars.length > 0
-            ? tf.variableGrads(() => {
-                const r = klRegulariser(agent, lossConfig.klWeight, ctx.learnedPrior);
-                reg = { klTotal: tf.keep(r.klTotal), hyperprior: tf.keep(r.hyperprior) };
-                return r.loss;
-              }, klVars).grads
-            : {};
-        // --- the PPO loss's gradient (every parameter)
-        let parts: LossParts | null = null;
-        const { grads } = tf.variableGrads(() => {
-          const outputs = minibatchOutputs(agent, obs, actions, routing, opts, localSeed);
-          const l = ppoLoss(lossBatch, { ...outputs, ...reg }, lossConfig);
-          parts = Object.fromEntries(Object.entries(l).map(([k, v]) => [k, tf.keep(v)])) as unknown as LossParts;
-          return l.total;
-        }, varList);
-        // --- stage PPO then KL gradients into the optimizers, measuring each term's norm per group
-        const opt = ctx.optimizers;
-        for (const [varName, g] of Object.entries(grads)) {
-          const stable = nameOf.get(varName) as string;
-          opt[groupOf(stable)].stage(stable, readValues(g));
+  try {
+    for (let epoch = 0; epoch < p.updateEpochs && !stopped; epoch++) {
+      for (const idx of dealer.epoch(rng)) {
+        const n = idx.length;
+        const ids = Int32Array.from(idx, (k) => batch.taskIds[k] as number);
+        const routing = new TaskRouting(ids, agent.numTasks);
+        const localSeed = ctx.weights.noise === 'local' ? rng.nextSeed() : 0;
+        const partsT = tf.tidy(() => {
+          const f = (src: Float32Array) => tf.tensor1d(Float32Array.from(idx, (k) => src[k] as number));
+          const lossBatch: LossBatch = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
+          const obs = tf.tensor2d(gather(batch.obs, idx, D), [n, D]);
+          const act = gather(batch.actions, idx, actDim);
+          const actions = agent.action.kind === 'discrete' ? tf.tensor1d(act) : tf.tensor2d(act, [n, actDim]);
+          // --- the regulariser's gradient (μ, ρ, learned σ_prior); its values enter the PPO tape as constants
+          let reg = { klTotal: tf.scalar(0), hyperprior: tf.scalar(0) };
+          phase = 'kl';
+          accepted.clear();
+          const klGrads =
+            klVars.length > 0
+              ? withGradientSink(sink, () =>
+                  tf.variableGrads(() => {
+                    const r = klRegulariser(agent, lossConfig.klWeight, ctx.learnedPrior);
+                    reg = { klTotal: tf.keep(r.klTotal), hyperprior: tf.keep(r.hyperprior) };
+                    return r.loss;
+                  }, [...klVars, anchor]).grads,
+                )
+              : {};
+          // --- the PPO loss's gradient (every parameter): staged as it arrives, from the sink in the
+          // backward pass or from the tape after it
+          phase = 'ppo';
+          accepted.clear();
+          let parts: LossParts | null = null;
+          const { grads } = withGradientSink(sink, () =>
+            tf.variableGrads(() => {
+              const outputs = minibatchOutputs(agent, obs, actions, routing, opts, localSeed);
+              const l = ppoLoss(lossBatch, { ...outputs, ...reg }, lossConfig);
+              parts = Object.fromEntries(Object.entries(l).map(([k, v]) => [k, tf.keep(v)])) as unknown as LossParts;
+              return l.total;
+            }, varList),
+          );
+          // --- norms of the PPO then the KL gradients per group, the KL's added in the optimizers
+          for (const [varName, g] of Object.entries(grads)) {
+            const stable = nameOf.get(varName) as string;
+            if (accepted.has(stable)) opt[groupOf(stable)].addToStaged(stable, readValues(g));
+            else opt[groupOf(stable)].stage(stable, readValues(g));
+          }
+          ppoNorm.theta += Math.sqrt(opt.theta.stagedSumSquares());
+          ppoNorm.mu += Math.sqrt(opt.posterior.stagedSumSquares(isMu));
+          ppoNorm.rho += Math.sqrt(opt.posterior.stagedSumSquares(isRho));
+          ppoNorm.prior += Math.sqrt(opt.prior.stagedSumSquares());
+          const klSq = { theta: 0, mu: 0, rho: 0, prior: 0 };
+          // In the KL variables' order (tf.variableGrads' order), whichever way each term arrived
+          // (both: the tape's part is added to the held one first).
+          for (const v of klVars) {
+            const stable = nameOf.get(v.name) as string;
+            const group = groupOf(stable);
+            const o = opt[group];
+            const g = klGrads[v.name];
+            if (g && o.holds(stable)) o.hold(stable, readValues(g));
+            const sq = o.holds(stable) ? o.stageHeld(stable) : g ? o.stageAdd(stable, readValues(g)) : null;
+            if (sq !== null) klSq[group === 'posterior' ? (isRho(stable) ? 'rho' : 'mu') : group] += sq;
+          }
+          for (const k of PRESSURE_GROUPS) klNorm[k] += Math.sqrt(klSq[k]);
+          // --- clip (CleanRL clip_grad_norm_ over the network) and step
+          const priorSq = opt.prior.stagedSumSquares();
+          const norm = Math.sqrt(opt.theta.stagedSumSquares() + opt.posterior.stagedSumSquares());
+          // Never apply a non-finite step: the weights (and so the next checkpoint) stay good.
+          if (!Number.isFinite(norm) || !Number.isFinite(priorSq)) {
+            for (const x of Object.values(opt)) x.discardStaged();
+            throw new NonFiniteLossError(`non-finite gradient norm (${norm}) at update ${ctx.updateNumber}, epoch ${epoch}`);
+          }
+          const scale = Math.min(1, p.maxGradNorm / (norm + 1e-6));
+          totalNorm += norm;
+          if (scale < 1) clipped += 1;
+          opt.theta.applyStaged(lr * o.thetaLrScale, scale);
+          opt.posterior.applyStaged(lr * o.posteriorLrScale, scale);
+          if (groups.prior.size > 0) opt.prior.applyStaged(lr * (ctx.learnedPrior?.lrScale ?? 1), 1);
+          const step = opt.posterior.lastStepAbsMedian(isRho, RHO_STEP_SAMPLES);
+          if (Number.isFinite(step)) rhoStep += step;
+          const l = parts as unknown as LossParts;
+          return tf.stack(LOSS_KEYS.map((k) => l[k])) as tf.Tensor1D;
+        });
+        const values = partsT.dataSync();
+        partsT.dispose();
+        const at = (k: (typeof LOSS_KEYS)[number]) => values[LOSS_KEYS.indexOf(k)] as number;
+        // pg − c_ent·entropy + c_vf·v + β·KL_total/normaliser + hyperprior, in float64
+        const total = at('policy') - p.entCoef * at('entropy') + p.vfCoef * at('value') + (beta * at('kl')) / ctx.klNormaliser + at('hyperprior');
+        if (!Number.isFinite(total)) {
+          throw new NonFiniteLossError(`non-finite loss (${total}) at update ${ctx.updateNumber}, epoch ${epoch}: policy ${at('policy')}, value ${at('value')}, KL ${at('kl')}`);
         }
-        ppoNorm.theta += Math.sqrt(opt.theta.stagedSumSquares());
-        ppoNorm.mu += Math.sqrt(opt.posterior.stagedSumSquares(isMu));
-        ppoNorm.rho += Math.sqrt(opt.posterior.stagedSumSquares(isRho));
-        ppoNorm.prior += Math.sqrt(opt.prior.stagedSumSquares());
-        const klSq = { theta: 0, mu: 0, rho: 0, prior: 0 };
-        for (const [varName, g] of Object.entries(klGrads)) {
-          const stable = nameOf.get(varName) as string;
-          const group = groupOf(stable);
-          const sq = opt[group].stageAdd(stable, readValues(g));
-          klSq[group === 'posterior' ? (isRho(stable) ? 'rho' : 'mu') : group] += sq;
+        LOSS_KEYS.forEach((k, i) => (sums[i] = (sums[i] as number) + (k === 'total' ? total : (values[i] as number))));
+        count += 1;
+        if (p.targetKl !== null && at('approxKl') > p.targetKl) {
+          stopped = true;
+          break;
         }
-        for (const k of PRESSURE_GROUPS) klNorm[k] += Math.sqrt(klSq[k]);
-        // --- clip (CleanRL clip_grad_norm_ over the network) and step
-        const priorSq = opt.prior.stagedSumSquares();
-        const norm = Math.sqrt(opt.theta.stagedSumSquares() + opt.posterior.stagedSumSquares());
-        // Never apply a non-finite step: the weights (and so the next checkpoint) stay good.
-        if (!Number.isFinite(norm) || !Number.isFinite(priorSq)) {
-          for (const x of Object.values(opt)) x.discardStaged();
-          throw new NonFiniteLossError(`non-finite gradient norm (${norm}) at update ${ctx.updateNumber}, epoch ${epoch}`);
-        }
-        const scale = Math.min(1, p.maxGradNorm / (norm + 1e-6));
-        totalNorm += norm;
-        if (scale < 1) clipped += 1;
-        opt.theta.applyStaged(lr * o.thetaLrScale, scale);
-        opt.posterior.applyStaged(lr * o.posteriorLrScale, scale);
-        if (groups.prior.size > 0) opt.prior.applyStaged(lr * (ctx.learnedPrior?.lrScale ?? 1), 1);
-        const step = opt.posterior.lastStepAbsMedian(isRho, RHO_STEP_SAMPLES);
-        if (Number.isFinite(step)) rhoStep += step;
-        const l = parts as unknown as LossParts;
-        return tf.stack(LOSS_KEYS.map((k) => l[k])) as tf.Tensor1D;
-      });
-      const values = partsT.dataSync();
-      partsT.dispose();
-      const at = (k: (typeof LOSS_KEYS)[number]) => values[LOSS_KEYS.indexOf(k)] as number;
-      // pg − c_ent·entropy + c_vf·v + β·KL_total/normaliser + hyperprior, in float64
-      const total = at('policy') - p.entCoef * at('entropy') + p.vfCoef * at('value') + (beta * at('kl')) / ctx.klNormaliser + at('hyperprior');
-      if (!Number.isFinite(total)) {
-        throw new NonFiniteLossError(`non-finite loss (${total}) at update ${ctx.updateNumber}, epoch ${epoch}: policy ${at('policy')}, value ${at('value')}, KL ${at('kl')}`);
-      }
-      LOSS_KEYS.forEach((k, i) => (sums[i] = (sums[i] as number) + (k === 'total' ? total : (values[i] as number))));
-      count += 1;
-      if (p.targetKl !== null && at('approxKl') > p.targetKl) {
-        stopped = true;
-        break;
       }
     }
+  } finally {
+    anchor.dispose();
   }
   const losses = Object.fromEntries(LOSS_KEYS.map((k, i) => [k, (sums[i] as number) / count])) as OptimiseResult['losses'];
   const mean = (r: Record<PressureGroup, number>) => Object.fromEntries(PRESSURE_GROUPS.map((k) => [k, r[k] / count])) as Record<PressureGroup, number>;

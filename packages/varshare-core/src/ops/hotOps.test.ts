@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../backend';
-import { hotOps, kernelStats, readValues, resetKernelStats, useHotOps } from './hotOps';
+import { hotOps, kernelStats, readValues, resetKernelStats, useHotOps, withGradientSink, type GradientSink, type HotOpsName } from './hotOps';
 
 afterAll(async () => {
   await initBackend('wasm');
@@ -62,4 +62,82 @@ describe('choosing the hot ops', () => {
     await initBackend('cpu');
     expect(kernelStats()).toBeNull();
   });
+});
+
+describe('withGradientSink', () => {
+  /** A dense layer with sampled weights and the KL of its posterior under a constant and a learned scalar prior. */
+  function setup() {
+    const theta = tf.variable(tf.randomNormal([5, 3], 0, 0.6, 'float32', 1));
+    const bias = tf.variable(tf.randomNormal([3], 0, 0.2, 'float32', 2));
+    const mu = tf.variable(tf.randomNormal([4, 5, 3], 0, 0.5, 'float32', 3));
+    const rho = tf.variable(tf.randomUniform([4, 5, 3], -4, -1, 'float32', 4));
+    const logSp = tf.variable(tf.scalar(Math.log(0.3)));
+    const eps = tf.randomNormal([4, 5, 3], 0, 1, 'float32', 5);
+    const xg = tf.randomNormal([4, 6, 5], 0, 1, 'float32', 6) as tf.Tensor3D;
+    const dy = tf.randomNormal([4, 6, 3], 0, 1, 'float32', 7);
+    const loss = () => {
+      const ops = hotOps();
+      const y = ops.dense(xg, { theta, bias, residual: { mu, noise: { rho, eps } } }, 'tanh');
+      const klConst = ops.taskKl(mu, rho, { kind: 'constant', sigmaPrior: [0.1, 0.2, 0.3, 0.4] });
+      const klLearned = ops.taskKl(mu, rho, { kind: 'tensor', sigmaPrior: tf.exp(logSp), detachSigma: false });
+      return tf.addN([tf.sum(tf.mul(y, dy)), tf.mul(0.01, tf.sum(klConst)), tf.mul(-0.02, tf.sum(klLearned))]) as tf.Scalar;
+    };
+    const all = [theta, bias, mu, rho, logSp];
+    return { all, mu, rho, loss, dispose: () => tf.dispose([...all, eps, xg, dy]) };
+  }
+
+  /** Gradients by name: from the tape, plus the sink's (summed per parameter, in float32). */
+  function gradients(useSink: boolean): { tape: Record<string, Float32Array>; sunk: Record<string, Float32Array>; names: Record<string, string> } {
+    const s = setup();
+    const sunk: Record<string, Float32Array> = {};
+    const anchor = tf.variable(tf.scalar(0));
+    const sink: GradientSink = {
+      anchor,
+      accept(param, grad) {
+        const prev = sunk[param.name];
+        sunk[param.name] = prev ? Float32Array.from(prev, (v, i) => Math.fround(v + (grad[i] as number))) : grad.slice();
+      },
+    };
+    const { grads } = withGradientSink(useSink ? sink : null, () => tf.variableGrads(s.loss, useSink ? [...s.all, anchor] : s.all));
+    const tape = Object.fromEntries(s.all.filter((v) => grads[v.name]).map((v) => [v.name, (grads[v.name] as tf.Tensor).dataSync() as Float32Array]));
+    const names = { theta: s.all[0]!.name, bias: s.all[1]!.name, mu: s.mu.name, rho: s.rho.name, logSp: s.all[4]!.name };
+    tf.dispose([...Object.values(grads), anchor]);
+    for (const v of s.all) hotOps().release(v);
+    s.dispose();
+    return { tape, sunk, names };
+  }
+
+  for (const impl of ['wasm', 'tfjs'] as HotOpsName[]) {
+    it(`${impl}: every gradient arrives once, by the tape or the sink, equal to the tape's without a sink`, async () => {
+      await initBackend('wasm');
+      useHotOps(impl);
+      const plain = gradients(false);
+      const withSink = gradients(true);
+      const n = plain.names;
+      const w = withSink.names;
+      for (const key of ['theta', 'bias', 'mu', 'rho', 'logSp'] as const) {
+        const want = plain.tape[n[key]!];
+        expect(want, key).toBeDefined();
+        const fromTape = withSink.tape[w[key]!];
+        const fromSink = withSink.sunk[w[key]!];
+        // wasm: μ and ρ only by the sink (from the dense layer and both KLs); tfjs: all by the tape
+        const sunkHere = impl === 'wasm' && (key === 'mu' || key === 'rho');
+        expect(fromSink !== undefined, `${key} by the sink`).toBe(sunkHere);
+        expect(fromTape !== undefined, `${key} by the tape`).toBe(!sunkHere);
+        const got = (fromSink ?? fromTape)!;
+        // The sink's per-op terms are summed here in another order than the tape's adds: equal to a few ulp.
+        let worst = 0;
+        let scale = 0;
+        for (let i = 0; i < want!.length; i++) {
+          worst = Math.max(worst, Math.abs(got[i]! - want![i]!));
+          scale = Math.max(scale, Math.abs(want![i]!));
+        }
+        expect(worst, key).toBeLessThanOrEqual(1e-6 * scale);
+      }
+      // the sink is gone after the call
+      const after = gradients(false);
+      expect(Object.keys(after.sunk)).toEqual([]);
+      await initBackend('wasm');
+    });
+  }
 });

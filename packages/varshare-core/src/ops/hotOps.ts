@@ -73,6 +73,27 @@ export interface AdamMemory {
 }
 
 /**
+ * Where ops deliver the gradients of large parameters (a VarShare layer's μ and ρ) straight from
+ * their backward pass, instead of returning them to tfjs's autodiff as new tensors: an optimizer
+ * that copies them into its own memory at once saves a tensor allocation and a copy of every μ/ρ
+ * value per gradient term (see {@link HotOps.withGradientSink}).
+ */
+export interface GradientSink {
+  /**
+   * A trainable scalar variable the caller puts in the `tf.variableGrads` var list: an op whose
+   * differentiable inputs all go to the sink (the KL of a constant prior) takes it as its input
+   * so that the tape reaches it. Its gradient is 0 and means nothing.
+   */
+  readonly anchor: tf.Variable;
+  /**
+   * ∂loss/∂`param` as computed by one op (row-major, `param`'s size): a view valid only during the
+   * call — copy it at once, and do not call any op or kernel before. An op calls this once per
+   * parameter it uses; the gradient of a parameter used by several ops is the sum of the calls.
+   */
+  accept(param: tf.Variable, grad: Float32Array): void;
+}
+
+/**
  * The VarShare hot ops: what a minibatch step spends its time on besides tfjs's own ops. Each op
  * computes a spec quantity whose reference function is named in its doc; the `tfjs`
  * implementation is built from those references (tensor ops and autodiff; what runs on the cpu and
@@ -131,6 +152,18 @@ export interface HotOps {
    * @returns `[numTasks]`
    */
   taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D;
+
+  /**
+   * Runs `fn` with `sink` receiving the μ and ρ gradients of the ops that support it: ops recorded
+   * while `fn` runs (typically a `tf.variableGrads` call) with the sink active do not take μ and ρ
+   * as tape inputs — `tf.variableGrads` returns no gradient for them — and deliver ∂loss/∂μ and
+   * ∂loss/∂ρ to `sink.accept` from their backward instead. `wasm`: the full-residual
+   * {@link dense} layer and the {@link taskKl} of a constant or scalar prior; `tfjs` (and every
+   * other op): gradients flow through autodiff as usual, so a caller takes each parameter's
+   * gradient from whichever of the two it arrives by. Nests (the innermost sink wins); `null` runs
+   * `fn` without one.
+   */
+  withGradientSink<T>(sink: GradientSink | null, fn: () => T): T;
 
   /** Memory for one optimizer's arrays, `floats` float32 values in all (reference: `adamStepReference`). */
   adamMemory(floats: number): AdamMemory;
@@ -228,6 +261,11 @@ export function readValues(t: tf.Tensor): Float32Array {
  */
 export function kernelStats(): KernelStats | null {
   return hotOps().kernelStats();
+}
+
+/** {@link HotOps.withGradientSink} on the chosen hot ops. */
+export function withGradientSink<T>(sink: GradientSink | null, fn: () => T): T {
+  return hotOps().withGradientSink(sink, fn);
 }
 
 /** Zeroes {@link kernelStats}. */

@@ -96,6 +96,9 @@ export const tfjsOps: HotOps = {
     });
   },
 
+  // No op here delivers to a sink: every gradient flows through autodiff.
+  withGradientSink: (_sink, fn) => fn(),
+
   adamMemory(): AdamMemory {
     return { alloc: (n) => new Float32Array(n), step: adamStepReference, sumSquares: sumSquaresReference, addInto: addIntoReference };
   },

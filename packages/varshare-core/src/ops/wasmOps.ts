@@ -6,7 +6,7 @@ import type { HeapBackend } from '../kernels/heap';
 import type { Operand, ResidentBuffer } from '../kernels/kernelMemory';
 import { releaseResident, residentFor, residentOf } from '../kernels/residentTensor';
 import type { WasmKernels } from '../kernels/wasmKernels';
-import type { AdamMemory, DenseLayerParams, HotOps, KlPrior, PosteriorParts } from './hotOps';
+import type { AdamMemory, DenseLayerParams, GradientSink, HotOps, KlPrior, PosteriorParts } from './hotOps';
 import { checkGrouped, tfjsOps } from './tfjsOps';
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
@@ -86,6 +86,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
   const parts = new WeakMap<object, KernelParts>();
   /** The owner of a layer's effective-weight buffer, per μ variable (μ's own slot holds μ). */
   const weightOwners = new WeakMap<object, object>();
+  /** The gradient sink of {@link HotOps.withGradientSink} while its function runs. */
+  let sink: GradientSink | null = null;
 
   const partsOf = (rho: tf.Variable, be: HeapBackend): KernelParts => {
     let p = parts.get(rho);
@@ -116,20 +118,26 @@ export function createWasmOps(k: WasmKernels): HotOps {
     const logSums = p.logSigmaSums;
     const ivs = typeof sigmaPrior === 'number' ? new Array<number>(T).fill(1 / (sigmaPrior * sigmaPrior)) : sigmaPrior.map((s) => 1 / (s * s));
     const constant = (t: number) => (Math.log(typeof sigmaPrior === 'number' ? sigmaPrior : (sigmaPrior[t] as number)) - 0.5) * rows * cols;
-    const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, save: tf.GradSaveFunc) => {
+    // With a sink, μ and ρ's gradients go to it and the op hangs on the sink's anchor instead.
+    const sk = sink;
+    const op = tf.customGrad(((...args: tf.Tensor[]) => {
+      const save = args[args.length - 1] as unknown as tf.GradSaveFunc;
       save([]);
-      void m;
-      void r;
       const { quad } = k.kl.forward(residentOf(mem, mu, be), p.sigmaBuf, ivs, T, rows * cols);
       return {
         value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant(t))),
         gradFunc: (dy: tf.Tensor) => {
           const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, rows * cols);
+          if (sk) {
+            sk.accept(mu, g.dMu);
+            sk.accept(rho, g.dRho);
+            return [tf.scalar(0)];
+          }
           return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
         },
       };
     }) as unknown as CustomGradFunc);
-    return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor1D)(mu, rho);
+    return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor1D)(...(sk ? [sk.anchor] : [mu, rho]));
   };
 
   /**
@@ -143,10 +151,12 @@ export function createWasmOps(k: WasmKernels): HotOps {
     const logSums = p.logSigmaSums;
     const [T, rows, cols] = mu.shape as [number, number, number];
     const n = rows * cols;
-    const op = tf.customGrad(((m: tf.Tensor, r: tf.Tensor, spT: tf.Tensor, save: tf.GradSaveFunc) => {
+    // With a sink, μ and ρ's gradients go to it (σ_p still takes its gradient through the tape).
+    const sk = sink;
+    const op = tf.customGrad(((...args: tf.Tensor[]) => {
+      const spT = args[args.length - 2] as tf.Tensor;
+      const save = args[args.length - 1] as unknown as tf.GradSaveFunc;
       save([]);
-      void m;
-      void r;
       const sp = spT.dataSync()[0] as number;
       const ivs = new Array<number>(T).fill(1 / (sp * sp));
       const { quad, muQuad } = k.kl.forward(residentOf(mem, mu, be), p.sigmaBuf, ivs, T, n);
@@ -160,11 +170,16 @@ export function createWasmOps(k: WasmKernels): HotOps {
           let dSp = 0;
           for (let t = 0; t < T; t++) dSp += (d[t] as number) * (n / sp - (2 * (byPrior[t] as number)) / sp);
           const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, n);
+          if (sk) {
+            sk.accept(mu, g.dMu);
+            sk.accept(rho, g.dRho);
+            return [tf.scalar(dSp)];
+          }
           return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols]), tf.scalar(dSp)];
         },
       };
     }) as unknown as CustomGradFunc);
-    return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor1D)(mu, rho, sigmaPrior);
+    return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor1D)(...(sk ? [sigmaPrior] : [mu, rho, sigmaPrior]));
   };
 
   /**
@@ -199,6 +214,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
       inDim,
       outDim,
     });
+    // With a sink (and a residual), μ and ρ's gradients go to it and are not tape inputs.
+    const sk = r ? sink : null;
     const op = tf.customGrad(((...args: tf.Tensor[]) => {
       const x = args[0] as tf.Tensor3D;
       const save = args[args.length - 1] as unknown as tf.GradSaveFunc;
@@ -210,15 +227,21 @@ export function createWasmOps(k: WasmKernels): HotOps {
         gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
           const y = activation === 'none' ? null : be.typedArrayFromHeap(saved[1] as tf.Tensor);
           const g = k.dense.backward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), p ? p.dSigmaBuf : null, activation, y);
+          if (sk && r) {
+            // (the sink copies them out before any other kernel call reuses the arena)
+            if (g.dMu) sk.accept(r.mu, g.dMu);
+            if (g.dRho && noise) sk.accept(noise.rho, g.dRho);
+          }
           // Tensor creation copies out of the kernel memory, which tfjs allocations do not touch.
           const grads = [tf.tensor3d(g.dx, [T, n, inDim]), tf.tensor2d(g.dTheta, [inDim, outDim]), tf.tensor1d(g.dBias)];
+          if (sk) return grads;
           if (g.dMu) grads.push(tf.tensor3d(g.dMu, [T, inDim, outDim]));
           if (g.dRho) grads.push(tf.tensor3d(g.dRho, [T, inDim, outDim]));
           return grads;
         },
       };
     }) as unknown as CustomGradFunc);
-    const inputs = !r ? [xg, theta, bias] : noise ? [xg, theta, bias, r.mu, noise.rho] : [xg, theta, bias, r.mu];
+    const inputs = !r || sk ? [xg, theta, bias] : noise ? [xg, theta, bias, r.mu, noise.rho] : [xg, theta, bias, r.mu];
     return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor3D)(...inputs);
   };
 
@@ -273,6 +296,16 @@ export function createWasmOps(k: WasmKernels): HotOps {
       if (prior.kind === 'constant') return constantKl(mu, rho, prior.sigmaPrior);
       if (prior.sigmaPrior.rank === 0) return scalarKl(mu, rho, prior.sigmaPrior, prior.detachSigma);
       return tfjsOps.taskKl(mu, rho, prior);
+    },
+
+    withGradientSink<T>(next: GradientSink | null, fn: () => T): T {
+      const outer = sink;
+      sink = next;
+      try {
+        return fn();
+      } finally {
+        sink = outer;
+      }
     },
 
     adamMemory(floats: number): AdamMemory {

@@ -7,7 +7,7 @@
  * .wat (from a sibling `<name>.wat.mjs`) is its generator's output, and no `<name>Wasm.ts` is left
  * without its .wat (exit 1 otherwise): edit the .wat or its generator, then run this. A new .wat
  * needs nothing here; the modules that work on the kernel memory import it as `env.memory`, shared
- * (gemm.wat, act.wat, dense.wat, kl.wat, posterior.wat, see kernels/wasmKernels.ts), and each such module is also
+ * (gemm.wat, act.wat, dense.wat, kl.wat, posterior.wat, adam.wat, see kernels/wasmKernels.ts), and each such module is also
  * embedded with the import unshared (`<name>UnsharedWasmBase64`), which the kernels use on one thread.
  */
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 import { median } from '@varshare/base';
-import { adamStepConstants, hotOps, tf, type AdamMemory, type AdamStepConstants, type NamedArrays } from '@varshare/core';
+import { adamStepConstants, hotOps, tf, type AdamArray, type AdamMemory, type AdamStepConstants, type NamedArrays } from '@varshare/core';
 
 // The step's arithmetic (the reference loop and its bit-identical wasm kernel) lives in core,
 // behind its hot-ops interface; this module keeps the groups, the state and checkpoints.
@@ -29,11 +29,11 @@ export type { AdamStepConstants } from '@varshare/core';
  */
 export class Adam {
   private step = 0;
-  private readonly m = new Map<string, Float32Array>();
-  private readonly v = new Map<string, Float32Array>();
+  private readonly m = new Map<string, AdamArray>();
+  private readonly v = new Map<string, AdamArray>();
   /** Per parameter: its values as last written or read, and the staged gradient. */
-  private readonly p = new Map<string, Float32Array>();
-  private readonly g = new Map<string, Float32Array>();
+  private readonly p = new Map<string, AdamArray>();
+  private readonly g = new Map<string, AdamArray>();
   /** The variable's dataId when `p` was last in sync with it. */
   private readonly synced = new Map<string, object>();
   private readonly staged = new Set<string>();
@@ -59,11 +59,9 @@ export class Adam {
       if (!params.has(name)) throw new Error(`Adam: lr scale for unknown parameter '${name}'`);
       if (!(f > 0) || !Number.isFinite(f)) throw new Error(`Adam: lr scale of '${name}' must be a finite number > 0, got ${f}`);
     }
-    let total = 0;
-    for (const p of params.values()) total += 4 * p.size;
-    // Zero-initialised moments, views that stay valid for the optimizer's lifetime; and per
-    // parameter room for a second gradient term (held, or copied in by stageAdd; the kernel adds it).
-    const memory = hotOps().adamMemory(total + total / 4);
+    // Zero-initialised moments (until dispose()); and per parameter room for a second gradient
+    // term (held, or copied in by stageAdd; the kernel adds it).
+    const memory = hotOps().adamMemory();
     this.memory = memory;
     for (const [name, p] of params) {
       this.m.set(name, memory.alloc(p.size));
@@ -75,7 +73,7 @@ export class Adam {
   }
 
   /** Per parameter: a second gradient term, {@link hold}'s or {@link stageAdd}'s copy. */
-  private readonly second = new Map<string, Float32Array>();
+  private readonly second = new Map<string, AdamArray>();
   /** Parameters whose second term {@link hold} has (until {@link stageHeld} or a step). */
   private readonly held = new Set<string>();
 
@@ -110,7 +108,7 @@ export class Adam {
     const g = this.g.get(name);
     if (!g) throw new Error(`Adam: no parameter '${name}' in this group`);
     if (grad.length !== g.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${g.length}`);
-    g.set(grad);
+    g.values().set(grad);
     this.staged.add(name);
     this.stagedSq.delete(name);
   }
@@ -124,7 +122,7 @@ export class Adam {
    */
   stageAdd(name: string, grad: Float32Array): number {
     const x = this.secondOf(name, grad);
-    x.set(grad);
+    x.values().set(grad);
     this.held.delete(name);
     return this.addSecond(name, x);
   }
@@ -142,7 +140,8 @@ export class Adam {
       this.stage(name, grad);
       return;
     }
-    for (let i = 0; i < g.length; i++) g[i] = Math.fround((g[i] as number) + (grad[i] as number));
+    const a = g.values();
+    for (let i = 0; i < a.length; i++) a[i] = Math.fround((a[i] as number) + (grad[i] as number));
     this.stagedSq.delete(name);
   }
 
@@ -153,7 +152,7 @@ export class Adam {
    * for the same parameter adds to the held term (float32 sums).
    */
   hold(name: string, grad: Float32Array): void {
-    const x = this.secondOf(name, grad);
+    const x = this.secondOf(name, grad).values();
     if (!this.held.has(name)) x.set(grad);
     else for (let i = 0; i < x.length; i++) x[i] = Math.fround((x[i] as number) + (grad[i] as number));
     this.held.add(name);
@@ -171,11 +170,11 @@ export class Adam {
   stageHeld(name: string): number {
     if (!this.held.has(name)) throw new Error(`Adam: no held gradient term for '${name}'`);
     this.held.delete(name);
-    return this.addSecond(name, this.second.get(name) as Float32Array);
+    return this.addSecond(name, this.second.get(name) as AdamArray);
   }
 
   /** The second-term array of `name`, after checking `grad` fits it. */
-  private secondOf(name: string, grad: Float32Array): Float32Array {
+  private secondOf(name: string, grad: Float32Array): AdamArray {
     const x = this.second.get(name);
     if (!x) throw new Error(`Adam: no parameter '${name}' in this group`);
     if (grad.length !== x.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${x.length}`);
@@ -183,9 +182,9 @@ export class Adam {
   }
 
   /** g ← g + x (staging a zero gradient first if none), keeping the new Σ g²; returns Σ x². */
-  private addSecond(name: string, x: Float32Array): number {
-    const g = this.g.get(name) as Float32Array;
-    if (!this.staged.has(name)) g.fill(0);
+  private addSecond(name: string, x: AdamArray): number {
+    const g = this.g.get(name) as AdamArray;
+    if (!this.staged.has(name)) g.values().fill(0);
     this.staged.add(name);
     const { added, total } = this.memory.addInto(g, x);
     this.stagedSq.set(name, total);
@@ -203,7 +202,7 @@ export class Adam {
       if (!this.staged.has(name) || (include && !include(name))) continue;
       let sq = this.stagedSq.get(name);
       if (sq === undefined) {
-        sq = this.memory.sumSquares(this.g.get(name) as Float32Array);
+        sq = this.memory.sumSquares(this.g.get(name) as AdamArray);
         this.stagedSq.set(name, sq);
       }
       sum += sq;
@@ -233,14 +232,14 @@ export class Adam {
       const f = this.lrScales.get(name);
       const k = f === undefined ? base : adamStepConstants(lr * f, this.beta1, this.beta2, this.eps, this.step, gradScale);
       this.lastStep.set(name, k);
-      const p = this.p.get(name) as Float32Array;
-      const g = this.g.get(name) as Float32Array;
-      const m = this.m.get(name) as Float32Array;
-      const v = this.v.get(name) as Float32Array;
-      if (this.synced.get(name) !== variable.dataId) p.set(variable.dataSync() as Float32Array);
+      const p = this.p.get(name) as AdamArray;
+      const g = this.g.get(name) as AdamArray;
+      const m = this.m.get(name) as AdamArray;
+      const v = this.v.get(name) as AdamArray;
+      if (this.synced.get(name) !== variable.dataId) p.values().set(variable.dataSync() as Float32Array);
       this.memory.step(p, g, m, v, k);
       // The wasm backend copies a new tensor's values at once; other backends may keep the array.
-      tf.tidy(() => variable.assign(tf.tensor(onWasm ? p : p.slice(), variable.shape)));
+      tf.tidy(() => variable.assign(tf.tensor(onWasm ? p.values() : p.values().slice(), variable.shape)));
       this.synced.set(name, variable.dataId);
     }
     this.staged.clear();
@@ -261,7 +260,7 @@ export class Adam {
     for (const name of this.params.keys()) {
       if (!include(name) || !this.lastStep.has(name)) continue;
       names.push(name);
-      total += (this.m.get(name) as Float32Array).length;
+      total += (this.m.get(name) as AdamArray).length;
     }
     if (total === 0) return Number.NaN;
     const stride = Math.max(1, Math.ceil(total / maxSamples));
@@ -272,8 +271,8 @@ export class Adam {
     let base = 0;
     for (const name of names) {
       const k = this.lastStep.get(name) as AdamStepConstants;
-      const m = this.m.get(name) as Float32Array;
-      const v = this.v.get(name) as Float32Array;
+      const m = (this.m.get(name) as AdamArray).values();
+      const v = (this.v.get(name) as AdamArray).values();
       for (let i = offset - base; i < m.length; i += stride) {
         out[o++] = Math.abs(f(k.negStep * f((m[i] as number) / f(f(f(Math.sqrt(v[i] as number)) / k.bc2sqrt) + k.eps))));
         offset += stride;
@@ -286,8 +285,8 @@ export class Adam {
   getState(): { step: number; arrays: NamedArrays } {
     const arrays: NamedArrays = {};
     for (const [name, p] of this.params) {
-      arrays[`m/${name}`] = { shape: [...p.shape], data: Float32Array.from(this.m.get(name) as Float32Array) };
-      arrays[`v/${name}`] = { shape: [...p.shape], data: Float32Array.from(this.v.get(name) as Float32Array) };
+      arrays[`m/${name}`] = { shape: [...p.shape], data: (this.m.get(name) as AdamArray).values().slice() };
+      arrays[`v/${name}`] = { shape: [...p.shape], data: (this.v.get(name) as AdamArray).values().slice() };
     }
     return { step: this.step, arrays };
   }
@@ -299,11 +298,16 @@ export class Adam {
         const saved = state.arrays[`${kind}/${name}`];
         if (!saved) throw new Error(`Adam state has no '${kind}/${name}'`);
         if (saved.data.length !== moment.length) throw new Error(`Adam state '${kind}/${name}' has ${saved.data.length} values, expected ${moment.length}`);
-        moment.set(saved.data);
+        moment.values().set(saved.data);
       }
     }
   }
 
-  /** Kept for API compatibility: no tensors are held (the Adam memory is garbage-collected). */
-  dispose(): void {}
+  /**
+   * Gives the optimizer's memory back (on wasm, regions of the kernel memory; also given back if
+   * the optimizer is garbage-collected without this). The optimizer must not be used after.
+   */
+  dispose(): void {
+    this.memory.dispose();
+  }
 }

@@ -79,3 +79,13 @@ export function addIntoReference(g: Float32Array, x: Float32Array): AddedSums {
   for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (x[i] as number);
   return { added: sumSquaresReference(x), total: sumSquaresReference(g) };
 }
+
+/**
+ * One float32 array of an optimizer's {@link AdamMemory} (a parameter's values, gradient, moments):
+ * a handle, since the memory it lives in may move or grow (the wasm kernel memory).
+ */
+export interface AdamArray {
+  readonly length: number;
+  /** The values as a view: valid until the next kernel call or allocation (re-take it, never keep it). */
+  values(): Float32Array;
+}

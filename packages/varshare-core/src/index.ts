@@ -32,6 +32,6 @@ export { effectiveWeights, sampledResidual } from './effectiveWeights';
 export { denseLayer } from './denseLayer';
 export type { LayerActivation } from './denseLayer';
 export { adamStepConstants, adamStepReference } from './adamStep';
-export type { AddedSums, AdamStepConstants } from './adamStep';
+export type { AdamArray, AddedSums, AdamStepConstants } from './adamStep';
 export { DEFAULT_SIGMA_INIT, networkConfigSchema, weightModesConfigSchema } from './config';
 export type { NetworkConfig, WeightModesConfig } from './config';

@@ -17,8 +17,15 @@
 ;; bit-identical to adamStepReference in src/adamStep.ts (which rounds each operation with Math.fround).
 ;; sumsq and addsq give the gradient-norm sums (sumSquaresReference's and addIntoReference's).
 (module
-  (memory (export "memory") 1)
-  (func (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+  (import "env" "memory" (memory 1 65536 shared))
+  ;; adamk(p, g, m, v, n, k): adam with its seven float32 constants read from memory at byte offset k
+  ;; (c1, b2, c2, negStep, bc2sqrt, eps, scale): what helper threads run, whose arguments are integers.
+  (func (export "adamk") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32) (param $k i32)
+    (call $adam (local.get $p) (local.get $g) (local.get $m) (local.get $v) (local.get $n)
+      (f32.load offset=0 (local.get $k)) (f32.load offset=4 (local.get $k)) (f32.load offset=8 (local.get $k))
+      (f32.load offset=12 (local.get $k)) (f32.load offset=16 (local.get $k)) (f32.load offset=20 (local.get $k))
+      (f32.load offset=24 (local.get $k))))
+  (func $adam (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
     (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $negStep f32) (param $bc2sqrt f32) (param $eps f32) (param $scale f32)
     (local $i i32) (local $quads i32)
     (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $vstep v128) (local $vbc v128) (local $veps v128) (local $vscale v128)

@@ -1,69 +1,113 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { adamStepConstants, adamStepReference, addIntoReference, sumSquaresReference } from '../adamStep';
 import { Rng } from '../rng';
 import { AdamKernel } from './adamKernel';
+import { wasmKernels } from './wasmKernels';
+
+const standalone = () => AdamKernel.create()!;
 
 describe('AdamKernel (adam.wat)', () => {
+  afterAll(() => wasmKernels()!.pool.set(1));
+
   it('steps bit-identically to adamStepReference and sums squares in sumSquaresReference’s order, for odd lengths', () => {
     const rng = new Rng(5);
     for (const n of [1, 3, 4, 9, 1001]) {
-      const kernel = AdamKernel.create(4 * n)!;
+      const kernel = standalone();
       const [p, g, m, v] = [kernel.alloc(n), kernel.alloc(n), kernel.alloc(n), kernel.alloc(n)];
-      expect(Array.from(m).every((x) => x === 0)).toBe(true);
-      p.set(Float32Array.from({ length: n }, () => rng.normal()));
-      const ref = { p: p.slice(), m: new Float32Array(n), v: new Float32Array(n) };
+      expect(Array.from(m.values()).every((x) => x === 0)).toBe(true);
+      p.values().set(Float32Array.from({ length: n }, () => rng.normal()));
+      const ref = { p: p.values().slice(), m: new Float32Array(n), v: new Float32Array(n) };
       for (let t = 1; t <= 4; t++) {
-        g.set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(7) - 4)));
-        expect(kernel.sumSquares(g)).toBe(sumSquaresReference(g));
+        g.values().set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(7) - 4)));
+        expect(kernel.sumSquares(g)).toBe(sumSquaresReference(g.values()));
         const k = adamStepConstants(1e-3, 0.9, 0.999, 1e-5, t, t === 2 ? 0.5 : 1);
         kernel.step(p, g, m, v, k);
-        adamStepReference(ref.p, g, ref.m, ref.v, k);
+        adamStepReference(ref.p, g.values(), ref.m, ref.v, k);
       }
-      expect(Array.from(p)).toEqual(Array.from(ref.p));
-      expect(Array.from(m)).toEqual(Array.from(ref.m));
-      expect(Array.from(v)).toEqual(Array.from(ref.v));
+      expect(Array.from(p.values())).toEqual(Array.from(ref.p));
+      expect(Array.from(m.values())).toEqual(Array.from(ref.m));
+      expect(Array.from(v.values())).toEqual(Array.from(ref.v));
     }
     // an order the lanes tell apart from a running sum (see adamStep.test.ts): 1 + 2^−52, not 1
-    const kernel = AdamKernel.create(6)!;
+    const kernel = standalone();
     const g = kernel.alloc(6);
-    g.set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
+    g.values().set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
     expect(kernel.sumSquares(g)).toBe(1 + 2 ** -52);
   });
 
   it('adds a second term in float32 bit-identically to addIntoReference (Math.fround(g + x)) and returns its Σ x² and the new Σ g²', () => {
     const rng = new Rng(8);
     for (const n of [1, 2, 3, 4, 5, 6, 7, 1001, 1002]) {
-      const kernel = AdamKernel.create(2 * n)!;
+      const kernel = standalone();
       const [g, x] = [kernel.alloc(n), kernel.alloc(n)];
-      g.set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
-      x.set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
-      const ref = g.slice();
-      const want = addIntoReference(ref, x);
+      g.values().set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
+      x.values().set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
+      const ref = g.values().slice();
+      const xs = x.values().slice();
+      const want = addIntoReference(ref, xs);
       // the reference is the float32 sum: check it against Math.fround on every element
-      expect(Array.from(ref)).toEqual(Array.from(g, (v, i) => Math.fround(v + (x[i] as number))));
+      expect(Array.from(ref)).toEqual(Array.from(g.values(), (v, i) => Math.fround(v + (xs[i] as number))));
       expect(kernel.addInto(g, x)).toEqual(want);
-      expect(want.added).toBe(sumSquaresReference(x));
+      expect(want.added).toBe(sumSquaresReference(xs));
       expect(want.total).toBe(sumSquaresReference(ref));
-      expect(Array.from(g)).toEqual(Array.from(ref));
+      expect(Array.from(g.values())).toEqual(Array.from(ref));
     }
     // the lanes' order, as for sumSquares: 1 + 2^−52 for both sums, not 1
-    const k6 = AdamKernel.create(12)!;
+    const k6 = standalone();
     const [g6, x6] = [k6.alloc(6), k6.alloc(6)];
-    x6.set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
+    x6.values().set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
     expect(k6.addInto(g6, x6)).toEqual({ added: 1 + 2 ** -52, total: 1 + 2 ** -52 });
-    const kernel = AdamKernel.create(4)!;
-    expect(() => kernel.addInto(kernel.alloc(2), new Float32Array(2))).toThrow(/must come from alloc/);
-    expect(() => kernel.addInto(kernel.alloc(1), kernel.alloc(1).subarray(0, 0))).toThrow(/different lengths/);
+    const kernel = standalone();
+    expect(() => kernel.addInto(kernel.alloc(2), k6.alloc(2))).toThrow(/must come from alloc/);
+    expect(() => kernel.addInto(kernel.alloc(1), kernel.alloc(2))).toThrow(/different lengths/);
   });
 
-  it('hands out disjoint views up to its size, and refuses arrays it did not hand out', () => {
-    const kernel = AdamKernel.create(10)!;
+  it('hands out disjoint zeroed regions, refuses arrays it did not hand out, and gives them back on dispose', () => {
+    const kernel = standalone();
     const a = kernel.alloc(4);
     const b = kernel.alloc(6);
-    a.fill(1);
-    expect(Array.from(b).every((x) => x === 0)).toBe(true);
-    expect(() => kernel.alloc(1)).toThrow(/1 floats requested, 0 left/);
-    expect(() => kernel.sumSquares(new Float32Array(4))).toThrow(/must come from alloc/);
-    expect(() => kernel.step(a, new Float32Array(4), a, a, adamStepConstants(1e-3, 0.9, 0.999, 1e-5, 1, 1))).toThrow(/must come from alloc/);
+    a.values().fill(1);
+    expect(Array.from(b.values()).every((x) => x === 0)).toBe(true);
+    expect(() => kernel.alloc(0)).toThrow(/positive integer/);
+    const other = standalone().alloc(4);
+    expect(() => kernel.sumSquares(other)).toThrow(/must come from alloc/);
+    expect(() => kernel.step(a, other, a, a, adamStepConstants(1e-3, 0.9, 0.999, 1e-5, 1, 1))).toThrow(/must come from alloc/);
+    kernel.dispose();
+    expect(() => kernel.sumSquares(a)).toThrow(/must come from alloc/);
+    expect(() => kernel.alloc(1)).toThrow(/disposed/);
+    // a region given back is handed out again, zeroed
+    const shared = wasmKernels()!;
+    const first = shared.adam.arrays();
+    const x = first.alloc(1000);
+    x.values().fill(7);
+    first.dispose();
+    const again = shared.adam.arrays().alloc(1000);
+    expect(Array.from(again.values()).every((v) => v === 0)).toBe(true);
+  });
+
+  it('a large step split over 2 and 3 kernel threads is bit-identical to one thread, and the arrays follow the memory to the shared one and back', () => {
+    const k = wasmKernels()!;
+    const n = 200003;
+    const rng = new Rng(9);
+    const init = { p: Float32Array.from({ length: n }, () => rng.normal()), g: Float32Array.from({ length: n }, () => rng.normal()) };
+    const results = [1, 2, 3, 1].map((threads) => {
+      k.pool.set(threads);
+      const before = k.pool.threads?.splitCalls ?? 0;
+      const mem = k.adam.arrays();
+      const [p, g, m, v] = [mem.alloc(n), mem.alloc(n), mem.alloc(n), mem.alloc(n)];
+      p.values().set(init.p);
+      g.values().set(init.g);
+      for (let t = 1; t <= 3; t++) mem.step(p, g, m, v, adamStepConstants(1e-3, 0.9, 0.999, 1e-5, t, 0.7));
+      if (threads > 1) expect((k.pool.threads?.splitCalls ?? 0) - before).toBe(3);
+      // moving the kernels keeps the arrays (offsets and values)
+      k.pool.set(threads === 1 ? 2 : 1);
+      const out = { p: p.values().slice(), m: m.values().slice(), v: v.values().slice() };
+      mem.dispose();
+      return out;
+    });
+    k.pool.set(1);
+    for (const r of results.slice(1)) {
+      for (const key of ['p', 'm', 'v'] as const) expect(Buffer.from(r[key].buffer).equals(Buffer.from(results[0]![key].buffer))).toBe(true);
+    }
   });
 });

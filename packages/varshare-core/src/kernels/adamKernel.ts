@@ -1,79 +1,169 @@
-import type { AddedSums, AdamStepConstants } from '../adamStep';
-import { adamWasmBase64 } from './adamWasm';
+import type { AdamArray, AddedSums, AdamStepConstants } from '../adamStep';
+import { adamUnsharedWasmBase64 } from './adamWasm';
 import { instantiateKernel, type WasmMemory } from './instantiate';
+import { KernelMemory, type ResidentBuffer } from './kernelMemory';
+import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
 
-interface AdamExports {
-  readonly memory: WasmMemory;
+/** adam.wat's exports (byte offsets in the kernel memory). */
+export interface AdamExports {
   adam(p: number, g: number, m: number, v: number, n: number, c1: number, b2: number, c2: number, negStep: number, bc2sqrt: number, eps: number, scale: number): void;
+  /** adam with the constants (c1, b2, c2, negStep, bc2sqrt, eps, scale) as float32 at byte offset k. */
+  adamk(p: number, g: number, m: number, v: number, n: number, k: number): void;
   sumsq(g: number, n: number): number;
   addsq(g: number, x: number, n: number, out: number): void;
 }
 
+/** An array of an {@link AdamKernel}: a resident region of the kernel memory. */
+class KernelArray implements AdamArray {
+  constructor(
+    readonly buf: ResidentBuffer,
+    private readonly memory: KernelMemory,
+  ) {}
+
+  get length(): number {
+    return this.buf.length;
+  }
+
+  values(): Float32Array {
+    return this.memory.read(this.buf);
+  }
+}
+
 /**
- * One optimizer's arrays (parameters, gradients, moments) in the memory of its own instance of
- * the Adam kernel (`adam.wat`, four float32 lanes), which computes `adamStepReference` bit for bit
- * and the gradients' Σ g² in `sumSquaresReference`'s order. The memory is sized once, so the views
- * {@link alloc} returns stay valid.
+ * The Adam kernel (`adam.wat`, four float32 lanes) on the {@link KernelMemory} the dense, KL and
+ * posterior kernels use, so an optimizer's arrays are where those kernels can read and write them.
+ * It computes `adamStepReference` bit for bit and the gradients' Σ g² in `sumSquaresReference`'s
+ * order. With helper threads ({@link KernelPool}) a large step is split by element ranges (each
+ * element's arithmetic is the same in any part: bit-identical for every thread count); the sums
+ * stay on the caller, whose order they define.
+ */
+export class AdamModule {
+  constructor(
+    private x: AdamExports,
+    readonly memory: KernelMemory,
+    private readonly pool: KernelPool | null = null,
+  ) {}
+
+  /** Works through `x` from now on (adam.wat on the memory the kernels moved to). */
+  rebind(x: AdamExports): void {
+    this.x = x;
+  }
+
+  /** A new optimizer memory (its arrays in the kernel memory). */
+  arrays(): AdamKernel {
+    return new AdamKernel(this);
+  }
+
+  /** @internal {@link AdamKernel.step} on resident regions. */
+  step(p: ResidentBuffer, g: ResidentBuffer, m: ResidentBuffer, v: ResidentBuffer, k: AdamStepConstants): void {
+    const n = p.length;
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      this.x.adam(p.off * 4, g.off * 4, m.off * 4, v.off * 4, n, k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale);
+      return;
+    }
+    // Workers take integer arguments: the constants go through the memory (float32, as passed).
+    const mem = this.memory;
+    mem.beginCall();
+    const c = mem.alloc(7);
+    mem.view(c, 7).set([k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale]);
+    const args = splitRange(n, parts, 4).map(([i, len]) => [(p.off + i) * 4, (g.off + i) * 4, (m.off + i) * 4, (v.off + i) * 4, len, c * 4]);
+    pool.run('adam.adamk', args, this.x.adamk);
+  }
+
+  /** @internal {@link AdamKernel.addInto} on resident regions. */
+  addInto(g: ResidentBuffer, x: ResidentBuffer): AddedSums {
+    const mem = this.memory;
+    mem.beginCall();
+    const out = mem.alloc(4); // two float64 (the arena is 16-byte aligned)
+    this.x.addsq(g.off * 4, x.off * 4, g.length, out * 4);
+    const [added, total] = mem.doubles(out, 2) as unknown as [number, number];
+    return { added, total };
+  }
+
+  /** @internal {@link AdamKernel.sumSquares} on a resident region. */
+  sumSquares(g: ResidentBuffer): number {
+    return this.x.sumsq(g.off * 4, g.length);
+  }
+}
+
+/** Regions of the kernel memory given back when an {@link AdamKernel} is garbage-collected without dispose(). */
+const finalizer = new FinalizationRegistry<{ memory: KernelMemory; bufs: ResidentBuffer[] }>(({ memory, bufs }) => {
+  for (const b of bufs) memory.release(b);
+});
+
+/**
+ * One optimizer's arrays (parameters, gradients, moments) as resident regions of the kernel
+ * memory (zero-initialised when allocated; given back by {@link dispose}, or when the optimizer is
+ * garbage-collected), and the Adam kernel's calls on them. Arrays from elsewhere are refused.
  */
 export class AdamKernel {
-  private next = 0;
+  private readonly bufs: ResidentBuffer[] = [];
+  private disposed = false;
 
-  /** Byte offset of the two float64 sums {@link addInto} reads back, after the arrays (8-byte aligned). */
-  private readonly sumsOffset: number;
-
-  private constructor(
-    private readonly x: AdamExports,
-    private readonly floats: number,
-  ) {
-    this.sumsOffset = Math.ceil((4 * floats) / 8) * 8;
+  constructor(private readonly module: AdamModule) {
+    finalizer.register(this, { memory: module.memory, bufs: this.bufs }, this);
   }
 
   /**
-   * A kernel instance with room for `floats` float32 values, or null when this runtime cannot
-   * compile the kernel (no WebAssembly SIMD).
+   * A standalone kernel on its own (unshared) memory, for tests and one-off callers; null when the
+   * runtime cannot compile it (no WebAssembly SIMD).
    */
-  static create(floats: number): AdamKernel | null {
-    if (!Number.isInteger(floats) || floats < 0) throw new Error(`AdamKernel.create: floats must be a non-negative integer, got ${floats}`);
-    const x = instantiateKernel<AdamExports>(adamWasmBase64);
-    if (!x) return null;
-    const bytes = Math.ceil((4 * floats) / 8) * 8 + 16;
-    if (bytes > x.memory.buffer.byteLength) x.memory.grow(Math.ceil((bytes - x.memory.buffer.byteLength) / 65536));
-    return new AdamKernel(x, floats);
+  static create(): AdamKernel | null {
+    const api = (globalThis as unknown as { WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => WasmMemory } }).WebAssembly;
+    if (!api) return null;
+    const memory = new api.Memory({ initial: 1, maximum: 65536 });
+    const x = instantiateKernel<AdamExports>(adamUnsharedWasmBase64, { env: { memory } });
+    return x ? new AdamModule(x, new KernelMemory(memory)).arrays() : null;
   }
 
-  /** The next `n` floats of the memory, zero-initialised. */
-  alloc(n: number): Float32Array {
-    if (this.next + n > this.floats) throw new Error(`AdamKernel.alloc: ${n} floats requested, ${this.floats - this.next} left`);
-    const a = new Float32Array(this.x.memory.buffer, this.next * 4, n);
-    this.next += n;
+  /** `n` zero floats, a region of the kernel memory until {@link dispose}. */
+  alloc(n: number): AdamArray {
+    if (this.disposed) throw new Error('AdamKernel.alloc: the memory was disposed');
+    if (!Number.isInteger(n) || n < 1) throw new Error(`AdamKernel.alloc: n must be a positive integer, got ${n}`);
+    const buf = this.module.memory.resident(n);
+    this.bufs.push(buf);
+    const a = new KernelArray(buf, this.module.memory);
+    a.values().fill(0);
     return a;
   }
 
   /** One Adam step in place on arrays from {@link alloc} (same length). */
-  step(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void {
-    // The kernel reads byte offsets of its own memory: an array from elsewhere would be misread.
-    const buffer = this.x.memory.buffer;
-    if (p.buffer !== buffer || g.buffer !== buffer || m.buffer !== buffer || v.buffer !== buffer) throw new Error('AdamKernel.step: arrays must come from alloc');
+  step(p: AdamArray, g: AdamArray, m: AdamArray, v: AdamArray, k: AdamStepConstants): void {
+    const [pb, gb, mb, vb] = [p, g, m, v].map((a) => this.own(a, 'step'));
     if (g.length !== p.length || m.length !== p.length || v.length !== p.length) throw new Error('AdamKernel.step: arrays of different lengths');
-    this.x.adam(p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, p.length, k.c1, k.b2, k.c2, k.negStep, k.bc2sqrt, k.eps, k.scale);
+    this.module.step(pb as ResidentBuffer, gb as ResidentBuffer, mb as ResidentBuffer, vb as ResidentBuffer, k);
   }
 
   /**
    * g ← g + x in float32 for arrays from {@link alloc} (same length), in one pass that also gives
-   * Σ x² and the new Σ g², each as {@link sumSquares} computes it.
+   * Σ x² and the new Σ g², each as {@link sumSquares} computes it. Starts a kernel call (the
+   * kernel memory's arena is reused).
    */
-  addInto(g: Float32Array, x: Float32Array): AddedSums {
-    const buffer = this.x.memory.buffer;
-    if (g.buffer !== buffer || x.buffer !== buffer) throw new Error('AdamKernel.addInto: arrays must come from alloc');
+  addInto(g: AdamArray, x: AdamArray): AddedSums {
+    const [gb, xb] = [this.own(g, 'addInto'), this.own(x, 'addInto')];
     if (g.length !== x.length) throw new Error('AdamKernel.addInto: arrays of different lengths');
-    this.x.addsq(g.byteOffset, x.byteOffset, g.length, this.sumsOffset);
-    const sums = new Float64Array(buffer, this.sumsOffset, 2);
-    return { added: sums[0] as number, total: sums[1] as number };
+    return this.module.addInto(gb, xb);
   }
 
   /** Σ g² of an array from {@link alloc}, float64. */
-  sumSquares(g: Float32Array): number {
-    if (g.buffer !== this.x.memory.buffer) throw new Error('AdamKernel.sumSquares: the array must come from alloc');
-    return this.x.sumsq(g.byteOffset, g.length);
+  sumSquares(g: AdamArray): number {
+    return this.module.sumSquares(this.own(g, 'sumSquares'));
+  }
+
+  /** Gives every array's region back; the arrays must not be used after. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    finalizer.unregister(this);
+    for (const b of this.bufs) this.module.memory.release(b);
+    this.bufs.length = 0;
+  }
+
+  /** The region of an array this memory handed out (else an error naming `who`). */
+  private own(a: AdamArray, who: string): ResidentBuffer {
+    if (!(a instanceof KernelArray) || !this.bufs.includes(a.buf)) throw new Error(`AdamKernel.${who}: arrays must come from alloc`);
+    return a.buf;
   }
 }

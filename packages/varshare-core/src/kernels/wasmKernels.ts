@@ -1,5 +1,6 @@
 import { actUnsharedWasmBase64, actWasmBase64 } from './actWasm';
-import { adamWasmBase64 } from './adamWasm';
+import { AdamModule, type AdamExports } from './adamKernel';
+import { adamUnsharedWasmBase64, adamWasmBase64 } from './adamWasm';
 import { DenseKernel, type ActExports, type DenseExports } from './denseKernel';
 import { denseUnsharedWasmBase64, denseWasmBase64 } from './denseWasm';
 import { gemmUnsharedWasmBase64, gemmWasmBase64 } from './gemmWasm';
@@ -14,23 +15,24 @@ import { klUnsharedWasmBase64, klWasmBase64 } from './klWasm';
 
 /**
  * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat),
- * the KL (kl.wat) and the posterior σ pass (posterior.wat) on one {@link KernelMemory} (unshared,
- * or shared while helper threads are in use, see {@link KernelPool}). The Adam kernel (adam.wat)
- * is instantiated per optimizer (`AdamKernel.create`); it is compiled here once so that its
- * availability is part of this one check.
+ * the KL (kl.wat), the posterior σ pass (posterior.wat) and the Adam step (adam.wat; each
+ * optimizer's arrays are regions of the same memory) on one {@link KernelMemory} (unshared, or
+ * shared while helper threads are in use, see {@link KernelPool}).
  */
 export interface WasmKernels {
   readonly memory: KernelMemory;
-  /** The helper threads the matmul, dense, posterior and KL kernels split large calls over (see {@link KernelPool}). */
+  /** The helper threads the matmul, dense, posterior, KL and Adam kernels split large calls over (see {@link KernelPool}). */
   readonly pool: KernelPool;
   readonly matmul: MatmulKernel;
   readonly dense: DenseKernel;
   readonly kl: KlKernel;
   readonly posterior: PosteriorKernel;
+  /** The Adam kernel: optimizers' arrays live in the same memory (`adam.arrays()`). */
+  readonly adam: AdamModule;
 }
 
 /** The kernel functions helper threads run (parts of one call each). */
-const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd'] as const;
+const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk'] as const;
 
 let kernels: WasmKernels | null | undefined;
 
@@ -50,6 +52,7 @@ interface OnMemory {
   readonly act: ActExports;
   readonly kl: KlExports;
   readonly posterior: PosteriorExports;
+  readonly adam: AdamExports;
 }
 
 /**
@@ -63,7 +66,8 @@ function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
   const act = instantiateKernel<ActExports>(shared ? actWasmBase64 : actUnsharedWasmBase64, imports);
   const kl = instantiateKernel<KlExports>(shared ? klWasmBase64 : klUnsharedWasmBase64, imports);
   const posterior = instantiateKernel<PosteriorExports>(shared ? posteriorWasmBase64 : posteriorUnsharedWasmBase64, imports);
-  return gemm && dense && act && kl && posterior ? { gemm, dense, act, kl, posterior } : null;
+  const adam = instantiateKernel<AdamExports>(shared ? adamWasmBase64 : adamUnsharedWasmBase64, imports);
+  return gemm && dense && act && kl && posterior && adam ? { gemm, dense, act, kl, posterior, adam } : null;
 }
 
 /**
@@ -77,13 +81,13 @@ function instantiateAll(): WasmKernels | null {
   if (!api) return null;
   const unshared = new api.Memory({ initial: 1, maximum: MAX_PAGES });
   const on = instantiateOn(unshared, false);
-  const adam = instantiateKernel<object>(adamWasmBase64);
-  if (!on || !adam) return null;
+  if (!on) return null;
   const memory = new KernelMemory(unshared);
   let matmul: MatmulKernel | null = null;
   let dense: DenseKernel | null = null;
   let kl: KlKernel | null = null;
   let posterior: PosteriorKernel | null = null;
+  let adam: AdamModule | null = null;
   const moveTo = (shared: boolean): WasmMemory => {
     const target = shared ? sharedKernelMemory(1, MAX_PAGES) : new api.Memory({ initial: 1, maximum: MAX_PAGES });
     if (!target) throw new Error('setKernelThreads: this runtime has no shared WebAssembly memory (SharedArrayBuffer), so the kernels run on one thread');
@@ -94,13 +98,15 @@ function instantiateAll(): WasmKernels | null {
     dense?.rebind(next.dense, next.act);
     kl?.rebind(next.kl);
     posterior?.rebind(next.posterior);
+    adam?.rebind(next.adam);
     return target;
   };
-  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object });
+  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object, adam: compileKernel(adamWasmBase64) as object });
   const pool = new KernelPool(moveTo, workerModules, WORKER_FUNCTIONS);
   matmul = new MatmulKernel(on.gemm, memory, pool);
   dense = new DenseKernel(on.dense, on.act, memory, matmul, pool);
   kl = new KlKernel(on.kl, memory, pool);
   posterior = new PosteriorKernel(on.posterior, memory, pool);
-  return { memory, pool, matmul, dense, kl, posterior };
+  adam = new AdamModule(on.adam, memory, pool);
+  return { memory, pool, matmul, dense, kl, posterior, adam };
 }

@@ -1,4 +1,4 @@
-import type { AddedSums, AdamStepConstants } from '../adamStep';
+import type { AdamArray, AddedSums, AdamStepConstants } from '../adamStep';
 import { tf } from '../backend';
 import type { LayerActivation } from '../denseLayer';
 import { wasmHeap } from '../kernels/heap';
@@ -55,21 +55,25 @@ export type KlPrior =
 
 /**
  * An optimizer's float32 arrays where the Adam step reads them, and the step itself
- * (`adamStepReference`'s arithmetic in both implementations, bit for bit).
+ * (`adamStepReference`'s arithmetic in both implementations, bit for bit). On `wasm` the arrays are
+ * regions of the kernel memory (where the dense and KL kernels work), handed out as
+ * {@link AdamArray} handles since that memory may grow or move.
  */
 export interface AdamMemory {
-  /** `n` zero floats; valid for the lifetime of this memory. */
-  alloc(n: number): Float32Array;
+  /** `n` zero floats; valid until {@link dispose}. */
+  alloc(n: number): AdamArray;
   /** One Adam step in place on `p`, `m`, `v` (arrays from {@link alloc}, same length) with gradient `g`. */
-  step(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants): void;
+  step(p: AdamArray, g: AdamArray, m: AdamArray, v: AdamArray, k: AdamStepConstants): void;
   /** Σ g², float64, in `sumSquaresReference`'s order (`g` from {@link alloc}). */
-  sumSquares(g: Float32Array): number;
+  sumSquares(g: AdamArray): number;
   /**
    * g ← g + x, float32 (each sum rounded once, as `Math.fround(g + x)`), for `g` and `x` from
    * {@link alloc} of the same length; returns Σ x² (`added`) and the new Σ g² (`total`) as
    * {@link sumSquares} computes them (one pass on the wasm kernel).
    */
-  addInto(g: Float32Array, x: Float32Array): AddedSums;
+  addInto(g: AdamArray, x: AdamArray): AddedSums;
+  /** Gives the arrays' memory back (wasm: their kernel-memory regions); they must not be used after. */
+  dispose(): void;
 }
 
 /**
@@ -165,8 +169,8 @@ export interface HotOps {
    */
   withGradientSink<T>(sink: GradientSink | null, fn: () => T): T;
 
-  /** Memory for one optimizer's arrays, `floats` float32 values in all (reference: `adamStepReference`). */
-  adamMemory(floats: number): AdamMemory;
+  /** Memory for one optimizer's arrays (reference: `adamStepReference`); `dispose` it with the optimizer. */
+  adamMemory(): AdamMemory;
 
   /**
    * A float32 tensor's values: on `wasm` a zero-copy view of the tfjs heap, valid only until the

@@ -1,4 +1,4 @@
-import { adamStepReference, addIntoReference, sumSquaresReference } from '../adamStep';
+import { adamStepReference, addIntoReference, sumSquaresReference, type AdamArray } from '../adamStep';
 import { tf } from '../backend';
 import { denseLayer } from '../denseLayer';
 import { effectiveWeights, sampledResidual } from '../effectiveWeights';
@@ -100,7 +100,25 @@ export const tfjsOps: HotOps = {
   withGradientSink: (_sink, fn) => fn(),
 
   adamMemory(): AdamMemory {
-    return { alloc: (n) => new Float32Array(n), step: adamStepReference, sumSquares: sumSquaresReference, addInto: addIntoReference };
+    // Plain arrays, each behind a handle that returns it.
+    const arrays = new WeakMap<AdamArray, Float32Array>();
+    const of = (a: AdamArray): Float32Array => {
+      const x = arrays.get(a);
+      if (!x) throw new Error('adamMemory: arrays must come from alloc');
+      return x;
+    };
+    return {
+      alloc(n) {
+        const x = new Float32Array(n);
+        const a: AdamArray = { length: n, values: () => x };
+        arrays.set(a, x);
+        return a;
+      },
+      step: (p, g, m, v, k) => adamStepReference(of(p), of(g), of(m), of(v), k),
+      sumSquares: (g) => sumSquaresReference(of(g)),
+      addInto: (g, x) => addIntoReference(of(g), of(x)),
+      dispose: () => undefined,
+    };
   },
 
   readValues(t: tf.Tensor): Float32Array {

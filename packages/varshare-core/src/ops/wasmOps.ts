@@ -1,7 +1,6 @@
 import { tf } from '../backend';
 import type { LayerActivation } from '../denseLayer';
 import { sampledResidual } from '../effectiveWeights';
-import { AdamKernel } from '../kernels/adamKernel';
 import type { HeapBackend } from '../kernels/heap';
 import type { Operand, ResidentBuffer } from '../kernels/kernelMemory';
 import { releaseResident, residentFor, residentOf } from '../kernels/residentTensor';
@@ -308,10 +307,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
       }
     },
 
-    adamMemory(floats: number): AdamMemory {
-      const kernel = AdamKernel.create(floats);
-      if (!kernel) throw new Error('adamMemory: the Adam kernel did not compile although the other kernels did');
-      return kernel;
+    adamMemory(): AdamMemory {
+      return k.adam.arrays();
     },
 
     readValues: (t) => heap().typedArrayFromHeap(t),

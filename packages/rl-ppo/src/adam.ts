@@ -240,6 +240,7 @@ export class Adam {
       this.memory.step(p, g, m, v, k);
       // The wasm backend copies a new tensor's values at once; other backends may keep the array.
       tf.tidy(() => variable.assign(tf.tensor(onWasm ? p.values() : p.values().slice(), variable.shape)));
+      this.memory.assigned(p, variable);
       this.synced.set(name, variable.dataId);
     }
     this.staged.clear();

@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { adamStepConstants, adamStepReference, addIntoReference, sumSquaresReference } from '../adamStep';
 import { Rng } from '../rng';
+import { initBackend, tf } from '../backend';
 import { AdamKernel } from './adamKernel';
+import type { HeapBackend } from './heap';
+import { releaseResident, residentOf } from './residentTensor';
 import { wasmKernels } from './wasmKernels';
 
 const standalone = () => AdamKernel.create()!;
@@ -109,5 +112,46 @@ describe('AdamKernel (adam.wat)', () => {
     for (const r of results.slice(1)) {
       for (const key of ['p', 'm', 'v'] as const) expect(Buffer.from(r[key].buffer).equals(Buffer.from(results[0]![key].buffer))).toBe(true);
     }
+  });
+});
+
+describe('AdamKernel.assigned: the kernels read a variable from the optimizer’s copy', () => {
+  it('residentOf returns the parameter’s region in place while its tag is the variable’s dataId, and copies again once either changes', async () => {
+    await initBackend('wasm');
+    const k = wasmKernels()!;
+    const be = tf.backend() as unknown as HeapBackend;
+    const mem = k.adam.arrays();
+    const n = 10;
+    const v = tf.variable(tf.tensor1d(Float32Array.from({ length: n }, (_, i) => i)));
+    const [p, g, m, s] = [mem.alloc(n), mem.alloc(n), mem.alloc(n), mem.alloc(n)];
+    p.values().set(v.dataSync());
+    g.values().fill(1);
+    const step = () => {
+      mem.step(p, g, m, s, adamStepConstants(0.1, 0.9, 0.999, 1e-5, 1, 1));
+      v.assign(tf.tensor1d(p.values()));
+      mem.assigned(p, v);
+    };
+    step();
+    const r = residentOf(k.memory, v, be);
+    expect(Array.from(k.memory.read(r))).toEqual(Array.from(v.dataSync()));
+    // in place: the region is p's, so a write to p shows through it
+    expect(k.memory.read(r)).toEqual(p.values());
+    expect(r.off).toBe(k.memory.read(r).byteOffset / 4);
+    expect(p.values().byteOffset).toBe(r.off * 4);
+    // the variable assigned by someone else: its own region, with its values
+    v.assign(tf.tensor1d(new Float32Array(n).fill(-3)));
+    const own = residentOf(k.memory, v, be);
+    expect(own.off).not.toBe(r.off);
+    expect(Array.from(k.memory.read(own))).toEqual(new Array(n).fill(-3));
+    // p stepped but the variable not yet assigned: not read through p
+    p.values().set(v.dataSync());
+    step();
+    expect(residentOf(k.memory, v, be).off).toBe(p.values().byteOffset / 4);
+    mem.step(p, g, m, s, adamStepConstants(0.1, 0.9, 0.999, 1e-5, 2, 1));
+    expect(Array.from(k.memory.read(residentOf(k.memory, v, be)))).toEqual(Array.from(v.dataSync()));
+    expect(residentOf(k.memory, v, be).off).not.toBe(p.values().byteOffset / 4);
+    releaseResident(v);
+    mem.dispose();
+    v.dispose();
   });
 });

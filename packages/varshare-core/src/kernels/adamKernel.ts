@@ -3,6 +3,8 @@ import { adamUnsharedWasmBase64 } from './adamWasm';
 import { instantiateKernel, type WasmMemory } from './instantiate';
 import { KernelMemory, type ResidentBuffer } from './kernelMemory';
 import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
+import { aliasResident } from './residentTensor';
+import type { tf } from '../backend';
 
 /** adam.wat's exports (byte offsets in the kernel memory). */
 export interface AdamExports {
@@ -133,6 +135,8 @@ export class AdamKernel {
   step(p: AdamArray, g: AdamArray, m: AdamArray, v: AdamArray, k: AdamStepConstants): void {
     const [pb, gb, mb, vb] = [p, g, m, v].map((a) => this.own(a, 'step'));
     if (g.length !== p.length || m.length !== p.length || v.length !== p.length) throw new Error('AdamKernel.step: arrays of different lengths');
+    // p no longer holds the values it was tagged with (see assigned)
+    (pb as ResidentBuffer).tag = null;
     this.module.step(pb as ResidentBuffer, gb as ResidentBuffer, mb as ResidentBuffer, vb as ResidentBuffer, k);
   }
 
@@ -150,6 +154,17 @@ export class AdamKernel {
   /** Σ g² of an array from {@link alloc}, float64. */
   sumSquares(g: AdamArray): number {
     return this.module.sumSquares(this.own(g, 'sumSquares'));
+  }
+
+  /**
+   * Records that `variable` was just assigned `p`'s values: the dense, KL and posterior kernels
+   * then read it from `p`'s region instead of copying it in, until the variable or `p` changes
+   * ({@link step} or another assign; `aliasResident`).
+   */
+  assigned(p: AdamArray, variable: tf.Tensor): void {
+    const pb = this.own(p, 'assigned');
+    pb.tag = variable.dataId;
+    aliasResident(this.module.memory, variable, pb);
   }
 
   /** Gives every array's region back; the arrays must not be used after. */

@@ -1,4 +1,4 @@
-import type { KernelMemory } from './kernelMemory';
+import type { KernelMemory, Operand } from './kernelMemory';
 import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
 
 /** posterior.wat's exports (byte offsets in the kernel memory). */
@@ -49,10 +49,10 @@ export class PosteriorKernel {
   /**
    * σ at float offset `sigmaOff` and σ' at `dSigmaOff` of the kernel memory (`rho.length` floats
    * each, e.g. resident regions), log σ at `logOff` when given (else in the call's arena), for the
-   * values `rho`; returns Σ log σ per consecutive block of `block` entries (float64, a new array).
+   * values `rho` (an array, copied in, or a resident region, read in place); returns Σ log σ per consecutive block of `block` entries (float64, a new array).
    * Starts a kernel call (the arena is reused).
    */
-  computeInto(rho: Float32Array, sigmaOff: number, dSigmaOff: number, block = rho.length, logOff?: number): Float64Array {
+  computeInto(rho: Operand, sigmaOff: number, dSigmaOff: number, block = rho.length, logOff?: number): Float64Array {
     const n = rho.length;
     if (!Number.isInteger(block) || block < 1 || n % block !== 0) throw new Error(`PosteriorKernel: block ${block} does not divide ${n} values`);
     const mem = this.memory;
@@ -70,7 +70,7 @@ export class PosteriorKernel {
       const rest = n - bulk;
       const f = mem.view(0, tailOut + 3 * lanes);
       f.fill(0, tailIn, tailIn + lanes);
-      f.set(rho.subarray(bulk), tailIn);
+      f.copyWithin(tailIn, rhoOff + bulk, rhoOff + n);
       this.x.sigma(tailIn * 4, tailOut * 4, (tailOut + lanes) * 4, (tailOut + 2 * lanes) * 4, lanes);
       f.copyWithin(sigmaOff + bulk, tailOut, tailOut + rest);
       f.copyWithin(dSigmaOff + bulk, tailOut + lanes, tailOut + lanes + rest);

@@ -5,6 +5,8 @@ import type { KernelMemory, ResidentBuffer } from './kernelMemory';
 interface Slot {
   readonly memory: KernelMemory;
   buf: ResidentBuffer | null;
+  /** Another owner's region holding the tensor's values while its tag is the tensor's dataId ({@link aliasResident}). */
+  alias?: ResidentBuffer | null;
 }
 
 const slots = new WeakMap<object, Slot>();
@@ -26,6 +28,10 @@ export function residentOf(memory: KernelMemory, t: tf.Tensor, be: HeapBackend):
     slot = { memory, buf: null };
     slots.set(t, slot);
     finalizer.register(t, slot, slot);
+  }
+  if (slot.alias) {
+    if (!slot.alias.released && slot.alias.tag === t.dataId) return slot.alias;
+    slot.alias = null; // the tensor changed since (e.g. a variable assigned by someone else)
   }
   if (slot.buf && slot.buf.length !== t.size) {
     memory.release(slot.buf);
@@ -56,12 +62,33 @@ export function residentFor(memory: KernelMemory, owner: object, length: number)
   return slot.buf;
 }
 
+/**
+ * Declares that `region` (a resident region another owner keeps, e.g. an optimizer's copy of a
+ * variable's values in the kernel memory) holds `t`'s current values: {@link residentOf}(t) then
+ * returns it, without a copy, for as long as the region's tag is `t`'s dataId — the owner sets the
+ * tag when the values match (after assigning them to the variable) and clears it before changing
+ * them. `t`'s own region, if any, is given back.
+ */
+export function aliasResident(memory: KernelMemory, t: tf.Tensor, region: ResidentBuffer): void {
+  if (region.length !== t.size) throw new Error(`aliasResident: a region of ${region.length} floats for a tensor of ${t.size}`);
+  let slot = slots.get(t);
+  if (!slot) {
+    slot = { memory, buf: null };
+    slots.set(t, slot);
+    finalizer.register(t, slot, slot);
+  }
+  if (slot.buf) memory.release(slot.buf);
+  slot.buf = null;
+  slot.alias = region;
+}
+
 /** Frees the resident region of `t` (a tensor, or an owner of {@link residentFor}), if it has one. */
 export function releaseResident(t: object): void {
   const slot = slots.get(t);
   if (!slot) return;
   if (slot.buf) slot.memory.release(slot.buf);
   slot.buf = null;
+  slot.alias = null;
   slots.delete(t);
   finalizer.unregister(slot);
 }

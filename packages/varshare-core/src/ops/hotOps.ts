@@ -72,6 +72,12 @@ export interface AdamMemory {
    * {@link sumSquares} computes them (one pass on the wasm kernel).
    */
   addInto(g: AdamArray, x: AdamArray): AddedSums;
+  /**
+   * `variable` was just assigned `p`'s values (after a {@link step}): on `wasm` the kernels read
+   * the variable from `p` in place (no copy into the kernel memory) until either changes; a no-op
+   * elsewhere.
+   */
+  assigned(p: AdamArray, variable: tf.Tensor): void;
   /** Gives the arrays' memory back (wasm: their kernel-memory regions); they must not be used after. */
   dispose(): void;
 }

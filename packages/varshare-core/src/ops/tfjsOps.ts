@@ -117,6 +117,7 @@ export const tfjsOps: HotOps = {
       step: (p, g, m, v, k) => adamStepReference(of(p), of(g), of(m), of(v), k),
       sumSquares: (g) => sumSquaresReference(of(g)),
       addInto: (g, x) => addIntoReference(of(g), of(x)),
+      assigned: () => undefined,
       dispose: () => undefined,
     };
   },

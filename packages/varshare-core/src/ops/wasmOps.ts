@@ -40,7 +40,8 @@ class KernelParts implements PosteriorParts {
     this.disposeTensors();
     const perTask = this.rho.shape.slice(1).reduce((a, b) => a * b, 1);
     // σ and σ' straight into their resident regions (the posterior kernel shares the memory).
-    this.logSigmaSums = this.k.posterior.computeInto(be.typedArrayFromHeap(this.rho), this.sigmaBuf.off, this.dSigmaBuf.off, perTask);
+    // ρ from its resident region (in place when the optimizer's copy holds it, see aliasResident).
+    this.logSigmaSums = this.k.posterior.computeInto(residentOf(this.k.memory, this.rho, be), this.sigmaBuf.off, this.dSigmaBuf.off, perTask);
     this.dataId = this.rho.dataId;
     return this;
   }

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, tf } from './backend';
+import { wasmKernels } from './kernels/wasmKernels';
 import { posteriorDiagnostics, klBreakdown } from './diagnostics';
 import { SigmaPrior } from './sigmaPrior';
 import { TaskRouting } from './taskRouting';
@@ -125,6 +126,27 @@ describe('VarShareMLP', () => {
       else expect(() => v.snapshot({ weights: 'sample', noise: { kind: 'local', seed: 1 } })).toThrow(/local noise is per forward/);
       x.dispose();
     }
+  });
+
+  it('a snapshot’s weights are copied into the kernel memory once for all its calls, and given back on dispose', () => {
+    const k = wasmKernels()!;
+    const v = track(new VarShareMLP({ ...opts, sigmaInit: 0.2 }));
+    const snap = v.snapshot({ weights: 'mean' });
+    const x = tf.randomNormal([3, 2, 4], 0, 1, 'float32', 3) as tf.Tensor3D;
+    const write = vi.spyOn(k.memory, 'write');
+    const weightSizes = new Set([3 * 4 * 8, 3 * 8 * 8, 3 * 8 * 2]);
+    const weightWrites = () => write.mock.calls.filter(([, values]) => weightSizes.has(values.length)).length;
+    const first = read(snap.applyGrouped(x));
+    expect(weightWrites()).toBe(3);
+    const again = read(snap.applyGrouped(x));
+    expect(weightWrites()).toBe(3); // read in place the second time
+    expect(again).toEqual(first);
+    const release = vi.spyOn(k.memory, 'release');
+    snap.dispose();
+    expect(release.mock.calls.filter(([r]) => weightSizes.has(r.length)).length).toBe(3);
+    write.mockRestore();
+    release.mockRestore();
+    x.dispose();
   });
 
   it('round-trips its state', () => {

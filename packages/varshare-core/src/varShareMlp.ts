@@ -1,7 +1,7 @@
 import { tf } from './backend';
 import { DEFAULT_SIGMA_INIT } from './config';
 import type { SigmaPriorValue } from './gaussianKl';
-import { hotOps } from './ops/hotOps';
+import { hotOps, releaseHotOpsState } from './ops/hotOps';
 import { deriveSeed } from './rng';
 import type { SigmaPrior } from './sigmaPrior';
 import { TaskRouting } from './taskRouting';
@@ -223,6 +223,9 @@ export class MLPSnapshot {
   }
 
   dispose(): void {
-    for (const { w } of this.weights) w.dispose();
+    for (const { w } of this.weights) {
+      releaseHotOpsState(w); // its copy in the kernel memory (wasm), kept across the rollout's calls
+      w.dispose();
+    }
   }
 }

@@ -158,9 +158,10 @@ export class DenseKernel {
 
   /**
    * {@link forward} with the effective weights given: Y_t = act(X_t W_t + b), `w` `[T, in, out]`
-   * (the rollout snapshot's weights, the same sums as forward's, so the same outputs).
+   * (the rollout snapshot's weights, the same sums as forward's, so the same outputs; a resident
+   * region is read in place).
    */
-  forwardWeights(x: Float32Array, w: Float32Array, bias: Float32Array, activation: DenseActivation, T: number, n: number, inDim: number, outDim: number): Float32Array {
+  forwardWeights(x: Float32Array, w: Operand, bias: Float32Array, activation: DenseActivation, T: number, n: number, inDim: number, outDim: number): Float32Array {
     const who = 'DenseKernel';
     checkLength(who, 'x', x, T * n * inDim, 'T·n·in');
     checkLength(who, 'w', w, T * inDim * outDim, 'T·in·out');

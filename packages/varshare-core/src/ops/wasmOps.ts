@@ -289,7 +289,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
       const out = w.shape[w.rank - 1] as number;
       // Shared weights (rank 2) act on all T·n rows as one block, as the training forward does.
       const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
-      return tf.tensor3d(k.dense.forwardWeights(be.typedArrayFromHeap(xg), be.typedArrayFromHeap(w), be.typedArrayFromHeap(bias), activation, tb, nb, d, out), [T, n, out]);
+      // W resident: a rollout's snapshot serves every step, copied into the kernel memory once.
+      return tf.tensor3d(k.dense.forwardWeights(be.typedArrayFromHeap(xg), residentOf(mem, w, be), be.typedArrayFromHeap(bias), activation, tb, nb, d, out), [T, n, out]);
     },
 
     taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D {

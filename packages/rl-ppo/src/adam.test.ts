@@ -190,6 +190,29 @@ describe('Adam (fused CPU step)', () => {
     expect(() => held.hold('a', Float32Array.from([1]))).toThrow(/gradient of 'a' has 1 values, parameter has 3/);
   });
 
+  it('stageTarget / holdTarget: arrays written in place are staged and held without a copy, as stage and hold would', () => {
+    const mk = () => new Map([['a', tf.variable(tf.tensor1d([1, 2, 3]))]]);
+    const [pa, pb] = [mk(), mk()];
+    const [inPlace, copied] = [new Adam(pa), new Adam(pb)];
+    const x = inPlace.holdTarget('a')!;
+    x.values().set([0.5, -1, 2]);
+    inPlace.hold('a', x.values());
+    expect(inPlace.holdTarget('a')).toBeNull(); // a term is held: the next one is added by hold
+    copied.hold('a', Float32Array.from([0.5, -1, 2]));
+    const g = inPlace.stageTarget('a')!;
+    g.values().set([3, 0, 4]);
+    inPlace.stage('a', g.values());
+    expect(inPlace.stageTarget('a')).toBeNull();
+    copied.stage('a', Float32Array.from([3, 0, 4]));
+    expect(inPlace.stagedSumSquares()).toBe(25);
+    expect(inPlace.stageHeld('a')).toBe(copied.stageHeld('a'));
+    inPlace.applyStaged(0.1);
+    copied.applyStaged(0.1);
+    expect(Array.from(pa.get('a')!.dataSync())).toEqual(Array.from(pb.get('a')!.dataSync()));
+    expect(inPlace.stageTarget('a')).not.toBeNull(); // free again after the step
+    expect(() => inPlace.stageTarget('b')).toThrow(/no parameter 'b'/);
+  });
+
   it('lastStepAbsMedian samples large parameters with a fixed stride and forgets parameters without a step', () => {
     const big = tf.variable(tf.zeros([10000]));
     const small = tf.variable(tf.zeros([4]));

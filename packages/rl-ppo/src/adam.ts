@@ -108,7 +108,7 @@ export class Adam {
     const g = this.g.get(name);
     if (!g) throw new Error(`Adam: no parameter '${name}' in this group`);
     if (grad.length !== g.length) throw new Error(`Adam: gradient of '${name}' has ${grad.length} values, parameter has ${g.length}`);
-    g.values().set(grad);
+    copyUnlessSame(g.values(), grad);
     this.staged.add(name);
     this.stagedSq.delete(name);
   }
@@ -153,9 +153,26 @@ export class Adam {
    */
   hold(name: string, grad: Float32Array): void {
     const x = this.secondOf(name, grad).values();
-    if (!this.held.has(name)) x.set(grad);
+    if (!this.held.has(name)) copyUnlessSame(x, grad);
     else for (let i = 0; i < x.length; i++) x[i] = Math.fround((x[i] as number) + (grad[i] as number));
     this.held.add(name);
+  }
+
+  /**
+   * Where `name`'s gradient may be written in place before {@link stage} (its gradient array, or
+   * null once something is staged for it): a `GradientSink` offers it to the ops (see `target`).
+   */
+  stageTarget(name: string): AdamArray | null {
+    const g = this.g.get(name);
+    if (!g) throw new Error(`Adam: no parameter '${name}' in this group`);
+    return this.staged.has(name) ? null : g;
+  }
+
+  /** Where `name`'s second term may be written in place before {@link hold} (null once one is held). */
+  holdTarget(name: string): AdamArray | null {
+    const x = this.second.get(name);
+    if (!x) throw new Error(`Adam: no parameter '${name}' in this group`);
+    return this.held.has(name) ? null : x;
   }
 
   /** Whether {@link hold} has a term for `name` not yet staged. */
@@ -311,4 +328,10 @@ export class Adam {
   dispose(): void {
     this.memory.dispose();
   }
+}
+
+/** dst.set(src), skipped when src is dst itself (a gradient written in place, see stageTarget). */
+function copyUnlessSame(dst: Float32Array, src: Float32Array): void {
+  if (src.buffer === dst.buffer && src.byteOffset === dst.byteOffset && src.length === dst.length) return;
+  dst.set(src);
 }

@@ -150,6 +150,14 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
       else o.stage(stable, grad);
       accepted.add(stable);
     },
+    // The optimizer's own array for the first term of each phase (the ops may write it in place).
+    target(param) {
+      const stable = nameOf.get(param.name);
+      if (stable === undefined) return null;
+      const o = opt[groupOf(stable)];
+      if (phase === 'kl') return o.holdTarget(stable);
+      return accepted.has(stable) ? null : o.stageTarget(stable);
+    },
   };
   let stopped = false;
   try {

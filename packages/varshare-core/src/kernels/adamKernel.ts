@@ -29,6 +29,10 @@ class KernelArray implements AdamArray {
   values(): Float32Array {
     return this.memory.read(this.buf);
   }
+
+  onMemory(memory: KernelMemory): boolean {
+    return memory === this.memory;
+  }
 }
 
 /**
@@ -88,6 +92,11 @@ export class AdamModule {
   sumSquares(g: ResidentBuffer): number {
     return this.x.sumsq(g.off * 4, g.length);
   }
+}
+
+/** The kernel-memory region of an array of an {@link AdamKernel} on `memory`, else null (another memory's array). */
+export function kernelRegionOf(a: AdamArray | null | undefined, memory: KernelMemory): ResidentBuffer | null {
+  return a instanceof KernelArray && a.onMemory(memory) && !a.buf.released ? a.buf : null;
 }
 
 /** Regions of the kernel memory given back when an {@link AdamKernel} is garbage-collected without dispose(). */

@@ -188,8 +188,10 @@ export class DenseKernel {
    * @param dy `[T, n, out]`, the gradient of the layer's output (after the activation)
    * @param dSigma sigmoid(ρ) `[T, in, out]`, needed with noise
    * @param y the forward's output `[T, n, out]` when an activation was applied
+   * @param targets float offsets of T·in·out floats each where dμ and dρ are written (e.g. an
+   *   optimizer's gradient regions), instead of the call's arena
    */
-  backward(o: DenseOperands, dy: Float32Array, dSigma: Operand | null, activation: DenseActivation = 'none', y: Float32Array | null = null): DenseGrads {
+  backward(o: DenseOperands, dy: Float32Array, dSigma: Operand | null, activation: DenseActivation = 'none', y: Float32Array | null = null, targets: { readonly dMu?: number; readonly dRho?: number } = {}): DenseGrads {
     const who = 'DenseKernel.backward';
     checkLength(who, 'dy', dy, o.T * o.n * o.outDim, 'T·n·out');
     if (activation !== 'none') {
@@ -213,7 +215,7 @@ export class DenseKernel {
       dyOff = dz;
     }
     const dsOff = o.noise && dSigma ? mem.put(dSigma) : 0;
-    const dw = this.matmul.productAt(xOff, true, dyOff, false, T, inDim, n, outDim);
+    const dw = this.matmul.productAt(xOff, true, dyOff, false, T, inDim, n, outDim, o.mu ? targets.dMu : undefined);
     // dX = dY Wᵀ computed as (W dYᵀ)ᵀ: only the small dY and dXᵀ are transposed, never W.
     const dxT = this.matmul.productAt(wOff, false, dyOff, true, T, inDim, outDim, n);
     const dx = mem.alloc(T * n * inDim);
@@ -224,7 +226,7 @@ export class DenseKernel {
     this.x.sumrows(dyOff * 4, dBias * 4, T * n, outDim);
     let dRho = 0;
     if (o.noise) {
-      dRho = mem.alloc(T * size);
+      dRho = targets.dRho ?? mem.alloc(T * size);
       this.mul3(dw, epsOff, dsOff, dRho, T * size);
     }
     return {

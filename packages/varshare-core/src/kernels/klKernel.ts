@@ -75,8 +75,10 @@ export class KlKernel {
    * Gradients of Σ_t d_t·KL_t: dμ = d_t·(μ/σ_p,t²) and dρ = d_t·((σ/σ_p,t² − 1/σ)·σ'),
    * σ' = sigmoid(ρ); each `[T, size]`. Views of the kernel memory, valid until its next call.
    * @param d `[T]`
+   * @param targets float offsets of T·size floats each where dμ and dρ are written (e.g. an
+   *   optimizer's regions), instead of the call's arena
    */
-  backward(mu: Operand, sigma: Operand, dSigma: Operand, d: Float32Array, invVar: readonly number[], T: number, size: number): { dMu: Float32Array; dRho: Float32Array } {
+  backward(mu: Operand, sigma: Operand, dSigma: Operand, d: Float32Array, invVar: readonly number[], T: number, size: number, targets: { readonly dMu?: number; readonly dRho?: number } = {}): { dMu: Float32Array; dRho: Float32Array } {
     for (const [field, a] of [['mu', mu], ['sigma', sigma], ['dSigma', dSigma]] as const) checkLength('KlKernel', field, a, T * size, 'T·size');
     checkLength('KlKernel', 'd', d, T, 'T');
     if (invVar.length !== T) throw new Error(`KlKernel.backward: ${invVar.length} prior variances for ${T} tasks`);
@@ -87,8 +89,8 @@ export class KlKernel {
     const ds = mem.put(dSigma);
     const dd = mem.put(d);
     const iv = mem.put(Float32Array.from(invVar));
-    const dMu = mem.alloc(T * size);
-    const dRho = mem.alloc(T * size);
+    const dMu = targets.dMu ?? mem.alloc(T * size);
+    const dRho = targets.dRho ?? mem.alloc(T * size);
     const ranges = this.taskParts(T, size);
     if (ranges.length === 1) this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
     else {

@@ -75,9 +75,10 @@ export class MatmulKernel {
 
   /**
    * op(A)·op(B) for operands already in the memory (float offsets, this call's arena or resident);
-   * returns the float offset of C, `[T, n, m]` contiguous, in the arena.
+   * returns the float offset of C, `[T, n, m]` contiguous: `out` when given (e.g. a resident region
+   * of T·n·m floats), else in the arena.
    */
-  productAt(aOff: number, transA: boolean, bOff: number, transB: boolean, T: number, n: number, k: number, m: number): number {
+  productAt(aOff: number, transA: boolean, bOff: number, transB: boolean, T: number, n: number, k: number, m: number, out?: number): number {
     const t0 = performance.now();
     const mem = this.memory;
     const np = ceilTo(n, 4);
@@ -93,12 +94,13 @@ export class MatmulKernel {
       b = mem.alloc(T * k * mp);
       this.copy2d(bOff, b, T, k, m, transB ? 1 : m, transB ? k : 1, k * m, mp, k * mp);
     }
-    let c = mem.alloc(T * np * mp);
+    const padded = np !== n || mp !== m;
+    let c = out !== undefined && !padded ? out : mem.alloc(T * np * mp);
     this.bgemm(a, b, c, T, np, k, mp);
-    if (np !== n || mp !== m) {
-      const out = mem.alloc(T * n * m);
-      this.copy2d(c, out, T, n, m, mp, 1, np * mp, m, n * m);
-      c = out;
+    if (padded) {
+      const dst = out ?? mem.alloc(T * n * m);
+      this.copy2d(c, dst, T, n, m, mp, 1, np * mp, m, n * m);
+      c = dst;
     }
     const s = this.counters;
     s.calls += 1;

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../backend';
+import type { AdamArray } from '../adamStep';
 import { hotOps, kernelStats, readValues, resetKernelStats, useHotOps, withGradientSink, type GradientSink, type HotOpsName } from './hotOps';
 
 afterAll(async () => {
@@ -87,16 +88,35 @@ describe('withGradientSink', () => {
   }
 
   /** Gradients by name: from the tape, plus the sink's (summed per parameter, in float32). */
-  function gradients(useSink: boolean): { tape: Record<string, Float32Array>; sunk: Record<string, Float32Array>; names: Record<string, string> } {
+  function gradients(
+    useSink: boolean,
+    targets = false,
+  ): { tape: Record<string, Float32Array>; sunk: Record<string, Float32Array>; names: Record<string, string>; inPlace: string[] } {
     const s = setup();
     const sunk: Record<string, Float32Array> = {};
     const anchor = tf.variable(tf.scalar(0));
+    // With targets: the first term of each parameter may be written into an array of an Adam memory.
+    const memory = hotOps().adamMemory();
+    const offered = new Map<string, AdamArray>();
+    const inPlace: string[] = [];
     const sink: GradientSink = {
       anchor,
       accept(param, grad) {
+        const t = offered.get(param.name);
+        if (t && grad.buffer === t.values().buffer && grad.byteOffset === t.values().byteOffset) inPlace.push(param.name);
         const prev = sunk[param.name];
         sunk[param.name] = prev ? Float32Array.from(prev, (v, i) => Math.fround(v + (grad[i] as number))) : grad.slice();
       },
+      ...(targets
+        ? {
+            target(param: tf.Variable) {
+              if (sunk[param.name]) return null;
+              const a = memory.alloc(param.size);
+              offered.set(param.name, a);
+              return a;
+            },
+          }
+        : {}),
     };
     const { grads } = withGradientSink(useSink ? sink : null, () => tf.variableGrads(s.loss, useSink ? [...s.all, anchor] : s.all));
     const tape = Object.fromEntries(s.all.filter((v) => grads[v.name]).map((v) => [v.name, (grads[v.name] as tf.Tensor).dataSync() as Float32Array]));
@@ -104,15 +124,18 @@ describe('withGradientSink', () => {
     tf.dispose([...Object.values(grads), anchor]);
     for (const v of s.all) hotOps().release(v);
     s.dispose();
-    return { tape, sunk, names };
+    memory.dispose();
+    return { tape, sunk, names, inPlace };
   }
 
-  for (const impl of ['wasm', 'tfjs'] as HotOpsName[]) {
-    it(`${impl}: every gradient arrives once, by the tape or the sink, equal to the tape's without a sink`, async () => {
+  for (const [impl, targets] of [['wasm', false], ['wasm', true], ['tfjs', true]] as [HotOpsName, boolean][]) {
+    it(`${impl}${targets ? ', with targets' : ''}: every gradient arrives once, by the tape or the sink, equal to the tape's without a sink`, async () => {
       await initBackend('wasm');
       useHotOps(impl);
       const plain = gradients(false);
-      const withSink = gradients(true);
+      const withSink = gradients(true, targets);
+      // wasm with targets: the first op to reach μ and ρ in the backward writes their first term in place
+      expect(withSink.inPlace).toEqual(impl === 'wasm' && targets ? [withSink.names.mu, withSink.names.rho] : []);
       const n = plain.names;
       const w = withSink.names;
       for (const key of ['theta', 'bias', 'mu', 'rho', 'logSp'] as const) {

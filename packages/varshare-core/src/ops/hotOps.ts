@@ -101,6 +101,13 @@ export interface GradientSink {
    * parameter it uses; the gradient of a parameter used by several ops is the sum of the calls.
    */
   accept(param: tf.Variable, grad: Float32Array): void;
+  /**
+   * Optional: an array of `param`'s size where the next op may write ∂loss/∂`param` itself (the
+   * array the sink would copy it into), or null. An op that can writes it there and then calls
+   * {@link accept} with a view of that same array, which the sink need not copy; the `wasm` ops can
+   * for arrays of their {@link AdamMemory} (regions of the kernel memory).
+   */
+  target?(param: tf.Variable): AdamArray | null;
 }
 
 /**

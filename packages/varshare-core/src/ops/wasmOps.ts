@@ -1,6 +1,7 @@
 import { tf } from '../backend';
 import type { LayerActivation } from '../denseLayer';
 import { sampledResidual } from '../effectiveWeights';
+import { kernelRegionOf } from '../kernels/adamKernel';
 import type { HeapBackend } from '../kernels/heap';
 import type { Operand, ResidentBuffer } from '../kernels/kernelMemory';
 import { releaseResident, residentFor, residentOf } from '../kernels/residentTensor';
@@ -88,6 +89,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
   const weightOwners = new WeakMap<object, object>();
   /** The gradient sink of {@link HotOps.withGradientSink} while its function runs. */
   let sink: GradientSink | null = null;
+  /** Where the sink takes `param`'s gradient in the kernel memory (a float offset), if it offers a region there. */
+  const targetOf = (sk: GradientSink, param: tf.Variable): number | undefined => kernelRegionOf(sk.target?.(param), mem)?.off;
 
   const partsOf = (rho: tf.Variable, be: HeapBackend): KernelParts => {
     let p = parts.get(rho);
@@ -127,7 +130,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
       return {
         value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant(t))),
         gradFunc: (dy: tf.Tensor) => {
-          const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, rows * cols);
+          const targets = sk ? { dMu: targetOf(sk, mu), dRho: targetOf(sk, rho) } : {};
+          const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, rows * cols, targets);
           if (sk) {
             sk.accept(mu, g.dMu);
             sk.accept(rho, g.dRho);
@@ -169,7 +173,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
           const byPrior = detachSigma ? muQuad : quad;
           let dSp = 0;
           for (let t = 0; t < T; t++) dSp += (d[t] as number) * (n / sp - (2 * (byPrior[t] as number)) / sp);
-          const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, n);
+          const targets = sk ? { dMu: targetOf(sk, mu), dRho: targetOf(sk, rho) } : {};
+          const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, n, targets);
           if (sk) {
             sk.accept(mu, g.dMu);
             sk.accept(rho, g.dRho);
@@ -226,7 +231,9 @@ export function createWasmOps(k: WasmKernels): HotOps {
         value,
         gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
           const y = activation === 'none' ? null : be.typedArrayFromHeap(saved[1] as tf.Tensor);
-          const g = k.dense.backward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), p ? p.dSigmaBuf : null, activation, y);
+          // With a sink, dμ and dρ straight into the regions it offers (its optimizer's, in this memory).
+          const targets = sk && r ? { dMu: targetOf(sk, r.mu), dRho: noise ? targetOf(sk, noise.rho) : undefined } : {};
+          const g = k.dense.backward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), p ? p.dSigmaBuf : null, activation, y, targets);
           if (sk && r) {
             // (the sink copies them out before any other kernel call reuses the arena)
             if (g.dMu) sk.accept(r.mu, g.dMu);

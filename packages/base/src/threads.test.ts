@@ -29,6 +29,16 @@ describe('WorkerLink', () => {
     expect(link.busy).toBe(false);
   });
 
+  it('takes a reply posted shortly after its flag, and gives up on one that never comes, naming the worker', () => {
+    const link = new WorkerLink(new URL('./threads.fixture.ts', import.meta.url), { offset: 100 });
+    links.push(link);
+    expect(link.request({ op: 'flag-first' })).toBe('late');
+    expect(link.request({ op: 'add', x: 2 })).toBe(102);
+    const silent = new WorkerLink(new URL('./threads.fixture.ts', import.meta.url), { offset: 0 });
+    links.push(silent);
+    expect(() => silent.request({ op: 'flag-only' })).toThrow(/WorkerLink \(threads\.fixture\.ts\): the worker signalled a reply but none arrived within 2000 ms/);
+  });
+
   it("re-throws the worker's error in the caller and keeps serving", () => {
     const link = new WorkerLink(new URL('./threads.fixture.ts', import.meta.url), { offset: 0 });
     links.push(link);

@@ -11,6 +11,10 @@ import { MessageChannel, Worker, receiveMessageOnPort, workerData, type MessageP
 const BOOTSTRAP = new URL('./workerBootstrap.mjs', import.meta.url);
 const IDLE = 0;
 const REPLIED = 1;
+/** How long {@link WorkerLink.wait} looks for a reply whose flag came first. */
+const LATE_REPLY_MS = 2000;
+/** A word nobody notifies: `Atomics.wait` on it is a sleep. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** What a worker's handler returns: a reply, or a reply with buffers to transfer instead of copy. */
 export type Reply = unknown | { readonly reply: unknown; readonly transfer: readonly TransferListItem[] };
@@ -36,6 +40,8 @@ export class WorkerLink {
   private readonly port: MessagePort;
   private readonly flag: Int32Array;
   private pending = false;
+  /** The worker module's file name, for error messages. */
+  private readonly entryName: string;
 
   /**
    * Starts `entry` (a module URL that calls {@link serveRequests}) in a new thread.
@@ -48,6 +54,7 @@ export class WorkerLink {
     // The thread must not keep the process alive on its own, and its errors surface on the next wait.
     this.worker.unref();
     this.port = port1;
+    this.entryName = entry.pathname.split('/').at(-1) ?? entry.href;
   }
 
   /** Sends a request without waiting (one at a time: {@link wait} for its reply before the next). */
@@ -73,8 +80,15 @@ export class WorkerLink {
     Atomics.wait(this.flag, 0, IDLE);
     Atomics.store(this.flag, 0, IDLE);
     this.pending = false;
-    const received = receiveMessageOnPort(this.port);
-    if (!received) throw new WorkerError('WorkerLink: the worker signalled a reply but none arrived');
+    let received = receiveMessageOnPort(this.port);
+    // The worker posts its reply before it sets the flag, so the reply is normally there; once (an
+    // evaluation worker under load, 2026-11-30) it was not, cause unknown: give it a moment.
+    const deadline = received ? 0 : Date.now() + LATE_REPLY_MS;
+    while (!received && Date.now() < deadline) {
+      Atomics.wait(PAUSE, 0, 0, 1);
+      received = receiveMessageOnPort(this.port);
+    }
+    if (!received) throw new WorkerError(`WorkerLink (${this.entryName}): the worker signalled a reply but none arrived within ${LATE_REPLY_MS} ms`);
     const env = received.message as Envelope;
     if (!env.ok) throw new WorkerError(env.error ?? 'worker failed');
     return env.value as T;

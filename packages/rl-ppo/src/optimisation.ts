@@ -134,8 +134,9 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
   let count = 0;
   const dealer = new MinibatchDealer(batch.taskIds, agent.numTasks, ctx.minibatchSize, p.minibatchSampling);
   const opt = ctx.optimizers;
-  // μ and ρ gradients from the ops that deliver them (GradientSink: no tensor, one copy into the
-  // optimizer): the PPO loss's are staged at once, the KL's held until the PPO loss's are staged.
+  // μ and ρ gradients from the ops that deliver them (GradientSink: no tensor; written straight into
+  // the optimizer's arrays where the op can, else copied in once): the PPO loss's are staged at
+  // once, the KL's held until the PPO loss's are staged.
   let phase: 'kl' | 'ppo' = 'kl';
   const accepted = new Set<string>();
   const anchor = tf.variable(tf.scalar(0), true);

@@ -29,8 +29,8 @@ export interface SigmaParts {
  * few float32 ulp of the float64 values (tested); ρ below −87 is treated as −87 (σ ≥ 1.6e−38).
  *
  * It works on the {@link KernelMemory} the dense and KL kernels use: {@link computeInto} writes σ
- * and σ' straight into their resident regions (no copies between memories); ρ and log σ go
- * through the call's arena. With helper threads ({@link KernelPool}) a large pass is split: σ, σ'
+ * and σ' straight into their resident regions (no copies between memories) and reads ρ in place
+ * when it is resident; log σ goes through the call's arena. With helper threads ({@link KernelPool}) a large pass is split: σ, σ'
  * and log σ by element ranges (multiples of the kernel's lane group), the sums by whole blocks —
  * every value computed as on one thread, so results are bit-identical for every thread count.
  */
@@ -49,8 +49,9 @@ export class PosteriorKernel {
   /**
    * σ at float offset `sigmaOff` and σ' at `dSigmaOff` of the kernel memory (`rho.length` floats
    * each, e.g. resident regions), log σ at `logOff` when given (else in the call's arena), for the
-   * values `rho` (an array, copied in, or a resident region, read in place); returns Σ log σ per consecutive block of `block` entries (float64, a new array).
-   * Starts a kernel call (the arena is reused).
+   * values `rho` (an array, copied in, or a resident region, read in place); returns Σ log σ per
+   * consecutive block of `block` entries (float64, a new array). Starts a kernel call (the arena
+   * is reused).
    */
   computeInto(rho: Operand, sigmaOff: number, dSigmaOff: number, block = rho.length, logOff?: number): Float64Array {
     const n = rho.length;

@@ -140,8 +140,7 @@ export class Adam {
       this.stage(name, grad);
       return;
     }
-    const a = g.values();
-    for (let i = 0; i < a.length; i++) a[i] = Math.fround((a[i] as number) + (grad[i] as number));
+    addFloat32(g.values(), grad);
     this.stagedSq.delete(name);
   }
 
@@ -154,7 +153,7 @@ export class Adam {
   hold(name: string, grad: Float32Array): void {
     const x = this.secondOf(name, grad).values();
     if (!this.held.has(name)) copyUnlessSame(x, grad);
-    else for (let i = 0; i < x.length; i++) x[i] = Math.fround((x[i] as number) + (grad[i] as number));
+    else addFloat32(x, grad);
     this.held.add(name);
   }
 
@@ -334,4 +333,9 @@ export class Adam {
 function copyUnlessSame(dst: Float32Array, src: Float32Array): void {
   if (src.buffer === dst.buffer && src.byteOffset === dst.byteOffset && src.length === dst.length) return;
   dst.set(src);
+}
+
+/** dst ← dst + src elementwise, each sum rounded to float32 (as the tape's add of two terms). */
+function addFloat32(dst: Float32Array, src: Float32Array): void {
+  for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) + (src[i] as number);
 }

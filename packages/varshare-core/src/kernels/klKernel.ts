@@ -1,5 +1,5 @@
 import { checkLength, type KernelMemory, type Operand } from './kernelMemory';
-import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
+import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool, type KernelThreads } from './kernelThreads';
 
 /** kl.wat's exports (byte offsets). */
 export interface KlExports {
@@ -22,11 +22,11 @@ export class KlKernel {
     private readonly pool: KernelPool | null = null,
   ) {}
 
-  /** Task ranges `[t0, tn]` a call over T·size values is split into (one range: not split). */
-  private taskParts(T: number, size: number): [number, number][] {
-    const pool = this.pool?.threads;
-    const parts = pool ? Math.min(T, pool.partsFor(T * size, MIN_ELEMENTS_PER_PART)) : 1;
-    return parts > 1 ? splitRange(T, parts) : [[0, T]];
+  /** The threads and task ranges `[t0, tn]` to split a call over T·size values into; null: not split. */
+  private taskParts(T: number, size: number): { threads: KernelThreads; ranges: [number, number][] } | null {
+    const threads = this.pool?.threads;
+    const parts = threads ? Math.min(T, threads.partsFor(T * size, MIN_ELEMENTS_PER_PART)) : 1;
+    return threads && parts > 1 ? { threads, ranges: splitRange(T, parts) } : null;
   }
 
   /** Works through `x` from now on (kl.wat on the memory the kernels moved to). */
@@ -50,17 +50,18 @@ export class KlKernel {
     const m = mem.put(mu);
     const sg = mem.put(sigma);
     const h = mem.put(Float32Array.from(invVar, (v) => v * 0.5));
-    const ranges = this.taskParts(T, size);
-    if (ranges.length === 1) {
+    const split = this.taskParts(T, size);
+    if (!split) {
       const out = mem.alloc(4 * T); // 2T float64 (the arena is 16-byte aligned)
       this.x.klfwd(m * 4, sg * 4, h * 4, out * 4, T, size);
       const sums = mem.doubles(out, 2 * T);
       return { quad: sums.subarray(0, T), muQuad: sums.subarray(T, 2 * T) };
     }
     // Each part writes its tn quad sums then its tn μ sums to its own region.
+    const { threads, ranges } = split;
     const outs = ranges.map(([, tn]) => mem.alloc(4 * tn));
     const args = ranges.map(([t0, tn], i) => [(m + t0 * size) * 4, (sg + t0 * size) * 4, (h + t0) * 4, (outs[i] as number) * 4, tn, size]);
-    (this.pool?.threads as NonNullable<KernelPool['threads']>).run('kl.klfwd', args, this.x.klfwd);
+    threads.run('kl.klfwd', args, this.x.klfwd);
     const quad = new Float64Array(T);
     const muQuad = new Float64Array(T);
     ranges.forEach(([t0, tn], i) => {
@@ -91,12 +92,12 @@ export class KlKernel {
     const iv = mem.put(Float32Array.from(invVar));
     const dMu = targets.dMu ?? mem.alloc(T * size);
     const dRho = targets.dRho ?? mem.alloc(T * size);
-    const ranges = this.taskParts(T, size);
-    if (ranges.length === 1) this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
+    const split = this.taskParts(T, size);
+    if (!split) this.x.klbwd(m * 4, sg * 4, ds * 4, dd * 4, iv * 4, dMu * 4, dRho * 4, T, size);
     else {
       const at = (base: number, t0: number) => (base + t0 * size) * 4;
-      const args = ranges.map(([t0, tn]) => [at(m, t0), at(sg, t0), at(ds, t0), (dd + t0) * 4, (iv + t0) * 4, at(dMu, t0), at(dRho, t0), tn, size]);
-      (this.pool?.threads as NonNullable<KernelPool['threads']>).run('kl.klbwd', args, this.x.klbwd);
+      const args = split.ranges.map(([t0, tn]) => [at(m, t0), at(sg, t0), at(ds, t0), (dd + t0) * 4, (iv + t0) * 4, at(dMu, t0), at(dRho, t0), tn, size]);
+      split.threads.run('kl.klbwd', args, this.x.klbwd);
     }
     return { dMu: mem.view(dMu, T * size), dRho: mem.view(dRho, T * size) };
   }

@@ -110,6 +110,20 @@ export function createWasmOps(k: WasmKernels): HotOps {
     return tf.tensor3d(k.matmul.bmm(be.typedArrayFromHeap(a), transA, be.typedArrayFromHeap(b), transB, T, n, kk, m, false), [T, n, m]);
   };
 
+  /**
+   * The KL backward's μ and ρ gradients for upstream `dy` `[T]`: delivered to the sink `sk` (written
+   * into the regions it offers) and [] returned, or as tensors without a sink.
+   */
+  const klGradients = (sk: GradientSink | null, mu: tf.Variable, rho: tf.Variable, p: KernelParts, be: HeapBackend, dy: tf.Tensor, ivs: number[]): tf.Tensor[] => {
+    const [T, rows, cols] = mu.shape as [number, number, number];
+    const targets = sk ? { dMu: targetOf(sk, mu), dRho: targetOf(sk, rho) } : {};
+    const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, rows * cols, targets);
+    if (!sk) return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
+    sk.accept(mu, g.dMu);
+    sk.accept(rho, g.dRho);
+    return [];
+  };
+
   /** KL with a constant σ_p per task (no gradient to it): `[T]`, differentiable in μ and ρ. */
   const constantKl = (mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[]): tf.Tensor1D => {
     const be = heap();
@@ -129,15 +143,10 @@ export function createWasmOps(k: WasmKernels): HotOps {
       const { quad } = k.kl.forward(residentOf(mem, mu, be), p.sigmaBuf, ivs, T, rows * cols);
       return {
         value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant(t))),
+        // With a sink the op's only input is the anchor, whose gradient is 0.
         gradFunc: (dy: tf.Tensor) => {
-          const targets = sk ? { dMu: targetOf(sk, mu), dRho: targetOf(sk, rho) } : {};
-          const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, rows * cols, targets);
-          if (sk) {
-            sk.accept(mu, g.dMu);
-            sk.accept(rho, g.dRho);
-            return [tf.scalar(0)];
-          }
-          return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
+          const grads = klGradients(sk, mu, rho, p, be, dy, ivs);
+          return sk ? [tf.scalar(0)] : grads;
         },
       };
     }) as unknown as CustomGradFunc);
@@ -173,14 +182,7 @@ export function createWasmOps(k: WasmKernels): HotOps {
           const byPrior = detachSigma ? muQuad : quad;
           let dSp = 0;
           for (let t = 0; t < T; t++) dSp += (d[t] as number) * (n / sp - (2 * (byPrior[t] as number)) / sp);
-          const targets = sk ? { dMu: targetOf(sk, mu), dRho: targetOf(sk, rho) } : {};
-          const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, n, targets);
-          if (sk) {
-            sk.accept(mu, g.dMu);
-            sk.accept(rho, g.dRho);
-            return [tf.scalar(dSp)];
-          }
-          return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols]), tf.scalar(dSp)];
+          return [...klGradients(sk, mu, rho, p, be, dy, ivs), tf.scalar(dSp)];
         },
       };
     }) as unknown as CustomGradFunc);

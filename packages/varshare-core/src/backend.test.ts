@@ -84,4 +84,47 @@ describe('backends', () => {
       });
     }
   });
+
+  it('a wasm clone or same-dtype cast shares its buffer, outlives its source, frees it with the last owner; gradients unchanged', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numDataBuffers;
+    const bytesBefore = tf.memory().numBytes;
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    expect(tf.memory().numDataBuffers).toBe(before + 1); // one buffer, two tensors
+    expect(tf.memory().numBytes).toBe(bytesBefore + 24); // bytes are counted per tensor, as for reshape
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    b.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytesBefore);
+    // A cast to the same dtype shares too; a real cast converts into a buffer of its own.
+    const i = tf.tensor1d([1, -2, 3], 'int32');
+    const same = tf.cast(i, 'int32');
+    const f = tf.cast(i, 'float32');
+    expect(tf.memory().numDataBuffers).toBe(before + 2);
+    i.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1, -2, 3]);
+    expect(f.dtype).toBe('float32');
+    expect(Array.from(f.dataSync())).toEqual([1, -2, 3]);
+    same.dispose();
+    f.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before);
+    // Strings keep the stock kernel.
+    const s = tf.tensor1d(['x', 'y'], 'string');
+    const sc = tf.clone(s);
+    s.dispose();
+    expect(sc.dataSync()).toEqual(['x', 'y']);
+    sc.dispose();
+    // Ops saving their outputs for the gradient (exp, tanh) clone them; the gradient reads the clones
+    // after the forward's intermediates are disposed.
+    const x = tf.tensor1d([0.5, -1, 2]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.tanh(tf.exp(v))))(x);
+    const e = [0.5, -1, 2].map(Math.exp);
+    const expected = e.map((ev) => (1 - Math.tanh(ev) ** 2) * ev);
+    Array.from(g.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 5));
+    g.dispose();
+    x.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before);
+  });
 });

@@ -61,6 +61,42 @@ export function registerFastBatchMatMulGrad(): void {
   batchMatMulGradPatched = true;
 }
 
+let wasmCopiesShared = false;
+
+/**
+ * Re-registers two wasm kernels that copy a buffer into a new one so that they share it instead
+ * (the reference count goes up, as the cpu backend's Identity and every backend's Reshape do):
+ * Identity (tfjs clones every tensor an op saves for its gradient, ≈120 clones per PPO minibatch
+ * step of cartpole-mt) and a Cast to the tensor's own dtype (the stock gradients of Multiply,
+ * Maximum, Square… cast their results to the input's dtype, ≈20 per step). Tensor buffers are never
+ * written after creation (a Variable's assign takes a new buffer), so a shared buffer holds the
+ * values a copy would: results are bit-identical. Strings and real casts keep the stock kernels.
+ */
+export function registerSharingWasmKernels(): void {
+  if (wasmCopiesShared) return;
+  const identity = tf.getKernel('Identity', 'wasm');
+  const cast = tf.getKernel('Cast', 'wasm');
+  if (!identity || !cast) return;
+  const share = (backend: unknown, x: tf.TensorInfo): tf.TensorInfo => {
+    (backend as { incRef(id: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  const replace = (stock: tf.KernelConfig, sharable: (args: Parameters<tf.KernelFunc>[0]) => boolean): void => {
+    tf.unregisterKernel(stock.kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName: stock.kernelName,
+      backendName: 'wasm',
+      kernelFunc: (args) => (sharable(args) ? share(args.backend, args.inputs['x'] as tf.TensorInfo) : stock.kernelFunc(args)),
+    });
+  };
+  replace(identity, (args) => (args.inputs['x'] as tf.TensorInfo).dtype !== 'string');
+  replace(cast, (args) => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    return x.dtype !== 'string' && (args.attrs as { dtype?: string } | undefined)?.dtype === x.dtype;
+  });
+  wasmCopiesShared = true;
+}
+
 async function tryImportTfjsNode(): Promise<boolean> {
   try {
     // Optional: present only on machines where tfjs-node could be installed. The specifier is kept in
@@ -74,8 +110,8 @@ async function tryImportTfjsNode(): Promise<boolean> {
 }
 
 /**
- * Selects and initialises the TensorFlow.js backend for the whole process, registers gradients and
- * the fast BatchMatMul gradient, and chooses the VarShare hot ops for it (`hotOps()`: the wasm
+ * Selects and initialises the TensorFlow.js backend for the whole process, registers gradients,
+ * the fast BatchMatMul gradient and the wasm kernels that share instead of copying, and chooses the VarShare hot ops for it (`hotOps()`: the wasm
  * SIMD kernels on the wasm backend when the runtime has WebAssembly SIMD, else the tfjs reference
  * implementation).
  *
@@ -87,6 +123,7 @@ async function tryImportTfjsNode(): Promise<boolean> {
  */
 export async function initBackend(name?: BackendName): Promise<BackendName> {
   registerFastBatchMatMulGrad();
+  registerSharingWasmKernels();
   const candidates: BackendName[] = name ? [name] : ['tensorflow', 'wasm', 'cpu'];
   const failures: string[] = [];
   for (const candidate of candidates) {

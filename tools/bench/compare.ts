@@ -17,10 +17,10 @@
  * keeps its share of a full run); cartpole-mt its whole default run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -36,6 +36,12 @@ const base = resolve(values.base);
 const rounds = Number(values.rounds);
 const cores = availableParallelism();
 const work = mkdtempSync(join(tmpdir(), 'varshare-compare-'));
+// Which code each bin runs: the build when `npm run build` stamped it from the current sources.
+for (const [name, root] of [['here', here], ['base', base]] as const) {
+  const stamp = join(root, 'tools', 'buildStamp.mjs');
+  const built = existsSync(stamp) ? ((await import(pathToFileURL(stamp).href)) as typeof import('../buildStamp.mjs')).freshBuild('apps/trainer/dist/main.js', root) : null;
+  console.error(`${name}: varshare runs ${built ? 'the build (dist/)' : 'the TypeScript sources (tsx)'}`);
+}
 
 /** The base's defaults where they changed since (same workload on both checkouts). */
 const OLD_DEFAULTS = ['--set', 'kl.normalisation=per-weight', '--set', 'network.sigmaInit=0.001', '--set', 'optimizer.posteriorAdamEps=null', '--set', 'optimizer.rhoLrScale=1'];

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { lockHolderState, readRunLock, runDirPath, runFiles, writeFileAtomic, writeJsonAtomic } from '@varshare/metrics';
 import { resolveRunConfig } from './config';
 import { UsageError } from './errors';
@@ -87,17 +86,20 @@ function lockHolderText(e: ManifestEntry): string {
   return h ? `pid ${h.pid} on ${h.hostname}, '${h.command}' since ${h.startTime}` : 'released meanwhile';
 }
 
-/** `--import` argument for tsx, resolved from this file so it works from any working directory. */
-export const TSX_IMPORT = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/**
+ * The `varshare` bin, resolved from this file (src/ or the build's dist/ alike), so a sweep's runs
+ * start from any working directory and from the build whenever the bin would (see bin/varshare.mjs).
+ */
+export const TRAINER_BIN = fileURLToPath(new URL('../bin/varshare.mjs', import.meta.url));
 
 /**
- * Command line that runs the trainer from source (no build needed) for one manifest entry, on
- * `threads` threads (a sweep gives each of its jobs its share of the cores: no oversubscription).
+ * Command line that runs the trainer (the bin: the build when it is current, else the sources) for
+ * one manifest entry, on `threads` threads (a sweep gives each of its jobs its share of the cores:
+ * no oversubscription).
  */
 export function trainerCommand(e: ManifestEntry, threads = 1): { command: string; args: string[] } {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
   const sub = existsSync(runFiles(e.runDir).config) ? ['resume', e.runDir] : ['train', ...e.args];
-  return { command: process.execPath, args: ['--conditions=source', '--import', TSX_IMPORT, main, ...sub, '--no-progress', '--threads', String(threads)] };
+  return { command: process.execPath, args: [TRAINER_BIN, ...sub, '--no-progress', '--threads', String(threads)] };
 }
 
 /** Threads per job when `jobs` jobs share this machine's cores: ⌊cores / jobs⌋, at least 1. */
@@ -182,11 +184,10 @@ export function arraySpec(indices: readonly number[]): string {
 
 /**
  * Writes the `sbatch --array` script whose task i runs manifest entry i, for the entries in
- * `indices` (defaults to all of them). The job runs in the trainer's package directory, and tsx is
- * imported by absolute path, so the script works whatever directory it is submitted from.
+ * `indices` (defaults to all of them). The job runs in the trainer's package directory and starts the
+ * bin by absolute path, so the script works whatever directory it is submitted from.
  */
 export function writeSlurmScript(manifest: Manifest, manifestPath: string, indices: readonly number[] = manifest.entries.map((e) => e.index)): string {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url)); // the bin entry
   const packageDir = fileURLToPath(new URL('..', import.meta.url));
   const script = [
     '#!/bin/bash',
@@ -196,7 +197,7 @@ export function writeSlurmScript(manifest: Manifest, manifestPath: string, indic
     `#SBATCH --chdir=${packageDir}`,
     `#SBATCH --output=${join(manifest.out, 'slurm-%A_%a.out')}`,
     'set -euo pipefail',
-    `exec "${process.execPath}" --conditions=source --import "${TSX_IMPORT}" "${main}" sweep-task "${manifestPath}" "$SLURM_ARRAY_TASK_ID"`,
+    `exec "${process.execPath}" "${TRAINER_BIN}" sweep-task "${manifestPath}" "$SLURM_ARRAY_TASK_ID"`,
     '',
   ].join('\n');
   const path = join(manifest.out, 'sweep.sbatch');

@@ -12,7 +12,7 @@ import type { VectorStepResult } from './vectorEnv';
 export type ShardRequest =
   | { readonly op: 'init'; readonly suite: string; readonly options: SuiteOptionsInput; readonly start: number; readonly count: number }
   | { readonly op: 'reset'; readonly seed?: number }
-  | { readonly op: 'step'; readonly actions: Int32Array | Float32Array }
+  | { readonly op: 'step'; readonly actions: Int32Array | Float32Array; readonly active?: Uint8Array }
   | { readonly op: 'getState' }
   | { readonly op: 'setState'; readonly state: JsonObject }
   | { readonly op: 'close' };
@@ -39,7 +39,7 @@ serveRequests(async (m) => {
       return { observations: r.observations.slice(), taskIds: r.taskIds.slice() };
     }
     case 'step': {
-      const r = shard().step(req.actions);
+      const r = shard().step(req.actions, req.active);
       const out: ShardStep = {
         observations: r.observations.slice(),
         rewards: r.rewards.slice(),

@@ -193,8 +193,11 @@ export class GymBridgeVectorEnv implements VectorEnv {
     this.started = true;
   }
 
-  /** One round trip for all rows. @throws Error when the Python server died or reported an error */
-  step(actions: Int32Array | Float32Array): VectorStepResult {
+  /**
+   * One round trip for all rows (every row is stepped: `VectorEnv.step`'s `active` is a permission,
+   * which the bridge does not use). @throws Error when the Python server died or reported an error
+   */
+  step(actions: Int32Array | Float32Array, _active?: Uint8Array): VectorStepResult {
     if (!this.started) throw new Error('GymBridgeVectorEnv: step() called before reset()');
     checkVectorActions('GymBridgeVectorEnv', this, actions);
     const n = this.singleActionSpace.kind === 'discrete' ? this.singleActionSpace.n : 0;

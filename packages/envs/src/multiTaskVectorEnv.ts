@@ -147,16 +147,23 @@ export class MultiTaskVectorEnv implements VectorEnv {
   }
 
   /**
-   * Steps every row once.
+   * Steps every row once (every active row, with `active`: see `VectorEnv.step`; an inactive row
+   * keeps its observation and episode state).
    * @param actions discrete: `Int32Array [rows]`; continuous: `Float32Array [rows × actionSize]`
+   * @param active optional `[rows]`: 0 leaves the row unstepped
    */
-  step(actions: Int32Array | Float32Array): VectorStepResult {
+  step(actions: Int32Array | Float32Array, active?: Uint8Array): VectorStepResult {
     if (!this.started) throw new Error('MultiTaskVectorEnv: step() called before reset()');
     checkVectorActions('MultiTaskVectorEnv', this, actions);
     const { observationSize: obsSize, actionSize, numRows, buffers, envs } = this;
+    if (active !== undefined && active.length !== numRows) throw new RangeError(`MultiTaskVectorEnv: expected ${numRows} active flags, got ${active.length}`);
     let episodes: EpisodeRecord[] | null = null;
     for (let r = 0; r < numRows; r++) {
       buffers.clearFinal(r);
+      if (active !== undefined && active[r] === 0) {
+        buffers.recordIdle(r);
+        continue;
+      }
       const env = envs[r] as TaskEnv;
       env.stepInto(actions, r * actionSize, buffers.observations, r * obsSize);
       const terminated = env.lastTerminated;

@@ -68,6 +68,44 @@ describe('ShardedVectorEnv', () => {
     });
   }
 
+  it('leaves inactive rows unstepped and steps the active ones as without the mask (1 and 2 threads)', async () => {
+    const options = { seed: 4, rowsPerTask: 1, maxEpisodeSteps: 30 } as const;
+    const full = createSuite('lunarlander-mt', options);
+    const masked = createSuite('lunarlander-mt', options);
+    const sharded = await ShardedVectorEnv.create('lunarlander-mt', options, 2);
+    open.push(full, masked, sharded);
+    full.reset();
+    masked.reset();
+    sharded.reset();
+    const D = full.observationSize;
+    const active = new Uint8Array(full.numRows).fill(1);
+    const rng = new Rng(2);
+    let idleSteps = 0;
+    for (let t = 0; t < 45; t++) {
+      const a = randomActions(full, rng);
+      const before = Float32Array.from(masked.observations);
+      const want = snapshot(full.step(a));
+      const got = snapshot(masked.step(a, active));
+      expect(snapshot(sharded.step(a, active))).toEqual(got);
+      for (let r = 0; r < full.numRows; r++) {
+        const obs = (x: { observations: number[] }) => x.observations.slice(r * D, (r + 1) * D);
+        const outs = (x: typeof want) => [x.rewards[r], x.terminated[r], x.truncated[r], x.success[r], x.taskIds[r], x.hasFinalObservation[r], x.finalObservations.slice(r * D, (r + 1) * D)];
+        if (active[r]) {
+          expect(obs(got)).toEqual(obs(want));
+          expect(outs(got)).toEqual(outs(want));
+        } else {
+          idleSteps += 1;
+          expect(obs(got)).toEqual(Array.from(before.subarray(r * D, (r + 1) * D))); // not stepped
+          expect([got.rewards[r], got.terminated[r], got.truncated[r], got.success[r], got.hasFinalObservation[r]]).toEqual([0, 0, 0, 0, 0]);
+        }
+      }
+      expect(got.episodes).toEqual(want.episodes.filter((e) => active[e.row] === 1));
+      for (const e of want.episodes) active[e.row] = 0; // as an evaluation: one episode per row
+    }
+    expect(idleSteps).toBeGreaterThan(0);
+    expect(() => masked.step(randomActions(full, rng), new Uint8Array(3))).toThrow(/active flags/);
+  });
+
   it("reports a shard worker's failure in the caller", async () => {
     await expect(ShardedVectorEnv.create('cartpole-mt', { seed: 1, rowsPerTask: 1, continuous: true }, 2)).rejects.toThrow(/no continuous variant/);
   });

@@ -134,13 +134,16 @@ export class ShardedVectorEnv implements VectorEnv {
     return { observations: this.out.observations, taskIds: this.out.taskIds };
   }
 
-  step(actions: Int32Array | Float32Array): VectorStepResult {
+  step(actions: Int32Array | Float32Array, active?: Uint8Array): VectorStepResult {
     const A = this.actionSize;
     if (actions.length !== this.numRows * A) throw new RangeError(`ShardedVectorEnv: expected ${this.numRows * A} actions, got ${actions.length}`);
+    if (active !== undefined && active.length !== this.numRows) throw new RangeError(`ShardedVectorEnv: expected ${this.numRows} active flags, got ${active.length}`);
     // slice(): a view would send its whole underlying buffer to the worker
-    for (const s of this.shards) s.link?.post({ op: 'step', actions: actions.slice(s.start * A, (s.start + s.count) * A) } satisfies ShardRequest);
+    for (const s of this.shards) {
+      if (s.link) s.link.post({ op: 'step', actions: actions.slice(s.start * A, (s.start + s.count) * A), ...(active ? { active: active.slice(s.start, s.start + s.count) } : {}) } satisfies ShardRequest);
+    }
     const first = this.shards[0] as Shard;
-    const mine = this.local.step(actions.subarray(0, first.count * A));
+    const mine = this.local.step(actions.subarray(0, first.count * A), active?.subarray(0, first.count));
     let episodes: EpisodeRecord[] | null = mine.episodes.length > 0 ? [...mine.episodes] : null;
     this.merge(mine, 0);
     for (const s of this.shards) {

@@ -118,6 +118,14 @@ export class VectorBuffers {
   }
 
   /** Writes one row's step outputs and adds the step to the running episode statistics. */
+  /** The outputs of a row left unstepped (see `VectorEnv.step`'s `active`): all 0, episode statistics unchanged. */
+  recordIdle(row: number): void {
+    this.rewards[row] = 0;
+    this.terminated[row] = 0;
+    this.truncated[row] = 0;
+    this.success[row] = 0;
+  }
+
   recordStep(row: number, reward: number, terminated: boolean, truncated: boolean, success: boolean): void {
     this.rewards[row] = reward;
     this.terminated[row] = terminated ? 1 : 0;

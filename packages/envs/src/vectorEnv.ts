@@ -80,8 +80,15 @@ export interface VectorEnvShape {
 export interface VectorEnv extends VectorEnvShape {
   /** Seeds every row (from `seed`, or the construction seed) and starts new episodes. */
   reset(options?: { readonly seed?: number }): VectorResetResult;
-  /** discrete: `Int32Array [rows]`; continuous: `Float32Array [rows × actionSize]`. */
-  step(actions: Int32Array | Float32Array): VectorStepResult;
+  /**
+   * Steps the rows once. discrete: `Int32Array [rows]`; continuous: `Float32Array [rows × actionSize]`.
+   * `active` (optional, `[rows]`): a row whose flag is 0 may be left unstepped — its reward,
+   * terminated, truncated and success read 0, no episode of it ends, and its observation and
+   * episode state are unspecified until the next `reset` (in-process suites keep them as they were;
+   * the Python bridge steps every row). Evaluation uses it to stop stepping rows whose one episode is
+   * over; rows are independent, so the active rows' outputs are the same with or without it.
+   */
+  step(actions: Int32Array | Float32Array, active?: Uint8Array): VectorStepResult;
   /** Plain-JSON snapshot (exact for in-process suites; see each implementation). */
   getState(): JsonObject;
   /** Restores a {@link getState} snapshot into an env of the same shape. */

@@ -78,6 +78,13 @@ export class BackgroundEvaluator {
     this.done.push({ update: r.update, envSteps: r.envSteps, row: this.link.wait<Record<string, number>>() });
   }
 
+  /** Threads stepping the worker's evaluation env (after its start-up; waits for a running evaluation). */
+  envThreads(): number {
+    this.started();
+    if (this.running) this.collect();
+    return this.link.request<number>({ op: 'envThreads' });
+  }
+
   /** Stops the worker (a running evaluation is abandoned). */
   close(): void {
     if (this.starting || this.running) {

@@ -31,7 +31,8 @@ export interface EvaluationContext {
 /**
  * Deterministic evaluation (spec: posterior means, greedy actions unless configured otherwise): a
  * fresh vector env with `eval.episodes` rows per task, seeded from the run seed and the evaluation
- * index; each row runs exactly one episode. Observation statistics are used, not updated.
+ * index; each row runs exactly one episode (and is not stepped after it). Observation statistics
+ * are used, not updated.
  * @param evalIndex 1-based index of this evaluation in the run (seeds the env and the noise)
  * @returns `eval/*` keys: per-task return and success, their means over tasks, `eval/episodes_per_task`
  */
@@ -48,6 +49,11 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
   const returns = new Float64Array(rows);
   const success = new Uint8Array(rows);
   const rowTask = new Int32Array(rows);
+  // A row whose one episode is over is no longer stepped (the envs of finished rows would otherwise
+  // run until the longest episode ends). The policy still acts on every row, so a stochastic
+  // evaluation draws from the generator exactly as before; rows are independent, so the active
+  // rows' steps are unchanged.
+  const active = new Uint8Array(rows).fill(1);
   let remaining = rows;
   try {
     let { observations, taskIds } = env.reset({ seed: envSeed });
@@ -57,10 +63,11 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
       const { head } = actingForward(ctx.agent, obsN, taskIds, snaps, opts, snaps ? 0 : evalRng.nextSeed());
       const { envActions } = selectActions(ctx.agent, ctx.actions, head, taskIds, ctx.rng, e.deterministic);
       const ids = Int32Array.from(taskIds);
-      const res = env.step(envActions);
+      const res = env.step(envActions, active);
       for (const ep of res.episodes) {
         if (done[ep.row]) continue;
         done[ep.row] = 1;
+        active[ep.row] = 0;
         returns[ep.row] = ep.return;
         success[ep.row] = ep.success ? 1 : 0;
         rowTask[ep.row] = ids[ep.row] as number;

@@ -1,10 +1,12 @@
 // A worker thread that runs the trainer's deterministic evaluations (see backgroundEvaluator.ts):
 // it holds its own agent, observation normaliser and evaluation env, takes the trainer's state at
 // the evaluated update (weights, normaliser statistics, generator) and runs `evaluatePolicy` — the
-// same code on the same inputs as an evaluation on the training thread, so the rows are equal.
+// same code on the same inputs as an evaluation on the training thread, so the rows are equal. A
+// heavy suite's evaluation env is stepped on `threads` threads (ShardedVectorEnv: row for row the
+// plain env's outputs), so the run's last evaluation, which nothing overlaps, uses every core.
 import { Rng, serveRequests, type RngState, type SigmaPriorSpec } from '@varshare/base';
 import { initBackend, type BackendName, type NamedArrays } from '@varshare/core';
-import { createSuite, prepareSuite, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
+import { ShardedVectorEnv, createSuite, prepareSuite, suiteStepsAreHeavy, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
 import { MultiTaskAgent, type ActionSpec } from './agent';
 import type { TrainingConfig } from './config';
 import { evaluatePolicy } from './evaluation';
@@ -24,6 +26,8 @@ export interface EvaluationWorkerInit {
   readonly actions: { readonly spec: ActionSpec; readonly low: Float32Array | null; readonly high: Float32Array | null };
   /** σ_prior form the agent is built with (its learned variables, if any, come with each state). */
   readonly sigmaPrior: SigmaPriorSpec;
+  /** Threads stepping the evaluation env's rows when the suite's steps are heavy (1: this one only). */
+  readonly envThreads: number;
 }
 
 /** One evaluation: the trainer's state at the evaluated update. */
@@ -37,17 +41,19 @@ export interface EvaluationJob {
 let ready: { init: EvaluationWorkerInit; agent: MultiTaskAgent; obsNorm: ObservationNormalizer; env: VectorEnv; actions: PolicyActions } | null = null;
 
 serveRequests(async (m) => {
-  const msg = m as { op: 'init'; init: EvaluationWorkerInit } | { op: 'evaluate'; job: EvaluationJob } | { op: 'close' };
+  const msg = m as { op: 'init'; init: EvaluationWorkerInit } | { op: 'evaluate'; job: EvaluationJob } | { op: 'envThreads' } | { op: 'close' };
   if (msg.op === 'init') {
     const init = msg.init;
     await initBackend(init.backend);
     await prepareSuite(init.suite);
     const c = init.config;
+    const envOptions = { ...init.suiteOptions, seed: 0, rowsPerTask: c.eval.episodes };
+    const env = init.envThreads > 1 && suiteStepsAreHeavy(init.suite) ? await ShardedVectorEnv.create(init.suite, envOptions, init.envThreads) : createSuite(init.suite, envOptions);
     ready = {
       init,
       agent: new MultiTaskAgent({ obsDim: init.obsDim, action: init.actions.spec, numTasks: init.numTasks, network: c.network, sigmaPrior: init.sigmaPrior, seed: init.seed }),
       obsNorm: new ObservationNormalizer(c.normalisation.observation, init.obsDim, init.numTasks, c.normalisation.clipObservation),
-      env: createSuite(init.suite, { ...init.suiteOptions, seed: 0, rowsPerTask: c.eval.episodes }),
+      env,
       actions: init.actions,
     };
     return null;
@@ -59,6 +65,7 @@ serveRequests(async (m) => {
     return null;
   }
   if (!ready) throw new Error('evaluation worker: not initialised');
+  if (msg.op === 'envThreads') return ready.env instanceof ShardedVectorEnv ? ready.env.threads : 1;
   const { init, agent, obsNorm, env, actions } = ready;
   const job = msg.job;
   agent.setState(job.agent);

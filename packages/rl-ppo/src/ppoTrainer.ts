@@ -222,6 +222,8 @@ export class PPOTrainer {
           taskNames: trainer.taskNames,
           actions: trainer.actions,
           sigmaPrior: trainer.controller.beforeUpdate(trainer.controller.init(), 0).sigmaPrior,
+          // The last evaluation runs alone: a heavy suite's eval env steps on every thread of the run.
+          envThreads: threads,
         });
       } catch (err) {
         trainer.dispose();
@@ -361,6 +363,14 @@ export class PPOTrainer {
   /** Like {@link takeEvaluations}, after waiting for the running evaluation: call before a checkpoint. */
   flushEvaluations(): Record<string, number>[] {
     return (this.background?.flush() ?? []).map((r) => ({ [M.UPDATE]: r.update, [M.ENV_STEPS]: r.envSteps, ...r.row }));
+  }
+
+  /**
+   * Threads stepping the evaluation env: the run's threads on the evaluation worker for a heavy
+   * suite (planck, MuJoCo), else 1. Waits for the worker's start-up and a running evaluation.
+   */
+  evaluationEnvThreads(): number {
+    return this.background?.envThreads() ?? 1;
   }
 
   /** The divisor of KL_total in the loss (`kl.normalisation`). */

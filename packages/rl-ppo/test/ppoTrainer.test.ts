@@ -235,8 +235,8 @@ describe('PPOTrainer', () => {
     t.dispose();
   });
 
-  it('steps a heavy suite on two threads with the same numbers as one (training envs, and evaluations on a worker)', async () => {
-    const config = small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1, learningRate: 1e-3 }, eval: { interval: 1, episodes: 1 } });
+  it('steps a heavy suite on two threads with the same numbers as one (training envs, and evaluations on a worker whose env is sharded too)', async () => {
+    const config = small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1, learningRate: 1e-3 }, eval: { interval: 1, episodes: 2 } });
     const run = async (threads: number) => {
       const t = await PPOTrainer.create({ config, controller: resolveVariant('exp4-loss-gap-prior').config, suite: 'lunarlander-mt', suiteOptions: { maxEpisodeSteps: 30 }, seed: 3, totalSteps: 160 * 2, threads });
       expect('threads' in t.env ? t.env.threads : 1).toBe(threads);
@@ -244,6 +244,7 @@ describe('PPOTrainer', () => {
       const rows = runAll(t);
       // one thread evaluates in runUpdate, two on a worker thread
       const evals = [...rows.map((r) => r.eval).filter((e) => e !== null), ...t.flushEvaluations()];
+      expect(t.evaluationEnvThreads()).toBe(threads); // the worker's 20 evaluation rows on two threads
       const state = t.getCheckpoint().json.env;
       t.dispose();
       return { metrics: rows.map((r) => stripTiming(r.metrics)), evals, state };

@@ -4,6 +4,9 @@
 //   Leaf packages do not import each other. `@tensorflow/*` only in varshare-core and rl-ppo.
 //   packages/base sits below the leaves: it imports no @varshare package, every project may import it
 //   (the vocabulary the leaves share: seeded RNG, median, metric keys, σ_prior values, spec defaults).
+//   Relative imports stay inside their project, with one exception: the apps' bins (and the test of
+//   that choice) import tools/buildStamp.mjs, which decides between a project's build and its sources
+//   from the whole checkout — a property of the repository, not of any package.
 // Exit code 1 with one line per violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -52,6 +55,9 @@ for (const [project, deps] of Object.entries(allowed)) {
       }
       // Build/test config files may import the shared root settings (tsup.shared.ts, vitest.shared.ts).
       const isConfigFile = /\.config\.(ts|mjs|js)$/.test(file);
+      const target = relative(root, join(file, '..', spec));
+      const stampUser = /^apps\/[^/]+\/(bin\/[^/]+\.mjs|test\/buildStamp\.test\.ts)$/.test(rel);
+      if (stampUser && target === 'tools/buildStamp.mjs') continue;
       if (!isConfigFile && spec.startsWith('../') && relative(root, join(file, '..', spec)).split('/').slice(0, 2).join('/') !== project) {
         violations.push(`${rel}: relative import ${spec} leaves its project`);
       }

@@ -8,7 +8,7 @@
  * const y = layer.apply(x, taskIds, { weights: 'mean' });
  * ```
  */
-export { tf, initBackend, registerFastBatchMatMulGrad } from './backend';
+export { tf, initBackend, registerFastBatchMatMulGrad, registerSharingWasmKernels } from './backend';
 export type { BackendName } from './backend';
 export { Rng, deriveSeed, tfSeed } from './rng';
 export type { RngState } from './rng';

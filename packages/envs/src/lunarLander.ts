@@ -8,6 +8,7 @@
  */
 import { Body, Box, Edge, Polygon, RevoluteJoint, World } from 'planck';
 import type { Contact } from 'planck';
+import { installFastRevoluteJointSolver } from './planckRevoluteJoint';
 import type { RngState } from '@varshare/base';
 import type { JsonObject, JsonValue } from './env';
 import { box, discrete } from './spaces';
@@ -35,6 +36,9 @@ export interface LunarLanderTaskSpec {
 }
 
 // ---- geometry and constants (Gymnasium LunarLander's values) ------------------------------------
+// The legs' joints are solved 180 times per step: planck's solver allocates on every call.
+installFastRevoluteJointSolver();
+
 const FPS = 50;
 const SCALE = 30;
 const VIEW_W = 600 / SCALE;

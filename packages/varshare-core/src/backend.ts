@@ -111,9 +111,10 @@ async function tryImportTfjsNode(): Promise<boolean> {
 
 /**
  * Selects and initialises the TensorFlow.js backend for the whole process, registers gradients,
- * the fast BatchMatMul gradient and the wasm kernels that share instead of copying, and chooses the VarShare hot ops for it (`hotOps()`: the wasm
- * SIMD kernels on the wasm backend when the runtime has WebAssembly SIMD, else the tfjs reference
- * implementation).
+ * the fast BatchMatMul gradient and the wasm kernels that share a buffer instead of copying it
+ * ({@link registerSharingWasmKernels}), and chooses the VarShare hot ops for it (`hotOps()`: the
+ * wasm SIMD kernels on the wasm backend when the runtime has WebAssembly SIMD, else the tfjs
+ * reference implementation).
  *
  * Without `name`: `tensorflow` (tfjs-node) when installed, else `wasm` (SIMD in Node, 1 thread), else
  * `cpu`. With `name`, that backend or an Error naming it. `tf.setBackend` reports failure by returning

@@ -238,7 +238,7 @@ describe('PPOTrainer', () => {
   it('steps a heavy suite on two threads with the same numbers as one (training envs, and evaluations on a worker whose env is sharded too)', async () => {
     const config = small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1, learningRate: 1e-3 }, eval: { interval: 1, episodes: 2 } });
     const run = async (threads: number) => {
-      const t = await PPOTrainer.create({ config, controller: resolveVariant('exp4-loss-gap-prior').config, suite: 'lunarlander-mt', suiteOptions: { maxEpisodeSteps: 30 }, seed: 3, totalSteps: 160 * 2, threads });
+      const t = await PPOTrainer.create({ config, controller: resolveVariant('exp4-loss-gap-prior').config, suite: 'arm-mt10', suiteOptions: { maxEpisodeSteps: 30 }, seed: 3, totalSteps: 160 * 2, threads });
       expect('threads' in t.env ? t.env.threads : 1).toBe(threads);
       expect(hotOps().kernelThreads()).toBe(1); // a 16-wide network keeps its kernels on one thread
       const rows = runAll(t);

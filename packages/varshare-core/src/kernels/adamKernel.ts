@@ -100,7 +100,7 @@ export function kernelRegionOf(a: AdamArray | null | undefined, memory: KernelMe
 }
 
 /** Regions of the kernel memory given back when an {@link AdamKernel} is garbage-collected without dispose(). */
-const finalizer = new FinalizationRegistry<{ memory: KernelMemory; bufs: ResidentBuffer[] }>(({ memory, bufs }) => {
+const finalizer = new FinalizationRegistry<{ memory: KernelMemory; bufs: Set<ResidentBuffer> }>(({ memory, bufs }) => {
   for (const b of bufs) memory.release(b);
 });
 
@@ -110,7 +110,7 @@ const finalizer = new FinalizationRegistry<{ memory: KernelMemory; bufs: Residen
  * garbage-collected), and the Adam kernel's calls on them. Arrays from elsewhere are refused.
  */
 export class AdamKernel {
-  private readonly bufs: ResidentBuffer[] = [];
+  private readonly bufs = new Set<ResidentBuffer>();
   private disposed = false;
 
   constructor(private readonly module: AdamModule) {
@@ -134,7 +134,7 @@ export class AdamKernel {
     if (this.disposed) throw new Error('AdamKernel.alloc: the memory was disposed');
     if (!Number.isInteger(n) || n < 1) throw new Error(`AdamKernel.alloc: n must be a positive integer, got ${n}`);
     const buf = this.module.memory.resident(n);
-    this.bufs.push(buf);
+    this.bufs.add(buf);
     const a = new KernelArray(buf, this.module.memory);
     a.values().fill(0);
     return a;
@@ -182,12 +182,12 @@ export class AdamKernel {
     this.disposed = true;
     finalizer.unregister(this);
     for (const b of this.bufs) this.module.memory.release(b);
-    this.bufs.length = 0;
+    this.bufs.clear();
   }
 
   /** The region of an array this memory handed out (else an error naming `who`). */
   private own(a: AdamArray, who: string): ResidentBuffer {
-    if (!(a instanceof KernelArray) || !this.bufs.includes(a.buf)) throw new Error(`AdamKernel.${who}: arrays must come from alloc`);
+    if (!(a instanceof KernelArray) || !this.bufs.has(a.buf)) throw new Error(`AdamKernel.${who}: arrays must come from alloc`);
     return a.buf;
   }
 }

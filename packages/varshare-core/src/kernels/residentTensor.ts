@@ -23,23 +23,14 @@ const finalizer = new FinalizationRegistry<Slot>((slot) => {
  * {@link releaseResident} frees it.
  */
 export function residentOf(memory: KernelMemory, t: tf.Tensor, be: HeapBackend): ResidentBuffer {
-  let slot = slots.get(t);
-  if (!slot) {
-    slot = { memory, buf: null };
-    slots.set(t, slot);
-    finalizer.register(t, slot, slot);
-  }
+  const slot = slotOf(memory, t);
   if (slot.alias) {
     if (!slot.alias.released && slot.alias.tag === t.dataId) return slot.alias;
     slot.alias = null; // the tensor changed since (e.g. a variable assigned by someone else)
   }
-  if (slot.buf && slot.buf.length !== t.size) {
-    memory.release(slot.buf);
-    slot.buf = null;
-  }
-  if (!slot.buf) slot.buf = memory.resident(t.size);
-  if (slot.buf.tag !== t.dataId) memory.write(slot.buf, be.typedArrayFromHeap(t), t.dataId);
-  return slot.buf;
+  const buf = regionOf(slot, t.size);
+  if (buf.tag !== t.dataId) memory.write(buf, be.typedArrayFromHeap(t), t.dataId);
+  return buf;
 }
 
 /**
@@ -48,17 +39,27 @@ export function residentOf(memory: KernelMemory, t: tf.Tensor, be: HeapBackend):
  * {@link releaseResident}(owner) or when the owner is garbage-collected.
  */
 export function residentFor(memory: KernelMemory, owner: object, length: number): ResidentBuffer {
+  return regionOf(slotOf(memory, owner), length);
+}
+
+/** The slot of `owner`, made (and registered for its garbage collection) on first use. */
+function slotOf(memory: KernelMemory, owner: object): Slot {
   let slot = slots.get(owner);
   if (!slot) {
     slot = { memory, buf: null };
     slots.set(owner, slot);
     finalizer.register(owner, slot, slot);
   }
+  return slot;
+}
+
+/** The slot's own region, (re)allocated at `length` floats when it has none or another size (contents dropped). */
+function regionOf(slot: Slot, length: number): ResidentBuffer {
   if (slot.buf && slot.buf.length !== length) {
-    memory.release(slot.buf);
+    slot.memory.release(slot.buf);
     slot.buf = null;
   }
-  if (!slot.buf) slot.buf = memory.resident(length);
+  if (!slot.buf) slot.buf = slot.memory.resident(length);
   return slot.buf;
 }
 
@@ -71,12 +72,7 @@ export function residentFor(memory: KernelMemory, owner: object, length: number)
  */
 export function aliasResident(memory: KernelMemory, t: tf.Tensor, region: ResidentBuffer): void {
   if (region.length !== t.size) throw new Error(`aliasResident: a region of ${region.length} floats for a tensor of ${t.size}`);
-  let slot = slots.get(t);
-  if (!slot) {
-    slot = { memory, buf: null };
-    slots.set(t, slot);
-    finalizer.register(t, slot, slot);
-  }
+  const slot = slotOf(memory, t);
   if (slot.buf) memory.release(slot.buf);
   slot.buf = null;
   slot.alias = region;

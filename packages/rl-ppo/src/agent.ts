@@ -50,7 +50,7 @@ export class MultiTaskAgent {
     // Distinct seeds for the two networks, fixed by the run seed only (identical across variants).
     this.actor = new VarShareMLP({ ...common, outputDim: outDim, outputGain: network.actorOutputGain, seed: seed ^ 0x51ed27, name: 'actor' });
     this.critic = new VarShareMLP({ ...common, outputDim: 1, outputGain: network.criticOutputGain, seed: seed ^ 0x2c1b3c, name: 'critic' });
-    this.logStd = action.kind === 'continuous' ? tf.variable(tf.zeros([numTasks, action.dim]), true, `actor_logstd/${nextAgentId()}`) : null;
+    this.logStd = action.kind === 'continuous' ? tf.tidy(() => tf.variable(tf.zeros([numTasks, action.dim]), true, `actor_logstd/${nextAgentId()}`)) : null;
     this.numTasks = numTasks;
     this.action = action;
     // The agent names its layers: a learned prior gets one variable per layer it actually has.

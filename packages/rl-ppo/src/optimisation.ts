@@ -139,7 +139,8 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
   // once, the KL's held until the PPO loss's are staged.
   let phase: 'kl' | 'ppo' = 'kl';
   const accepted = new Set<string>();
-  const anchor = tf.variable(tf.scalar(0), true);
+  // (tidy frees the initial value's tensor; the variable holds its own reference)
+  const anchor = tf.tidy(() => tf.variable(tf.scalar(0), true));
   const sink: GradientSink = {
     anchor,
     accept(param, grad) {
@@ -241,7 +242,11 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
           const step = opt.posterior.lastStepAbsMedian(isRho, RHO_STEP_SAMPLES);
           if (Number.isFinite(step)) rhoStep += step;
           const l = parts as unknown as LossParts;
-          return tf.stack(LOSS_KEYS.map((k) => l[k])) as tf.Tensor1D;
+          const stacked = tf.stack(LOSS_KEYS.map((k) => l[k])) as tf.Tensor1D;
+          // The parts and the regulariser's values were kept past variableGrads' scopes (so past
+          // this tidy too): free them here, or every step leaks a dozen scalars.
+          for (const t of [...Object.values(l), reg.klTotal, reg.hyperprior]) t.dispose();
+          return stacked;
         });
         const values = partsT.dataSync();
         partsT.dispose();

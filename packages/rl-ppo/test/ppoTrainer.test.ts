@@ -357,6 +357,40 @@ describe('PPOTrainer', () => {
     cont.dispose();
   });
 
+  it('frees its tensors: none accumulates over updates and evaluations, none outlives dispose', () => {
+    const cases: [string, () => PPOTrainer][] = [
+      ['baseline', () => make('baseline', 3)],
+      ['exp5 (learned prior, hyperprior)', () => make('exp5-empirical-bayes', 3)],
+      ['low-rank, local noise', () => make('exp1-fixed-prior', 3, small({ network: { hiddenSizes: [16, 16], residual: 'low-rank', rank: 2 }, weights: { noise: 'local' } }))],
+      ['shared MLP', () => make('baseline', 3, small({ network: { hiddenSizes: [16, 16], residual: 'none' } }))],
+      [
+        'continuous actions',
+        () =>
+          new PPOTrainer({
+            config: small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1 } }),
+            controller: resolveVariant('baseline').config,
+            suite: 'lunarlander-mt',
+            suiteOptions: { continuous: true },
+            seed: 1,
+            totalSteps: 10_000,
+          }),
+      ],
+    ];
+    for (const [name, create] of cases) {
+      const before = tf.memory();
+      const t = create();
+      t.runUpdate();
+      const held = tf.memory().numTensors;
+      // update 2 evaluates (eval.interval 2)
+      t.runUpdate();
+      t.runUpdate();
+      expect(tf.memory().numTensors, `${name}: tensors after updates 1 and 3`).toBe(held);
+      t.dispose();
+      expect(tf.memory().numTensors, `${name}: tensors after dispose`).toBe(before.numTensors);
+      expect(tf.memory().numBytes, `${name}: bytes after dispose`).toBe(before.numBytes);
+    }
+  });
+
   it('trains a single-task continuous suite (the Python bridge with a plain-Python toy env)', async () => {
     const t = await PPOTrainer.create({
       config: small({ envsPerTask: 4, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1 } }),

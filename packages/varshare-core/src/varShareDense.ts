@@ -115,12 +115,15 @@ export class VarShareDense {
     if (!(sigmaInit > 0)) throw new Error(`VarShareDense: sigmaInit must be > 0, got ${sigmaInit}`);
     const id = uniqueId();
     const thetaInit = orthogonalInit(inputDim, outputDim, gain, new Rng(deriveSeed(seed, 0)));
-    this.theta = tf.variable(tf.tensor2d(thetaInit, [inputDim, outputDim]), true, `${this.name}/theta/${id}`);
-    this.bias = tf.variable(tf.zeros([outputDim]), true, `${this.name}/bias/${id}`);
+    // A variable shares its initial tensor's buffer; tidy frees the initial tensor so that the
+    // variable's dispose frees the buffer.
+    const variable = (init: () => tf.Tensor, name: string): tf.Variable => tf.tidy(() => tf.variable(init(), true, name));
+    this.theta = variable(() => tf.tensor2d(thetaInit, [inputDim, outputDim]), `${this.name}/theta/${id}`);
+    this.bias = variable(() => tf.zeros([outputDim]), `${this.name}/bias/${id}`);
     const rho0 = inverseSoftplus(sigmaInit);
-    const factor = (rows: number, cols: number, muInit: tf.Tensor | null, k: number): PosteriorFactor => {
-      const rho = tf.variable(tf.fill([numTasks, rows, cols], rho0), true, `${this.name}/rho${k}/${id}`);
-      return { mu: tf.variable(muInit ?? tf.zeros([numTasks, rows, cols]), true, `${this.name}/mu${k}/${id}`), rho };
+    const factor = (rows: number, cols: number, muInit: Float32Array | null, k: number): PosteriorFactor => {
+      const rho = variable(() => tf.fill([numTasks, rows, cols], rho0), `${this.name}/rho${k}/${id}`);
+      return { mu: variable(() => (muInit ? tf.tensor3d(muInit, [numTasks, rows, cols]) : tf.zeros([numTasks, rows, cols])), `${this.name}/mu${k}/${id}`), rho };
     };
     if (this.residual.kind === 'full') {
       this.factors = [factor(inputDim, outputDim, null, 0)];
@@ -131,7 +134,7 @@ export class VarShareDense {
       const rng = new Rng(deriveSeed(seed, 1));
       const a = new Float32Array(numTasks * inputDim * r);
       for (let i = 0; i < a.length; i++) a[i] = rng.normal() / Math.sqrt(inputDim);
-      this.factors = [factor(inputDim, r, tf.tensor3d(a, [numTasks, inputDim, r]), 0), factor(r, outputDim, null, 1)];
+      this.factors = [factor(inputDim, r, a, 0), factor(r, outputDim, null, 1)];
     } else {
       this.factors = [];
     }

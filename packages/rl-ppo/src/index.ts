@@ -8,8 +8,8 @@ export type { ActingMode, Checkpoint, CheckpointJson, PPOTrainerOptions, UpdateR
 export { collectRollout } from './rollout';
 export type { EnvCursor, RolloutBatch, RolloutContext } from './rollout';
 export { MinibatchDealer } from './minibatches';
-export { ppoLoss } from './ppoLoss';
-export type { LossBatch, LossConfig, LossParts, PolicyOutputs } from './ppoLoss';
+export { fusedPpoLoss, ppoLoss, ppoLossValues } from './ppoLoss';
+export type { FusedLossOutputs, LossArrays, LossBatch, LossConfig, LossParts, PolicyOutputs, PpoLossGradients, PpoLossStats } from './ppoLoss';
 export { hyperpriorPenaltyTensor, klRegulariser } from './regulariser';
 export type { LearnedPriorSettings } from './regulariser';
 export { explainedVariance, optimiseEpochs } from './optimisation';

@@ -4,10 +4,10 @@ import * as M from '@varshare/base';
 import type { Adam } from './adam';
 import type { MultiTaskAgent, ParamGroup } from './agent';
 import type { OptimizerConfig, PpoHyperparams } from './config';
-import { categoricalLogProbEntropy, gaussianLogProbEntropy } from './distributions';
+import { gaussianLogProbEntropy } from './distributions';
 import { MinibatchDealer } from './minibatches';
 import { weightOptions } from './policy';
-import { ppoLoss, type LossBatch, type LossParts, type PolicyOutputs } from './ppoLoss';
+import { fusedPpoLoss, type FusedLossOutputs, type LossArrays, type PpoLossStats } from './ppoLoss';
 import { klRegulariser, type LearnedPriorSettings } from './regulariser';
 import type { RolloutBatch } from './rollout';
 
@@ -53,7 +53,7 @@ export interface OptimiseContext {
 /** Means over the update's minibatch steps of the loss parts, and the KL pressure. */
 export interface OptimiseResult {
   /** Mean of each loss part over the steps (`total` accumulated in float64 from the parts). */
-  readonly losses: { readonly [K in keyof LossParts]: number };
+  readonly losses: { readonly [K in (typeof LOSS_KEYS)[number]]: number };
   /** β · mean KL_total / normaliser: the KL term's mean contribution to the loss. */
   readonly klTerm: number;
   readonly minibatchSteps: number;
@@ -80,24 +80,21 @@ function gather(src: Float32Array, idx: Int32Array, width: number): Float32Array
  * The networks' outputs on one minibatch under the training weights (`weights.train`; frozen noise
  * from the segment seed, or local noise seeded per step): log π(a|s), entropy, V(s).
  */
-function minibatchOutputs(agent: MultiTaskAgent, obs: tf.Tensor2D, actions: tf.Tensor, routing: TaskRouting, opts: MLPApplyOptions, localSeed: number): Omit<PolicyOutputs, 'klTotal' | 'hyperprior'> {
+function minibatchOutputs(agent: MultiTaskAgent, obs: tf.Tensor2D, actions: Float32Array, routing: TaskRouting, opts: MLPApplyOptions, localSeed: number): FusedLossOutputs {
   const seeded = (k: number): MLPApplyOptions => (opts.noise?.kind === 'local' ? { ...opts, noise: { kind: 'local', seed: deriveSeed(localSeed, k) } } : opts);
   const head = agent.actor.applyRouted(obs, routing, seeded(0));
-  let logProb: tf.Tensor1D;
-  let entropy: tf.Tensor1D;
-  if (agent.action.kind === 'discrete') {
-    ({ logProb, entropy } = categoricalLogProbEntropy(head, tf.cast(actions, 'int32') as tf.Tensor1D));
-  } else {
-    // One-hot matmul rather than gather: the gather gradient needs UnsortedSegmentSum, absent on wasm.
-    // Built on the CPU: tf.oneHot rejects depth 1 (a single-task suite such as gym:<one id>).
-    const T = agent.numTasks;
-    const rows = new Float32Array(routing.taskIds.length * T);
-    routing.taskIds.forEach((t, i) => (rows[i * T + t] = 1));
-    const oneHot = tf.tensor2d(rows, [routing.taskIds.length, T]);
-    const logStd = tf.matMul(oneHot, agent.logStd as unknown as tf.Tensor2D);
-    ({ logProb, entropy } = gaussianLogProbEntropy(head, logStd as tf.Tensor2D, actions as tf.Tensor2D));
-  }
   const value = tf.reshape(agent.critic.applyRouted(obs, routing, seeded(1)), [-1]) as tf.Tensor1D;
+  // Categorical: log π and the entropy are computed inside the fused loss op.
+  if (agent.action.kind === 'discrete') return { logits: head, actions, value };
+  // One-hot matmul rather than gather: the gather gradient needs UnsortedSegmentSum, absent on wasm.
+  // Built on the CPU: tf.oneHot rejects depth 1 (a single-task suite such as gym:<one id>).
+  const T = agent.numTasks;
+  const n = routing.taskIds.length;
+  const rows = new Float32Array(n * T);
+  routing.taskIds.forEach((t, i) => (rows[i * T + t] = 1));
+  const oneHot = tf.tensor2d(rows, [n, T]);
+  const logStd = tf.matMul(oneHot, agent.logStd as unknown as tf.Tensor2D);
+  const { logProb, entropy } = gaussianLogProbEntropy(head, logStd as tf.Tensor2D, tf.tensor2d(actions, [n, agent.action.dim]));
   return { logProb, entropy, value };
 }
 
@@ -169,12 +166,12 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
         const ids = Int32Array.from(idx, (k) => batch.taskIds[k] as number);
         const routing = new TaskRouting(ids, agent.numTasks);
         const localSeed = ctx.weights.noise === 'local' ? rng.nextSeed() : 0;
-        const partsT = tf.tidy(() => {
-          const f = (src: Float32Array) => tf.tensor1d(Float32Array.from(idx, (k) => src[k] as number));
-          const lossBatch: LossBatch = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
+        let stats: PpoLossStats | null = null;
+        const regT = tf.tidy(() => {
+          const f = (src: Float32Array) => Float32Array.from(idx, (k) => src[k] as number);
+          const lossBatch: LossArrays = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
           const obs = tf.tensor2d(gather(batch.obs, idx, D), [n, D]);
-          const act = gather(batch.actions, idx, actDim);
-          const actions = agent.action.kind === 'discrete' ? tf.tensor1d(act) : tf.tensor2d(act, [n, actDim]);
+          const actions = gather(batch.actions, idx, actDim);
           // --- the regulariser's gradient (μ, ρ, learned σ_prior); its values enter the PPO tape as constants
           let reg = { klTotal: tf.scalar(0), hyperprior: tf.scalar(0) };
           phase = 'kl';
@@ -193,15 +190,17 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
           // backward pass or from the tape after it
           phase = 'ppo';
           accepted.clear();
-          let parts: LossParts | null = null;
-          const { grads } = withGradientSink(sink, () =>
+          // The loss is ppo + klWeight·KL_total + hyperprior with the regulariser's values as
+          // constants here, so its gradient is ppo's (fusedPpoLoss: one op for ppoLoss's ~130).
+          const { grads, value: ppoValue } = withGradientSink(sink, () =>
             tf.variableGrads(() => {
               const outputs = minibatchOutputs(agent, obs, actions, routing, opts, localSeed);
-              const l = ppoLoss(lossBatch, { ...outputs, ...reg }, lossConfig);
-              parts = Object.fromEntries(Object.entries(l).map(([k, v]) => [k, tf.keep(v)])) as unknown as LossParts;
-              return l.total;
+              const l = fusedPpoLoss(lossBatch, outputs, lossConfig);
+              stats = l.stats;
+              return l.ppo;
             }, varList),
           );
+          ppoValue.dispose();
           // --- norms of the PPO then the KL gradients per group, the KL's added in the optimizers
           for (const [varName, g] of Object.entries(grads)) {
             const stable = nameOf.get(varName) as string;
@@ -241,22 +240,22 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
           if (groups.prior.size > 0) opt.prior.applyStaged(lr * (ctx.learnedPrior?.lrScale ?? 1), 1);
           const step = opt.posterior.lastStepAbsMedian(isRho, RHO_STEP_SAMPLES);
           if (Number.isFinite(step)) rhoStep += step;
-          const l = parts as unknown as LossParts;
-          const stacked = tf.stack(LOSS_KEYS.map((k) => l[k])) as tf.Tensor1D;
-          // The parts and the regulariser's values were kept past variableGrads' scopes (so past
-          // this tidy too): free them here, or every step leaks a dozen scalars.
-          for (const t of [...Object.values(l), reg.klTotal, reg.hyperprior]) t.dispose();
-          return stacked;
+          const reg2 = tf.stack([reg.klTotal, reg.hyperprior]) as tf.Tensor1D;
+          // The regulariser's values were kept past variableGrads' scope (so past this tidy too).
+          reg.klTotal.dispose();
+          reg.hyperprior.dispose();
+          return reg2;
         });
-        const values = partsT.dataSync();
-        partsT.dispose();
-        const at = (k: (typeof LOSS_KEYS)[number]) => values[LOSS_KEYS.indexOf(k)] as number;
+        const [klValue, hyperpriorValue] = regT.dataSync() as Float32Array;
+        regT.dispose();
+        const parts: Record<(typeof LOSS_KEYS)[number], number> = { ...(stats as unknown as PpoLossStats), kl: klValue as number, hyperprior: hyperpriorValue as number, total: 0 };
+        const at = (k: (typeof LOSS_KEYS)[number]) => parts[k];
         // pg − c_ent·entropy + c_vf·v + β·KL_total/normaliser + hyperprior, in float64
         const total = at('policy') - p.entCoef * at('entropy') + p.vfCoef * at('value') + (beta * at('kl')) / ctx.klNormaliser + at('hyperprior');
         if (!Number.isFinite(total)) {
           throw new NonFiniteLossError(`non-finite loss (${total}) at update ${ctx.updateNumber}, epoch ${epoch}: policy ${at('policy')}, value ${at('value')}, KL ${at('kl')}`);
         }
-        LOSS_KEYS.forEach((k, i) => (sums[i] = (sums[i] as number) + (k === 'total' ? total : (values[i] as number))));
+        LOSS_KEYS.forEach((k, i) => (sums[i] = (sums[i] as number) + (k === 'total' ? total : parts[k])));
         count += 1;
         if (p.targetKl !== null && at('approxKl') > p.targetKl) {
           stopped = true;

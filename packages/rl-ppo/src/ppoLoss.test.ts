@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@varshare/core';
-import { ppoLoss, type LossConfig } from './ppoLoss';
+import { categoricalLogProbEntropy } from './distributions';
+import { fusedPpoLoss, ppoLoss, ppoLossValues, type LossConfig } from './ppoLoss';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -102,5 +103,126 @@ describe('ppoLoss', () => {
     const before = tf.memory().numTensors;
     evaluate(config);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('fused PPO loss (ppoLossValues, fusedPpoLoss) against the tfjs ops of ppoLoss', () => {
+  /** A minibatch with every regime: ratios inside and beyond 1 ± ε both ways, value moves beyond ±ε. */
+  function batchOf(n: number, seed: number) {
+    let s = seed;
+    const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const f = (g: () => number) => Float32Array.from({ length: n }, g);
+    return {
+      oldLogProbs: f(() => -0.7 + 0.2 * u()),
+      logProb: f(() => -0.7 + 0.6 * u()),
+      advantages: f(() => 2 * u()),
+      returns: f(() => u()),
+      oldValues: f(() => u()),
+      value: f(() => u()),
+      entropy: f(() => 0.6 + 0.1 * u()),
+    };
+  }
+  const cfgs: Omit<LossConfig, 'klWeight'>[] = [
+    { clipCoef: 0.2, clipVloss: true, normAdv: true, entCoef: 0.01, vfCoef: 0.5 },
+    { clipCoef: 0.1, clipVloss: false, normAdv: false, entCoef: 0.05, vfCoef: 1 },
+    { clipCoef: 0.3, clipVloss: true, normAdv: false, entCoef: 0, vfCoef: 0.25 },
+  ];
+  /** The reference: the tfjs ops' terms and ∂ppo/∂(logProb, entropy, value). */
+  function reference(b: ReturnType<typeof batchOf>, cfg: Omit<LossConfig, 'klWeight'>) {
+    return tf.tidy(() => {
+      const lossBatch = { oldLogProbs: tf.tensor1d(b.oldLogProbs), advantages: tf.tensor1d(b.advantages), returns: tf.tensor1d(b.returns), oldValues: tf.tensor1d(b.oldValues) };
+      const inputs = [tf.tensor1d(b.logProb), tf.tensor1d(b.entropy), tf.tensor1d(b.value)];
+      let parts: Record<string, number> = {};
+      const grads = tf.grads((lp: tf.Tensor, en: tf.Tensor, v: tf.Tensor) => {
+        const p = ppoLoss(lossBatch, { logProb: lp as tf.Tensor1D, entropy: en as tf.Tensor1D, value: v as tf.Tensor1D }, { ...cfg, klWeight: 0 });
+        parts = Object.fromEntries(Object.entries(p).map(([k, t]) => [k, (t as tf.Scalar).dataSync()[0] as number]));
+        return p.ppo;
+      })(inputs);
+      return { parts, grads: grads.map((g) => Array.from(g.dataSync())) };
+    });
+  }
+  const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => {
+    expect(got.length, what).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(Math.abs((got[i] as number) - (want[i] as number)), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(want[i] as number));
+  };
+
+  it('gives the terms and the gradients of the tfjs ops (to float32 rounding), in every clipping regime', () => {
+    for (const [k, cfg] of cfgs.entries()) {
+      const b = batchOf(257, 11 + k);
+      const want = reference(b, cfg);
+      const got = ppoLossValues(b, b.logProb, b.entropy, b.value, cfg);
+      for (const key of ['policy', 'value', 'entropy', 'approxKl', 'oldApproxKl', 'clipFraction', 'ppo'] as const) close([got.stats[key]], [want.parts[key] as number], `cfg ${k} ${key}`);
+      close(got.dLogProb, want.grads[0] as number[], `cfg ${k} dLogProb`);
+      close(got.dEntropy, want.grads[1] as number[], `cfg ${k} dEntropy`);
+      close(got.dValue, want.grads[2] as number[], `cfg ${k} dValue`);
+      // the batch covers every regime (else the comparison would not test them)
+      const ratios = b.logProb.map((x, i) => Math.exp(x - (b.oldLogProbs[i] as number)));
+      expect(ratios.some((r) => r > 1 + cfg.clipCoef) && ratios.some((r) => r < 1 - cfg.clipCoef) && ratios.some((r) => Math.abs(r - 1) < cfg.clipCoef)).toBe(true);
+      expect(got.dLogProb.some((g) => g === 0) && got.dLogProb.some((g) => g !== 0)).toBe(true);
+    }
+  });
+
+  it('is one differentiable op: gradients through fusedPpoLoss equal the chain through ppoLoss upstream', () => {
+    const n = 64;
+    const b = batchOf(n, 5);
+    const cfg = cfgs[0] as Omit<LossConfig, 'klWeight'>;
+    const logits = tf.variable(tf.tensor2d(Float32Array.from({ length: n * 3 }, (_, i) => Math.sin(i)), [n, 3]));
+    const w = tf.variable(tf.tensor1d(Float32Array.from({ length: n }, (_, i) => Math.cos(i))));
+    const actions = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 3), 'int32');
+    const outputs = () => {
+      const logP = tf.logSoftmax(logits);
+      return { logProb: tf.sum(tf.mul(logP, tf.oneHot(actions, 3)), 1) as tf.Tensor1D, entropy: tf.neg(tf.sum(tf.mul(tf.exp(logP), logP), 1)) as tf.Tensor1D, value: tf.mul(w, 2) as tf.Tensor1D };
+    };
+    const before = tf.memory().numTensors;
+    let stats: Record<string, number> = {};
+    const fused = tf.variableGrads(() => {
+      const r = fusedPpoLoss(b, outputs(), cfg);
+      stats = { ...r.stats };
+      return r.ppo;
+    }, [logits, w]);
+    const ref = tf.variableGrads(() => ppoLoss({ oldLogProbs: tf.tensor1d(b.oldLogProbs), advantages: tf.tensor1d(b.advantages), returns: tf.tensor1d(b.returns), oldValues: tf.tensor1d(b.oldValues) }, outputs(), { ...cfg, klWeight: 0 }).ppo, [logits, w]);
+    close([fused.value.dataSync()[0] as number], [ref.value.dataSync()[0] as number], 'ppo');
+    close([stats['ppo'] as number], [ref.value.dataSync()[0] as number], 'stats.ppo');
+    close(fused.grads[logits.name]!.dataSync(), ref.grads[logits.name]!.dataSync(), 'd logits');
+    close(fused.grads[w.name]!.dataSync(), ref.grads[w.name]!.dataSync(), 'd w');
+    for (const g of [fused, ref]) {
+      g.value.dispose();
+      Object.values(g.grads).forEach((t) => t.dispose());
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    [logits, w, actions].forEach((t) => t.dispose());
+  });
+
+  it('takes categorical logits and actions: log π, the entropy and their gradient inside the op', () => {
+    for (const k of [2, 5]) {
+      const n = 97;
+      const b = batchOf(n, 3 + k);
+      const cfg = cfgs[0] as Omit<LossConfig, 'klWeight'>;
+      const logits = tf.variable(tf.tensor2d(Float32Array.from({ length: n * k }, (_, i) => 2 * Math.sin(1.7 * i)), [n, k]));
+      const w = tf.variable(tf.tensor1d(b.value));
+      const actions = Int32Array.from({ length: n }, (_, i) => (i * 7) % k);
+      const fused = tf.variableGrads(() => fusedPpoLoss(b, { logits: tf.mul(logits, 1) as tf.Tensor2D, actions, value: tf.mul(w, 1) as tf.Tensor1D }, cfg).ppo, [logits, w]);
+      const ref = tf.variableGrads(() => {
+        const { logProb, entropy } = categoricalLogProbEntropy(tf.mul(logits, 1) as tf.Tensor2D, tf.tensor1d(actions, 'int32'));
+        return ppoLoss({ oldLogProbs: tf.tensor1d(b.oldLogProbs), advantages: tf.tensor1d(b.advantages), returns: tf.tensor1d(b.returns), oldValues: tf.tensor1d(b.oldValues) }, { logProb, entropy, value: tf.mul(w, 1) as tf.Tensor1D }, { ...cfg, klWeight: 0 }).ppo;
+      }, [logits, w]);
+      close([fused.value.dataSync()[0] as number], [ref.value.dataSync()[0] as number], `k ${k} ppo`);
+      close(fused.grads[logits.name]!.dataSync(), ref.grads[logits.name]!.dataSync(), `k ${k} d logits`);
+      close(fused.grads[w.name]!.dataSync(), ref.grads[w.name]!.dataSync(), `k ${k} d value`);
+      for (const g of [fused, ref]) {
+        g.value.dispose();
+        Object.values(g.grads).forEach((t) => t.dispose());
+      }
+      [logits, w].forEach((t) => t.dispose());
+    }
+    const b = batchOf(2, 1);
+    const logits = tf.zeros([2, 3]) as tf.Tensor2D;
+    expect(() => fusedPpoLoss(b, { logits, actions: [0, 3], value: tf.zeros([2]) as tf.Tensor1D }, cfgs[0] as Omit<LossConfig, 'klWeight'>)).toThrow(/actions\[1\] = 3 is not in \[0, 3\)/);
+    logits.dispose();
+  });
+
+  it('names a mismatched input', () => {
+    const b = batchOf(4, 1);
+    expect(() => ppoLossValues({ ...b, returns: b.returns.subarray(0, 3) }, b.logProb, b.entropy, b.value, cfgs[0] as Omit<LossConfig, 'klWeight'>)).toThrow(/returns has 3 rows, logProb 4/);
   });
 });

@@ -82,10 +82,18 @@ function gather(src: Float32Array, idx: Int32Array, width: number): Float32Array
  */
 function minibatchOutputs(agent: MultiTaskAgent, obs: tf.Tensor2D, actions: Float32Array, routing: TaskRouting, opts: MLPApplyOptions, localSeed: number): FusedLossOutputs {
   const seeded = (k: number): MLPApplyOptions => (opts.noise?.kind === 'local' ? { ...opts, noise: { kind: 'local', seed: deriveSeed(localSeed, k) } } : opts);
+  if (agent.action.kind === 'discrete') {
+    // Categorical: log π and the entropy are computed inside the fused loss op, which reads each
+    // row at its slot of the task-grouped outputs (no ungroup, nor its gradient); the observations
+    // are grouped once for both networks.
+    const xg = routing.group(obs);
+    const slots = routing.numTasks * routing.groupSize;
+    const logits = tf.reshape(agent.actor.applyGrouped(xg, seeded(0)), [slots, agent.action.n]) as tf.Tensor2D;
+    const value = tf.reshape(agent.critic.applyGrouped(xg, seeded(1)), [slots]) as tf.Tensor1D;
+    return { logits, actions, value, slotOfRow: routing.slotOfRow() };
+  }
   const head = agent.actor.applyRouted(obs, routing, seeded(0));
   const value = tf.reshape(agent.critic.applyRouted(obs, routing, seeded(1)), [-1]) as tf.Tensor1D;
-  // Categorical: log π and the entropy are computed inside the fused loss op.
-  if (agent.action.kind === 'discrete') return { logits: head, actions, value };
   // One-hot matmul rather than gather: the gather gradient needs UnsortedSegmentSum, absent on wasm.
   // Built on the CPU: tf.oneHot rejects depth 1 (a single-task suite such as gym:<one id>).
   const T = agent.numTasks;

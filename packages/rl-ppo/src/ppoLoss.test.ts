@@ -221,6 +221,57 @@ describe('fused PPO loss (ppoLossValues, fusedPpoLoss) against the tfjs ops of p
     logits.dispose();
   });
 
+  it('reads rows at their slots of a padded layout (slotOfRow): the same loss and gradients, zero on the pads', () => {
+    const n = 23;
+    const k = 3;
+    const slots = 30;
+    const b = batchOf(n, 9);
+    const cfg = cfgs[0] as Omit<LossConfig, 'klWeight'>;
+    const actions = Int32Array.from({ length: n }, (_, i) => (i * 5) % k);
+    const rowLogits = Float32Array.from({ length: n * k }, (_, i) => Math.sin(2.3 * i));
+    // rows scattered over the slots in a shuffled order; the pads hold garbage that must not count
+    const slotOfRow = Int32Array.from({ length: n }, (_, i) => (i * 7) % slots);
+    const padded = Float32Array.from({ length: slots * k }, () => 1e3);
+    const paddedValue = new Float32Array(slots).fill(-1e3);
+    slotOfRow.forEach((s, i) => {
+      padded.set(rowLogits.subarray(i * k, i * k + k), s * k);
+      paddedValue[s] = b.value[i] as number;
+    });
+    const run = (logits: Float32Array, value: Float32Array, rows: number, slot?: Int32Array) => {
+      const lv = tf.variable(tf.tensor2d(logits, [rows, k]));
+      const vv = tf.variable(tf.tensor1d(value));
+      let stats: Record<string, number> = {};
+      const g = tf.variableGrads(() => {
+        const r = fusedPpoLoss(b, { logits: tf.mul(lv, 1) as tf.Tensor2D, actions, value: tf.mul(vv, 1) as tf.Tensor1D, ...(slot ? { slotOfRow: slot } : {}) }, cfg);
+        stats = { ...r.stats };
+        return r.ppo;
+      }, [lv, vv]);
+      const out = { stats, dLogits: g.grads[lv.name]!.dataSync().slice(), dValue: g.grads[vv.name]!.dataSync().slice() };
+      g.value.dispose();
+      Object.values(g.grads).forEach((t) => t.dispose());
+      [lv, vv].forEach((t) => t.dispose());
+      return out;
+    };
+    const plain = run(rowLogits, b.value, n);
+    const slotted = run(padded, paddedValue, slots, slotOfRow);
+    expect(slotted.stats).toEqual(plain.stats);
+    const wantLogits = new Float32Array(slots * k);
+    const wantValue = new Float32Array(slots);
+    slotOfRow.forEach((s, i) => {
+      wantLogits.set(plain.dLogits.subarray(i * k, i * k + k), s * k);
+      wantValue[s] = plain.dValue[i] as number;
+    });
+    expect(slotted.dLogits).toEqual(wantLogits);
+    expect(slotted.dValue).toEqual(wantValue);
+    const logits = tf.zeros([4, k]) as tf.Tensor2D;
+    const value = tf.zeros([4]) as tf.Tensor1D;
+    const two = batchOf(2, 1);
+    expect(() => fusedPpoLoss(two, { logits, actions: [0, 1], value, slotOfRow: Int32Array.of(1, 1) }, cfg)).toThrow(/slotOfRow\[1\] = 1 is outside \[0, 4\) or repeated/);
+    expect(() => fusedPpoLoss(two, { logits, actions: [0, 1], value, slotOfRow: Int32Array.of(0, 4) }, cfg)).toThrow(/slotOfRow\[1\] = 4/);
+    expect(() => fusedPpoLoss(two, { logits, actions: [0, 1], value: tf.zeros([3]) as tf.Tensor1D }, cfg)).toThrow(/value has 3 entries, logits 4 rows/);
+    [logits, value].forEach((t) => t.dispose());
+  });
+
   it('names a mismatched input', () => {
     const b = batchOf(4, 1);
     expect(() => ppoLossValues({ ...b, returns: b.returns.subarray(0, 3) }, b.logProb, b.entropy, b.value, cfgs[0] as Omit<LossConfig, 'klWeight'>)).toThrow(/returns has 3 rows, logProb 4/);

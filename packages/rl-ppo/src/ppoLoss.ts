@@ -233,18 +233,19 @@ export function ppoLossValues(batch: LossArrays, logProb: ArrayLike<number>, ent
 }
 
 /**
- * log π(a|s) and the entropy of categorical logits `[n, k]` (row-major) for int actions, and the
- * chain rule back to the logits: ∂/∂z_j = g_lp·(1[j = a] − p_j) − g_H·p_j·(log p_j + H). In float64
- * (max-shifted log-sum-exp), as `categoricalLogProbEntropy`'s ops (distributions.ts) compute in float32.
+ * log π(a|s) and the entropy of categorical logits `[slots, k]` (row-major; row i at slot
+ * `slot[i]`) for int actions, and the chain rule back to the logits (0 on slots of no row):
+ * ∂/∂z_j = g_lp·(1[j = a] − p_j) − g_H·p_j·(log p_j + H). In float64 (max-shifted log-sum-exp), as
+ * `categoricalLogProbEntropy`'s ops (distributions.ts) compute in float32.
  */
-function categoricalValues(logits: ArrayLike<number>, actions: ArrayLike<number>, k: number): { logProb: Float64Array; entropy: Float64Array; backward: (dLogProb: Float32Array, dEntropy: Float32Array) => Float32Array } {
+function categoricalValues(logits: ArrayLike<number>, actions: ArrayLike<number>, k: number, slot: Int32Array): { logProb: Float64Array; entropy: Float64Array; backward: (dLogProb: Float32Array, dEntropy: Float32Array) => Float32Array } {
   const n = actions.length;
-  if (logits.length !== n * k) throw new Error(`fusedPpoLoss: logits have ${logits.length} values, expected ${n} rows × ${k}`);
   const logP = new Float64Array(n * k);
   const logProb = new Float64Array(n);
   const entropy = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const o = i * k;
+    const o = (slot[i] as number) * k;
+    const q = i * k;
     let m = -Infinity;
     for (let j = 0; j < k; j++) m = Math.max(m, logits[o + j] as number);
     let sum = 0;
@@ -253,27 +254,28 @@ function categoricalValues(logits: ArrayLike<number>, actions: ArrayLike<number>
     let h = 0;
     for (let j = 0; j < k; j++) {
       const lp = (logits[o + j] as number) - lse;
-      logP[o + j] = lp;
+      logP[q + j] = lp;
       h -= Math.exp(lp) * lp;
     }
     const a = actions[i] as number;
     if (!(Number.isInteger(a) && a >= 0 && a < k)) throw new Error(`fusedPpoLoss: actions[${i}] = ${a} is not in [0, ${k})`);
-    logProb[i] = logP[o + a] as number;
+    logProb[i] = logP[q + a] as number;
     entropy[i] = h;
   }
   return {
     logProb,
     entropy,
     backward(dLogProb, dEntropy) {
-      const d = new Float32Array(n * k);
+      const d = new Float32Array(logits.length);
       for (let i = 0; i < n; i++) {
-        const o = i * k;
+        const o = (slot[i] as number) * k;
+        const q = i * k;
         const gl = dLogProb[i] as number;
         const gh = dEntropy[i] as number;
         const h = entropy[i] as number;
         const a = actions[i] as number;
         for (let j = 0; j < k; j++) {
-          const lp = logP[o + j] as number;
+          const lp = logP[q + j] as number;
           const pj = Math.exp(lp);
           d[o + j] = gl * ((j === a ? 1 : 0) - pj) - gh * pj * (lp + h);
         }
@@ -283,10 +285,26 @@ function categoricalValues(logits: ArrayLike<number>, actions: ArrayLike<number>
   };
 }
 
-/** The network outputs {@link fusedPpoLoss} differentiates: log π and entropies, or categorical logits and the actions taken. */
+/** Checks a row → slot map: one slot per row, each in range and used once. */
+function checkSlots(slot: Int32Array, rows: number, slots: number): void {
+  if (slot.length !== rows) throw new Error(`fusedPpoLoss: slotOfRow has ${slot.length} entries for ${rows} rows`);
+  const seen = new Uint8Array(slots);
+  for (let i = 0; i < rows; i++) {
+    const s = slot[i] as number;
+    if (!(s >= 0 && s < slots) || seen[s]) throw new Error(`fusedPpoLoss: slotOfRow[${i}] = ${s} is outside [0, ${slots}) or repeated`);
+    seen[s] = 1;
+  }
+}
+
+/**
+ * The network outputs {@link fusedPpoLoss} differentiates: log π, entropies and V per row; or
+ * categorical logits and V with the actions taken, by default one row each, or in any layout of
+ * `slots ≥ rows` entries with `slotOfRow` (row i at slot `slotOfRow[i]`, other slots ignored and
+ * given zero gradient: e.g. TaskRouting's grouped layout, read without ungrouping).
+ */
 export type FusedLossOutputs =
   | { readonly logProb: tf.Tensor1D; readonly entropy: tf.Tensor1D; readonly value: tf.Tensor1D }
-  | { readonly logits: tf.Tensor2D; readonly actions: ArrayLike<number>; readonly value: tf.Tensor1D };
+  | { readonly logits: tf.Tensor2D; readonly actions: ArrayLike<number>; readonly value: tf.Tensor1D; readonly slotOfRow?: Int32Array };
 
 /**
  * {@link ppoLoss}'s minibatch part as one differentiable op: the scalar `ppo` (policy −
@@ -302,18 +320,25 @@ export function fusedPpoLoss(batch: LossArrays, outputs: FusedLossOutputs, confi
   let stats: PpoLossStats | null = null;
   const scaled = (g: Float32Array, s: number) => (s === 1 ? g : g.map((x) => x * s));
   if ('logits' in outputs) {
-    const [n, k] = outputs.logits.shape;
+    const [slots, k] = outputs.logits.shape;
     const actions = outputs.actions;
+    const n = actions.length;
+    if (outputs.value.shape[0] !== slots) throw new Error(`fusedPpoLoss: value has ${outputs.value.shape[0]} entries, logits ${slots} rows`);
+    const slot = outputs.slotOfRow ?? Int32Array.from({ length: n }, (_, i) => i);
+    checkSlots(slot, n, slots);
     const op = tf.customGrad(((logits: tf.Tensor2D, value: tf.Tensor1D, save: tf.GradSaveFunc) => {
       save([]);
-      const cat = categoricalValues(logits.dataSync(), actions, k);
-      const r = ppoLossValues(batch, cat.logProb, cat.entropy, value.dataSync(), config);
+      const cat = categoricalValues(logits.dataSync(), actions, k, slot);
+      const v = value.dataSync();
+      const r = ppoLossValues(batch, cat.logProb, cat.entropy, Float64Array.from(slot, (s) => v[s] as number), config);
       stats = r.stats;
       return {
         value: tf.scalar(r.stats.ppo),
         gradFunc: (dy: tf.Scalar) => {
           const s = dy.dataSync()[0] as number;
-          return [tf.tensor2d(scaled(cat.backward(r.dLogProb, r.dEntropy), s), [n, k]), tf.tensor1d(scaled(r.dValue, s))];
+          const dValue = new Float32Array(slots);
+          for (let i = 0; i < n; i++) dValue[slot[i] as number] = r.dValue[i] as number;
+          return [tf.tensor2d(scaled(cat.backward(r.dLogProb, r.dEntropy), s), [slots, k]), tf.tensor1d(scaled(dValue, s))];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -78,22 +78,25 @@ function gather(src: Float32Array, idx: Int32Array, width: number): Float32Array
 
 /**
  * The networks' outputs on one minibatch under the training weights (`weights.train`; frozen noise
- * from the segment seed, or local noise seeded per step): log π(a|s), entropy, V(s).
+ * from the segment seed, or local noise seeded per step) for the fused loss: categorical logits
+ * (with the actions) or log π(a|s) and the entropy, and V(s).
+ * @param obs the minibatch's observations, `[n, D]` row-major
  */
-function minibatchOutputs(agent: MultiTaskAgent, obs: tf.Tensor2D, actions: Float32Array, routing: TaskRouting, opts: MLPApplyOptions, localSeed: number): FusedLossOutputs {
+function minibatchOutputs(agent: MultiTaskAgent, obs: Float32Array, D: number, actions: Float32Array, routing: TaskRouting, opts: MLPApplyOptions, localSeed: number): FusedLossOutputs {
   const seeded = (k: number): MLPApplyOptions => (opts.noise?.kind === 'local' ? { ...opts, noise: { kind: 'local', seed: deriveSeed(localSeed, k) } } : opts);
   if (agent.action.kind === 'discrete') {
     // Categorical: log π and the entropy are computed inside the fused loss op, which reads each
     // row at its slot of the task-grouped outputs (no ungroup, nor its gradient); the observations
-    // are grouped once for both networks.
-    const xg = routing.group(obs);
+    // are grouped once for both networks, on the CPU (they need no gradient).
+    const xg = tf.tensor3d(routing.groupArray(obs, D), [routing.numTasks, routing.groupSize, D]);
     const slots = routing.numTasks * routing.groupSize;
     const logits = tf.reshape(agent.actor.applyGrouped(xg, seeded(0)), [slots, agent.action.n]) as tf.Tensor2D;
     const value = tf.reshape(agent.critic.applyGrouped(xg, seeded(1)), [slots]) as tf.Tensor1D;
     return { logits, actions, value, slotOfRow: routing.slotOfRow() };
   }
-  const head = agent.actor.applyRouted(obs, routing, seeded(0));
-  const value = tf.reshape(agent.critic.applyRouted(obs, routing, seeded(1)), [-1]) as tf.Tensor1D;
+  const x = tf.tensor2d(obs, [routing.batchSize, D]);
+  const head = agent.actor.applyRouted(x, routing, seeded(0));
+  const value = tf.reshape(agent.critic.applyRouted(x, routing, seeded(1)), [-1]) as tf.Tensor1D;
   // One-hot matmul rather than gather: the gather gradient needs UnsortedSegmentSum, absent on wasm.
   // Built on the CPU: tf.oneHot rejects depth 1 (a single-task suite such as gym:<one id>).
   const T = agent.numTasks;
@@ -178,7 +181,7 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
         const regT = tf.tidy(() => {
           const f = (src: Float32Array) => Float32Array.from(idx, (k) => src[k] as number);
           const lossBatch: LossArrays = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
-          const obs = tf.tensor2d(gather(batch.obs, idx, D), [n, D]);
+          const obs = gather(batch.obs, idx, D);
           const actions = gather(batch.actions, idx, actDim);
           // --- the regulariser's gradient (μ, ρ, learned σ_prior); its values enter the PPO tape as constants
           let reg = { klTotal: tf.scalar(0), hyperprior: tf.scalar(0) };
@@ -202,7 +205,7 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
           // constants here, so its gradient is ppo's (fusedPpoLoss: one op for ppoLoss's ~130).
           const { grads, value: ppoValue } = withGradientSink(sink, () =>
             tf.variableGrads(() => {
-              const outputs = minibatchOutputs(agent, obs, actions, routing, opts, localSeed);
+              const outputs = minibatchOutputs(agent, obs, D, actions, routing, opts, localSeed);
               const l = fusedPpoLoss(lossBatch, outputs, lossConfig);
               stats = l.stats;
               return l.ppo;

@@ -71,6 +71,21 @@ export class TaskRouting {
     }
   }
 
+  /**
+   * {@link group} on the CPU, for inputs that need no gradient (e.g. observations): rows `[B, d]`
+   * (row-major) → the grouped layout `[numTasks·groupSize, d]`, pads holding row 0 as in `group`.
+   */
+  groupArray(rows: Float32Array, d: number): Float32Array {
+    if (rows.length !== this.batchSize * d) throw new Error(`TaskRouting.groupArray: ${rows.length} values, expected ${this.batchSize} rows × ${d}`);
+    if (this.isTaskMajor) return rows.slice();
+    const out = new Float32Array(this.gatherIdx.length * d);
+    for (let s = 0; s < this.gatherIdx.length; s++) {
+      const r = this.gatherIdx[s] as number;
+      out.set(rows.subarray(r * d, r * d + d), s * d);
+    }
+    return out;
+  }
+
   /** `[B, d]` → `[numTasks, groupSize, d]`. */
   group(x: tf.Tensor2D): tf.Tensor3D {
     const d = x.shape[1];

@@ -45,12 +45,25 @@ export function actingForward(
   const action = agent.action;
   const routing = new TaskRouting(ids, agent.numTasks);
   const outDim = action.kind === 'discrete' ? action.n : action.dim;
+  if (snaps) {
+    // Fixed weights: the snapshots' kernels on arrays, each row read at its slot of the grouped
+    // outputs (the values of the tensor path below, without its ~20 tfjs ops per step).
+    const xg = routing.groupArray(obs, obsDim);
+    const slot = routing.slotOfRow();
+    const v = snaps[1].applyGroupedArrays(xg, routing.groupSize);
+    const values = Float32Array.from(slot, (s) => v[s] as number);
+    if (criticOnly) return { head: new Float32Array(0), values };
+    const h = snaps[0].applyGroupedArrays(xg, routing.groupSize);
+    const head = new Float32Array(rows * outDim);
+    for (let r = 0; r < rows; r++) head.set(h.subarray((slot[r] as number) * outDim, ((slot[r] as number) + 1) * outDim), r * outDim);
+    return { head, values };
+  }
   const packed = tf.tidy(() => {
     const x = tf.tensor2d(obs, [rows, obsDim]);
     const localOpts = (seed: number): MLPApplyOptions => ({ ...opts, ...(opts.noise ? { noise: { kind: opts.noise.kind, seed } } : {}) });
-    const value = snaps ? snaps[1].applyRouted(x, routing) : agent.critic.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 1)));
+    const value = agent.critic.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 1)));
     if (criticOnly) return value;
-    const head = snaps ? snaps[0].applyRouted(x, routing) : agent.actor.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 0)));
+    const head = agent.actor.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 0)));
     return tf.concat([head, value], 1);
   });
   const data = packed.dataSync() as Float32Array;

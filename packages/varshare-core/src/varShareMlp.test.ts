@@ -117,6 +117,11 @@ describe('VarShareMLP', () => {
         const routing = new TaskRouting(ids, 3);
         const a = read(snap.applyRouted(x, routing));
         const b = read(v.apply(x, ids, o));
+        // on arrays (the acting path): the tensor path's values, bit for bit
+        const grouped = snap.applyGroupedArrays(routing.groupArray(x.dataSync() as Float32Array, 4), routing.groupSize);
+        const slot = routing.slotOfRow();
+        const out = grouped.length / (3 * routing.groupSize);
+        expect(Array.from(slot, (s2) => Array.from(grouped.subarray(s2 * out, (s2 + 1) * out))).flat()).toEqual(a);
         // full and none: the same kernel and the same effective weights ⇒ bit-identical outputs
         if (residual.kind === 'low-rank') a.forEach((val, i) => expect(val).toBeCloseTo(b[i] as number, 5));
         else expect(a).toEqual(b);

@@ -217,6 +217,21 @@ export class MLPSnapshot {
     });
   }
 
+  /**
+   * {@link applyGrouped} on arrays, for acting (no tensors): `[numTasks, n, in]` row-major →
+   * `[numTasks, n, out]`, the same values (the same kernel calls).
+   */
+  applyGroupedArrays(xg: Float32Array, n: number): Float32Array {
+    const ops = hotOps();
+    let h = xg;
+    let width = h.length / (this.numTasks * n);
+    this.weights.forEach(({ w, b }, i) => {
+      h = ops.denseArrays(h, [this.numTasks, n, width], w, b, i + 1 < this.weights.length ? this.activation : 'none');
+      width = w.shape[w.rank - 1] as number;
+    });
+    return h;
+  }
+
   /** `[B, in]` → `[B, out]` with a routing for the batch. */
   applyRouted(x: tf.Tensor2D, routing: TaskRouting): tf.Tensor2D {
     return tf.tidy(() => routing.ungroup(this.applyGrouped(routing.group(x))));

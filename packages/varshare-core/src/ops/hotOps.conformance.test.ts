@@ -200,6 +200,7 @@ for (const impl of IMPLEMENTATIONS) {
           const w = tf.tidy(() => effectiveWeights(theta, mode === 'shared' ? null : mode === 'mean' ? m : sampledResidual(m, ops.posteriorParts(r).sigma, e)));
           expect(Array.from(ops.denseWithWeights(xg, w, bias, activation).dataSync())).toEqual(Array.from(impl(xg).dataSync()));
           expectClose(ops.denseWithWeights(xg, w, bias, activation), denseLayer(xg, w, bias, activation), TOL.dense, 'with weights');
+          expect(Array.from(ops.denseArrays(xg.dataSync() as Float32Array, xg.shape, w, bias, activation))).toEqual(Array.from(ops.denseWithWeights(xg, w, bias, activation).dataSync()));
           for (const v of vars) ops.release(v);
           ops.release(e);
           tf.dispose([theta, bias, m, r, e, xg, dy, w]);

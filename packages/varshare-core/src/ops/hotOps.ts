@@ -162,6 +162,16 @@ export interface HotOps {
   denseWithWeights(xg: tf.Tensor3D, w: tf.Tensor, bias: tf.Tensor, activation: LayerActivation): tf.Tensor3D;
 
   /**
+   * {@link denseWithWeights} on arrays (the acting path: no tensor for the input or the output):
+   * the same values.
+   * @param x `[T, n, in]` row-major
+   * @param w `[T, in, out]`, or `[in, out]` for every task
+   * @param bias `[out]`
+   * @returns `[T, n, out]`, a new array
+   */
+  denseArrays(x: Float32Array, shape: readonly [number, number, number], w: tf.Tensor, bias: tf.Tensor, activation: LayerActivation): Float32Array;
+
+  /**
    * KL_m = Σ KL(N(μ, σ²) ‖ N(0, σ_p²)) over a factor's entries per task, σ = softplus(ρ),
    * differentiable in μ, ρ and a tensor σ_prior (reference: `gaussianKl` summed per task).
    * @param mu `[numTasks, rows, cols]`

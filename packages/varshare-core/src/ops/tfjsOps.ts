@@ -88,6 +88,13 @@ export const tfjsOps: HotOps = {
     return denseLayer(xg, w, bias, activation);
   },
 
+  denseArrays(x: Float32Array, shape: readonly [number, number, number], w: tf.Tensor, bias: tf.Tensor, activation): Float32Array {
+    const y = tf.tidy(() => denseLayer(tf.tensor3d(x, [...shape]), w, bias, activation));
+    const out = Float32Array.from(y.dataSync() as Float32Array);
+    y.dispose();
+    return out;
+  },
+
   taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D {
     return tf.tidy(() => {
       const sp = priorValue(prior, mu.shape[0] as number);

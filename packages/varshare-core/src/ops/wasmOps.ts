@@ -302,6 +302,15 @@ export function createWasmOps(k: WasmKernels): HotOps {
       return tf.tensor3d(k.dense.forwardWeights(be.typedArrayFromHeap(xg), residentOf(mem, w, be), be.typedArrayFromHeap(bias), activation, tb, nb, d, out), [T, n, out]);
     },
 
+    denseArrays(x: Float32Array, shape: readonly [number, number, number], w: tf.Tensor, bias: tf.Tensor, activation: LayerActivation): Float32Array {
+      const be = heap();
+      const [T, n, d] = shape;
+      const out = w.shape[w.rank - 1] as number;
+      const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
+      // (the output is a view of the call's arena, valid until the next kernel call: copied out)
+      return k.dense.forwardWeights(x, residentOf(mem, w, be), be.typedArrayFromHeap(bias), activation, tb, nb, d, out).slice();
+    },
+
     taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D {
       if (prior.kind === 'constant') return constantKl(mu, rho, prior.sigmaPrior);
       if (prior.sigmaPrior.rank === 0) return scalarKl(mu, rho, prior.sigmaPrior, prior.detachSigma);

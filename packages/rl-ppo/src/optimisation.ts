@@ -71,8 +71,13 @@ const LOSS_KEYS = ['policy', 'value', 'entropy', 'approxKl', 'oldApproxKl', 'cli
 
 /** Gathers the rows `idx` of a `[B, width]` array into `[n, width]`. */
 function gather(src: Float32Array, idx: Int32Array, width: number): Float32Array {
+  // (plain loops: a subarray per row, or a typed array's from() with a map function, cost more
+  // than the copy at these widths)
   const out = new Float32Array(idx.length * width);
-  idx.forEach((k, r) => out.set(src.subarray(k * width, (k + 1) * width), r * width));
+  for (let r = 0; r < idx.length; r++) {
+    const o = (idx[r] as number) * width;
+    for (let j = 0; j < width; j++) out[r * width + j] = src[o + j] as number;
+  }
   return out;
 }
 
@@ -174,12 +179,13 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
     for (let epoch = 0; epoch < p.updateEpochs && !stopped; epoch++) {
       for (const idx of dealer.epoch(rng)) {
         const n = idx.length;
-        const ids = Int32Array.from(idx, (k) => batch.taskIds[k] as number);
+        const ids = new Int32Array(idx.length);
+        for (let r = 0; r < idx.length; r++) ids[r] = batch.taskIds[idx[r] as number] as number;
         const routing = new TaskRouting(ids, agent.numTasks);
         const localSeed = ctx.weights.noise === 'local' ? rng.nextSeed() : 0;
         let stats: PpoLossStats | null = null;
         const regT = tf.tidy(() => {
-          const f = (src: Float32Array) => Float32Array.from(idx, (k) => src[k] as number);
+          const f = (src: Float32Array) => gather(src, idx, 1);
           const lossBatch: LossArrays = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
           const obs = gather(batch.obs, idx, D);
           const actions = gather(batch.actions, idx, actDim);

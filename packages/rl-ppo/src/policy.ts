@@ -51,7 +51,8 @@ export function actingForward(
     const xg = routing.groupArray(obs, obsDim);
     const slot = routing.slotOfRow();
     const v = snaps[1].applyGroupedArrays(xg, routing.groupSize);
-    const values = Float32Array.from(slot, (s) => v[s] as number);
+    const values = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) values[r] = v[slot[r] as number] as number;
     if (criticOnly) return { head: new Float32Array(0), values };
     const h = snaps[0].applyGroupedArrays(xg, routing.groupSize);
     const head = new Float32Array(rows * outDim);

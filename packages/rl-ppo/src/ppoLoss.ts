@@ -330,7 +330,9 @@ export function fusedPpoLoss(batch: LossArrays, outputs: FusedLossOutputs, confi
       save([]);
       const cat = categoricalValues(logits.dataSync(), actions, k, slot);
       const v = value.dataSync();
-      const r = ppoLossValues(batch, cat.logProb, cat.entropy, Float64Array.from(slot, (s) => v[s] as number), config);
+      const vRows = new Float64Array(n);
+      for (let i = 0; i < n; i++) vRows[i] = v[slot[i] as number] as number;
+      const r = ppoLossValues(batch, cat.logProb, cat.entropy, vRows, config);
       stats = r.stats;
       return {
         value: tf.scalar(r.stats.ppo),

@@ -10,7 +10,7 @@ export type { EnvCursor, RolloutBatch, RolloutContext } from './rollout';
 export { MinibatchDealer } from './minibatches';
 export { fusedPpoLoss, ppoLoss, ppoLossValues } from './ppoLoss';
 export type { FusedLossOutputs, LossArrays, LossBatch, LossConfig, LossParts, PolicyOutputs, PpoLossGradients, PpoLossStats } from './ppoLoss';
-export { hyperpriorPenaltyTensor, klRegulariser } from './regulariser';
+export { hyperpriorPenaltyTensor, klRegulariser, klRegulariserWithoutTape } from './regulariser';
 export type { LearnedPriorSettings } from './regulariser';
 export { explainedVariance, optimiseEpochs } from './optimisation';
 export type { OptimiseContext, OptimiseResult, TrainingBatch } from './optimisation';

@@ -8,7 +8,7 @@ import { gaussianLogProbEntropy } from './distributions';
 import { MinibatchDealer } from './minibatches';
 import { weightOptions } from './policy';
 import { fusedPpoLoss, type FusedLossOutputs, type LossArrays, type PpoLossStats } from './ppoLoss';
-import { klRegulariser, type LearnedPriorSettings } from './regulariser';
+import { klRegulariser, klRegulariserWithoutTape, type LearnedPriorSettings } from './regulariser';
 import type { RolloutBatch } from './rollout';
 
 /** A rollout batch with its GAE advantages and value targets, `[B]` each. */
@@ -184,25 +184,30 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
         const routing = new TaskRouting(ids, agent.numTasks);
         const localSeed = ctx.weights.noise === 'local' ? rng.nextSeed() : 0;
         let stats: PpoLossStats | null = null;
+        let regValues: { klTotal: number; hyperprior: number } | null = null;
         const regT = tf.tidy(() => {
           const f = (src: Float32Array) => gather(src, idx, 1);
           const lossBatch: LossArrays = { oldLogProbs: f(batch.logProbs), advantages: f(batch.advantages), returns: f(batch.returns), oldValues: f(batch.values) };
           const obs = gather(batch.obs, idx, D);
           const actions = gather(batch.actions, idx, actDim);
-          // --- the regulariser's gradient (μ, ρ, learned σ_prior); its values enter the PPO tape as constants
+          // --- the regulariser's gradient (μ, ρ, learned σ_prior): without the tape where it can be
+          // (constant priors), else through it; its values are constants for the PPO loss
           let reg = { klTotal: tf.scalar(0), hyperprior: tf.scalar(0) };
           phase = 'kl';
           accepted.clear();
-          const klGrads =
-            klVars.length > 0
-              ? withGradientSink(sink, () =>
-                  tf.variableGrads(() => {
-                    const r = klRegulariser(agent, lossConfig.klWeight, ctx.learnedPrior);
-                    reg = { klTotal: tf.keep(r.klTotal), hyperprior: tf.keep(r.hyperprior) };
-                    return r.loss;
-                  }, [...klVars, anchor]).grads,
-                )
-              : {};
+          let klGrads: Record<string, tf.Tensor> = {};
+          if (klVars.length > 0) {
+            regValues = klRegulariserWithoutTape(agent, lossConfig.klWeight, ctx.learnedPrior, sink);
+            if (!regValues) {
+              klGrads = withGradientSink(sink, () =>
+                tf.variableGrads(() => {
+                  const r = klRegulariser(agent, lossConfig.klWeight, ctx.learnedPrior);
+                  reg = { klTotal: tf.keep(r.klTotal), hyperprior: tf.keep(r.hyperprior) };
+                  return r.loss;
+                }, [...klVars, anchor]).grads,
+              );
+            }
+          }
           // --- the PPO loss's gradient (every parameter): staged as it arrives, from the sink in the
           // backward pass or from the tape after it
           phase = 'ppo';
@@ -263,7 +268,8 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
           reg.hyperprior.dispose();
           return reg2;
         });
-        const [klValue, hyperpriorValue] = regT.dataSync() as Float32Array;
+        const direct = regValues as { klTotal: number; hyperprior: number } | null; // (set inside the tidy)
+        const [klValue, hyperpriorValue] = direct ? [direct.klTotal, direct.hyperprior] : (regT.dataSync() as Float32Array);
         regT.dispose();
         const parts: Record<(typeof LOSS_KEYS)[number], number> = { ...(stats as unknown as PpoLossStats), kl: klValue as number, hyperprior: hyperpriorValue as number, total: 0 };
         const at = (k: (typeof LOSS_KEYS)[number]) => parts[k];

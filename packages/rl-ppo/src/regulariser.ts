@@ -1,4 +1,4 @@
-import { tf } from '@varshare/core';
+import { tf, type GradientSink } from '@varshare/core';
 import type { MultiTaskAgent } from './agent';
 
 /** Exp5's learned-prior settings as the controller hands them over (its `learned-per-layer` σ_prior spec). */
@@ -33,4 +33,24 @@ export function klRegulariser(agent: MultiTaskAgent, klWeight: number, learned: 
   const klTotal = tf.sum(agent.kl()) as tf.Scalar;
   const hyperprior = learned ? hyperpriorPenaltyTensor([...agent.sigmaPrior.logSigmaByLayer().values()], learned) : tf.scalar(0);
   return { loss: tf.add(tf.mul(klWeight, klTotal), hyperprior) as tf.Scalar, klTotal, hyperprior };
+}
+
+/**
+ * {@link klRegulariser} without the tape where it can be (no learned prior, so no hyperprior, and
+ * every layer's σ_prior a constant on ops with the direct KL path — every variant but exp5's on
+ * wasm): each layer's KL and the gradient of klWeight·KL_total delivered to `sink` — the upstream
+ * gradient the tape gives each layer's KL is klWeight in float32, passed on unchanged by the sums
+ * — and KL_total summed as the tape's float32 ops sum it (layers in order, actor + critic, then
+ * the tasks in order), so the values and gradients are the tape path's, bit for bit, for ~70 tfjs
+ * kernels fewer per minibatch step. Null where the tape is needed (nothing is delivered then).
+ * @param klWeight β / normaliser
+ */
+export function klRegulariserWithoutTape(agent: MultiTaskAgent, klWeight: number, learned: LearnedPriorSettings | null, sink: GradientSink): { klTotal: number; hyperprior: number } | null {
+  if (learned || !agent.actor.klWithoutTape(agent.sigmaPrior) || !agent.critic.klWithoutTape(agent.sigmaPrior)) return null;
+  const dy = new Float32Array(agent.numTasks).fill(klWeight);
+  const actor = agent.actor.klWithGradient(agent.sigmaPrior, dy, sink);
+  const critic = agent.critic.klWithGradient(agent.sigmaPrior, dy, sink);
+  const sum = new Float32Array(1);
+  for (let t = 0; t < actor.length; t++) sum[0] = (sum[0] as number) + Math.fround((actor[t] as number) + (critic[t] as number));
+  return { klTotal: sum[0] as number, hyperprior: 0 };
 }

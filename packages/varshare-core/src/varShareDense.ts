@@ -3,7 +3,7 @@ import { DEFAULT_SIGMA_INIT } from './config';
 import { applyActivation, type LayerActivation } from './denseLayer';
 import { effectiveWeights, sampledResidual } from './effectiveWeights';
 import type { SigmaPriorValue } from './gaussianKl';
-import { hotOps, releaseHotOpsState, type KlPrior } from './ops/hotOps';
+import { hotOps, releaseHotOpsState, type GradientSink, type KlPrior } from './ops/hotOps';
 import { orthogonalInit } from './orthogonal';
 import { posteriorSigma } from './posteriorSigma';
 import { Rng, deriveSeed, tfSeed } from './rng';
@@ -287,6 +287,36 @@ export class VarShareDense {
       const perFactor = this.factors.map((f) => ops.taskKl(f.mu, f.rho, prior));
       return (perFactor.length === 1 ? perFactor[0] : tf.addN(perFactor)) as tf.Tensor1D;
     });
+  }
+
+  /** This layer's σ_prior when it is a constant (a number, or one per task); null for a tensor (exp5's learned prior). */
+  private constantPrior(sigmaPrior: SigmaPriorValue | SigmaPrior): number | readonly number[] | null {
+    const constant = sigmaPrior instanceof SigmaPrior ? sigmaPrior.constantValue(this.numTasks) : typeof sigmaPrior === 'number' ? sigmaPrior : null;
+    if (constant !== null) return constant;
+    const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
+    return typeof sp === 'number' ? sp : null;
+  }
+
+  /** Whether {@link klWithGradient} can take this layer's KL without the tape (a constant σ_prior, ops with the direct path). */
+  klWithoutTape(sigmaPrior: SigmaPriorValue | SigmaPrior): boolean {
+    return this.factors.length === 0 || (hotOps().klWithGradient !== undefined && this.constantPrior(sigmaPrior) !== null);
+  }
+
+  /**
+   * {@link kl}'s values `[numTasks]` (the same numbers) and the gradient of Σ_m dy_m·KL_m with
+   * respect to μ and ρ delivered to `sink`, without the tape; only where {@link klWithoutTape}.
+   * @param dy `[numTasks]`
+   */
+  klWithGradient(sigmaPrior: SigmaPriorValue | SigmaPrior, dy: Float32Array, sink: GradientSink): Float32Array {
+    if (this.factors.length === 0) return new Float32Array(this.numTasks);
+    const direct = hotOps().klWithGradient;
+    const prior = this.constantPrior(sigmaPrior);
+    if (!direct || prior === null) throw new Error(`${this.name}: no KL without the tape here (a tensor σ_prior, or ops without it)`);
+    const perFactor = this.factors.map((f) => direct(f.mu, f.rho, prior, dy, sink));
+    // as kl()'s addN sums the factors: in float32, in order
+    const out = perFactor[0] as Float32Array;
+    for (const v of perFactor.slice(1)) for (let t = 0; t < out.length; t++) out[t] = (out[t] as number) + (v[t] as number);
+    return out;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { tf } from './backend';
 import { DEFAULT_SIGMA_INIT } from './config';
 import type { SigmaPriorValue } from './gaussianKl';
-import { hotOps, releaseHotOpsState } from './ops/hotOps';
+import { hotOps, releaseHotOpsState, type GradientSink } from './ops/hotOps';
 import { deriveSeed } from './rng';
 import type { SigmaPrior } from './sigmaPrior';
 import { TaskRouting } from './taskRouting';
@@ -156,6 +156,26 @@ export class VarShareMLP {
   /** Per-task KL summed over all layers, `[numTasks]`. */
   kl(sigmaPrior: SigmaPriorValue | SigmaPrior): tf.Tensor1D {
     return tf.tidy(() => tf.addN(this.layers.map((l) => l.kl(sigmaPrior))) as tf.Tensor1D);
+  }
+
+  /** Whether every layer can take its KL without the tape (see {@link VarShareDense.klWithoutTape}). */
+  klWithoutTape(sigmaPrior: SigmaPriorValue | SigmaPrior): boolean {
+    return this.layers.every((l) => l.klWithoutTape(sigmaPrior));
+  }
+
+  /**
+   * {@link kl}'s values (the same float32 sums over layers, in order) with the gradient of
+   * Σ_m dy_m·KL_m delivered to `sink`, without the tape; only where {@link klWithoutTape}.
+   * @param dy `[numTasks]`
+   */
+  klWithGradient(sigmaPrior: SigmaPriorValue | SigmaPrior, dy: Float32Array, sink: GradientSink): Float32Array {
+    let out: Float32Array | null = null;
+    for (const l of this.layers) {
+      const v = l.klWithGradient(sigmaPrior, dy, sink);
+      if (out === null) out = v;
+      else for (let t = 0; t < out.length; t++) out[t] = (out[t] as number) + (v[t] as number);
+    }
+    return out ?? new Float32Array(this.numTasks);
   }
 
   /** θ and biases of every layer. */

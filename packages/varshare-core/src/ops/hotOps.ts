@@ -181,6 +181,16 @@ export interface HotOps {
   taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D;
 
   /**
+   * {@link taskKl} under a constant σ_prior without the tape: the values `[numTasks]` (those
+   * `taskKl` gives), and the gradient of Σ_m dy_m·KL_m with respect to μ and ρ delivered to `sink`
+   * (as `taskKl`'s backward delivers it for an upstream gradient `dy`). Absent on ops sets without
+   * a sink (take the tape then).
+   * @param sigmaPrior one value, or one per task
+   * @param dy `[numTasks]`
+   */
+  readonly klWithGradient?: (mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[], dy: Float32Array, sink: GradientSink) => Float32Array;
+
+  /**
    * Runs `fn` with `sink` receiving the μ and ρ gradients of the ops that support it: ops recorded
    * while `fn` runs (typically a `tf.variableGrads` call) with the sink active do not take μ and ρ
    * as tape inputs — `tf.variableGrads` returns no gradient for them — and deliver ∂loss/∂μ and

@@ -114,19 +114,18 @@ export function createWasmOps(k: WasmKernels): HotOps {
    * The KL backward's μ and ρ gradients for upstream `dy` `[T]`: delivered to the sink `sk` (written
    * into the regions it offers) and [] returned, or as tensors without a sink.
    */
-  const klGradients = (sk: GradientSink | null, mu: tf.Variable, rho: tf.Variable, p: KernelParts, be: HeapBackend, dy: tf.Tensor, ivs: number[]): tf.Tensor[] => {
+  const klGradients = (sk: GradientSink | null, mu: tf.Variable, rho: tf.Variable, p: KernelParts, be: HeapBackend, dy: Float32Array, ivs: number[]): tf.Tensor[] => {
     const [T, rows, cols] = mu.shape as [number, number, number];
     const targets = sk ? { dMu: targetOf(sk, mu), dRho: targetOf(sk, rho) } : {};
-    const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, be.typedArrayFromHeap(dy), ivs, T, rows * cols, targets);
+    const g = k.kl.backward(residentOf(mem, mu, be), p.sigmaBuf, p.dSigmaBuf, dy, ivs, T, rows * cols, targets);
     if (!sk) return [tf.tensor3d(g.dMu, [T, rows, cols]), tf.tensor3d(g.dRho, [T, rows, cols])];
     sk.accept(mu, g.dMu);
     sk.accept(rho, g.dRho);
     return [];
   };
 
-  /** KL with a constant σ_p per task (no gradient to it): `[T]`, differentiable in μ and ρ. */
-  const constantKl = (mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[]): tf.Tensor1D => {
-    const be = heap();
+  /** The pieces of a KL under a constant σ_p per task: 1/σ_p² per task and the forward's values `[T]`. */
+  const constantKlForward = (be: HeapBackend, mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[]): { p: KernelParts; ivs: number[]; values: Float32Array } => {
     const [T, rows, cols] = mu.shape as [number, number, number];
     if (typeof sigmaPrior !== 'number' && sigmaPrior.length !== T) throw new Error(`taskKl: ${sigmaPrior.length} σ_prior values for ${T} tasks`);
     const p = partsOf(rho, be);
@@ -135,17 +134,26 @@ export function createWasmOps(k: WasmKernels): HotOps {
     const logSums = p.logSigmaSums;
     const ivs = typeof sigmaPrior === 'number' ? new Array<number>(T).fill(1 / (sigmaPrior * sigmaPrior)) : sigmaPrior.map((s) => 1 / (s * s));
     const constant = (t: number) => (Math.log(typeof sigmaPrior === 'number' ? sigmaPrior : (sigmaPrior[t] as number)) - 0.5) * rows * cols;
+    const { quad } = k.kl.forward(residentOf(mem, mu, be), p.sigmaBuf, ivs, T, rows * cols);
+    const values = new Float32Array(T);
+    for (let t = 0; t < T; t++) values[t] = (quad[t] as number) - (logSums[t] as number) + constant(t);
+    return { p, ivs, values };
+  };
+
+  /** KL with a constant σ_p per task (no gradient to it): `[T]`, differentiable in μ and ρ. */
+  const constantKl = (mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[]): tf.Tensor1D => {
+    const be = heap();
     // With a sink, μ and ρ's gradients go to it and the op hangs on the sink's anchor instead.
     const sk = sink;
     const op = tf.customGrad(((...args: tf.Tensor[]) => {
       const save = args[args.length - 1] as unknown as tf.GradSaveFunc;
       save([]);
-      const { quad } = k.kl.forward(residentOf(mem, mu, be), p.sigmaBuf, ivs, T, rows * cols);
+      const { p, ivs, values } = constantKlForward(be, mu, rho, sigmaPrior);
       return {
-        value: tf.tensor1d(Float32Array.from(quad, (v, t) => v - (logSums[t] as number) + constant(t))),
+        value: tf.tensor1d(values),
         // With a sink the op's only input is the anchor, whose gradient is 0.
         gradFunc: (dy: tf.Tensor) => {
-          const grads = klGradients(sk, mu, rho, p, be, dy, ivs);
+          const grads = klGradients(sk, mu, rho, p, be, be.typedArrayFromHeap(dy), ivs);
           return sk ? [tf.scalar(0)] : grads;
         },
       };
@@ -182,7 +190,7 @@ export function createWasmOps(k: WasmKernels): HotOps {
           const byPrior = detachSigma ? muQuad : quad;
           let dSp = 0;
           for (let t = 0; t < T; t++) dSp += (d[t] as number) * (n / sp - (2 * (byPrior[t] as number)) / sp);
-          return [...klGradients(sk, mu, rho, p, be, dy, ivs), tf.scalar(dSp)];
+          return [...klGradients(sk, mu, rho, p, be, be.typedArrayFromHeap(dy), ivs), tf.scalar(dSp)];
         },
       };
     }) as unknown as CustomGradFunc);
@@ -309,6 +317,15 @@ export function createWasmOps(k: WasmKernels): HotOps {
       const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
       // (the output is a view of the call's arena, valid until the next kernel call: copied out)
       return k.dense.forwardWeights(x, residentOf(mem, w, be), be.typedArrayFromHeap(bias), activation, tb, nb, d, out).slice();
+    },
+
+    klWithGradient(mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[], dy: Float32Array, sk: GradientSink): Float32Array {
+      const be = heap();
+      const T = mu.shape[0] as number;
+      if (dy.length !== T) throw new Error(`klWithGradient: dy has ${dy.length} entries for ${T} tasks`);
+      const { p, ivs, values } = constantKlForward(be, mu, rho, sigmaPrior);
+      klGradients(sk, mu, rho, p, be, dy, ivs);
+      return values;
     },
 
     taskKl(mu: tf.Variable, rho: tf.Variable, prior: KlPrior): tf.Tensor1D {

@@ -84,30 +84,50 @@ export function radixMedian(values: Float32Array): number {
   return kLo === kHi ? hi : (pick(bLo, rLo, lowLo) + hi) / 2;
 }
 
-/** k-th smallest (0-based), partially reordering `a` so that a[0..k) ≤ a[k] ≤ a(k..n). */
-function select(a: Float32Array | Float64Array, k: number): number {
-  let left = 0;
-  let right = a.length - 1;
-  while (left < right) {
-    const pivot = a[(left + right) >> 1] as number;
+/**
+ * k-th smallest (0-based), partially reordering `a` so that a[0..k) ≤ a[k] ≤ a(k..n): Floyd and
+ * Rivest's SELECT (CACM 1975, algorithm 489) — on a range of over 600 values it first selects
+ * within a sample-sized subrange around where the k-th value should fall, so the partition that
+ * follows starts from a pivot close to it (1.3–2× faster than a middle-element quickselect on the
+ * posterior diagnostics' arrays of 2,560–89,600 float32 values, measured).
+ */
+function select(a: Float32Array | Float64Array, k: number, left = 0, right = a.length - 1): number {
+  while (right > left) {
+    if (right - left > 600) {
+      const n = right - left + 1;
+      const i = k - left + 1;
+      const z = Math.log(n);
+      const s = 0.5 * Math.exp((2 * z) / 3);
+      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (i - n / 2 < 0 ? -1 : 1);
+      select(a, k, Math.max(left, Math.floor(k - (i * s) / n + sd)), Math.min(right, Math.floor(k + ((n - i) * s) / n + sd)));
+    }
+    const t = a[k] as number;
     let i = left;
     let j = right;
-    while (i <= j) {
-      while ((a[i] as number) < pivot) i++;
-      while ((a[j] as number) > pivot) j--;
-      if (i <= j) {
-        const t = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = t;
-        i++;
-        j--;
-      }
+    swap(a, left, k);
+    if ((a[right] as number) > t) swap(a, right, left);
+    while (i < j) {
+      swap(a, i, j);
+      i++;
+      j--;
+      while ((a[i] as number) < t) i++;
+      while ((a[j] as number) > t) j--;
     }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return a[k] as number;
+    if (a[left] === t) swap(a, left, j);
+    else {
+      j++;
+      swap(a, j, right);
+    }
+    if (j <= k) left = j + 1;
+    if (k <= j) right = j - 1;
   }
   return a[k] as number;
+}
+
+function swap(a: Float32Array | Float64Array, i: number, j: number): void {
+  const t = a[i] as number;
+  a[i] = a[j] as number;
+  a[j] = t;
 }
 
 /**

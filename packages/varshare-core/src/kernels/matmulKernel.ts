@@ -30,6 +30,8 @@ const ceilTo = (x: number, q: number): number => Math.ceil(x / q) * q;
  * are not — splitting those measured slower.
  */
 export const MIN_MACS_PER_PART = 1 << 22;
+/** Rows a product of few rows counts as when its B is streamed per task (see {@link MatmulKernel.bgemm}). */
+const MIN_ROWS_EQUIVALENT = 16;
 /** Likewise for a strided copy, in floats copied per part. */
 export const MIN_COPIES_PER_PART = 1 << 16;
 
@@ -117,7 +119,10 @@ export class MatmulKernel {
    */
   bgemm(a: number, b: number, c: number, T: number, np: number, k: number, mp: number): void {
     const pool = this.pool?.threads;
-    const parts = pool ? pool.partsFor(T * np * k * mp, MIN_MACS_PER_PART) : 1;
+    // A few rows against large per-task B_t (acting: 4 rows per task of arm-mt10's 400 × 400) is
+    // bound by streaming B, not by the multiply-adds: split by task once B alone is large.
+    const work = Math.max(T * np * k * mp, T % 2 === 0 ? T * k * mp * MIN_ROWS_EQUIVALENT : 0);
+    const parts = pool ? pool.partsFor(work, MIN_MACS_PER_PART) : 1;
     if (!pool || parts === 1) {
       this.x.bgemm(a * 4, b * 4, c * 4, T, np, k, mp);
       return;

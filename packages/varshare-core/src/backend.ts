@@ -1,11 +1,17 @@
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
-// tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle registers all of them
-// (TOOLCHAIN-NOTES.md). We use nothing else from tfjs-layers.
-import '@tensorflow/tfjs-layers';
 import { registerChainedOps } from './chainedOps';
 import { chooseHotOps } from './ops/hotOps';
+
+// The backends, and tfjs-layers only because tfjs-core's Node bundle registers no gradients and
+// tfjs-layers' bundle registers all of them (TOOLCHAIN-NOTES.md; nothing else of it is used). For
+// their side effects: loaded with require, as the CommonJS bundles they are — an ES import first
+// scans each bundle for its export names, ~0.13–0.25 s of every process's and worker's start here
+// (the same module instances either way: Node's ES loader loads CommonJS through require's cache).
+const requireCjs = createRequire(import.meta.url);
+requireCjs('@tensorflow/tfjs-backend-cpu');
+requireCjs('@tensorflow/tfjs-backend-wasm');
+requireCjs('@tensorflow/tfjs-layers');
 
 // Nor does tfjs-core register the chained methods (`t.add(u)`): `tf` from here has them.
 registerChainedOps();

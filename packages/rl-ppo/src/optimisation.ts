@@ -7,7 +7,7 @@ import type { OptimizerConfig, PpoHyperparams } from './config';
 import { gaussianLogProbEntropy } from './distributions';
 import { MinibatchDealer } from './minibatches';
 import { weightOptions } from './policy';
-import { fusedPpoLoss, type FusedLossOutputs, type LossArrays, type PpoLossStats } from './ppoLoss';
+import { fusedPpoLoss, type FusedLossOutputs, type LossArrays, type LossParts, type PpoLossStats } from './ppoLoss';
 import { klRegulariser, klRegulariserWithoutTape, type LearnedPriorSettings } from './regulariser';
 import type { RolloutBatch } from './rollout';
 
@@ -53,7 +53,7 @@ export interface OptimiseContext {
 /** Means over the update's minibatch steps of the loss parts, and the KL pressure. */
 export interface OptimiseResult {
   /** Mean of each loss part over the steps (`total` accumulated in float64 from the parts). */
-  readonly losses: { readonly [K in (typeof LOSS_KEYS)[number]]: number };
+  readonly losses: { readonly [K in keyof LossParts]: number };
   /** β · mean KL_total / normaliser: the KL term's mean contribution to the loss. */
   readonly klTerm: number;
   readonly minibatchSteps: number;
@@ -192,7 +192,7 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
           const actions = gather(batch.actions, idx, actDim);
           // --- the regulariser's gradient (μ, ρ, learned σ_prior): without the tape where it can be
           // (constant priors), else through it; its values are constants for the PPO loss
-          let reg = { klTotal: tf.scalar(0), hyperprior: tf.scalar(0) };
+          let reg: { klTotal: tf.Scalar; hyperprior: tf.Scalar } | null = null;
           phase = 'kl';
           accepted.clear();
           let klGrads: Record<string, tf.Tensor> = {};
@@ -262,15 +262,17 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
           if (groups.prior.size > 0) opt.prior.applyStaged(lr * (ctx.learnedPrior?.lrScale ?? 1), 1);
           const step = opt.posterior.lastStepAbsMedian(isRho, RHO_STEP_SAMPLES);
           if (Number.isFinite(step)) rhoStep += step;
-          const reg2 = tf.stack([reg.klTotal, reg.hyperprior]) as tf.Tensor1D;
-          // The regulariser's values were kept past variableGrads' scope (so past this tidy too).
-          reg.klTotal.dispose();
-          reg.hyperprior.dispose();
-          return reg2;
+          const kept = reg as { klTotal: tf.Scalar; hyperprior: tf.Scalar } | null; // (set by the tape path)
+          if (!kept) return undefined;
+          const values = tf.stack([kept.klTotal, kept.hyperprior]) as tf.Tensor1D;
+          // The tape's regulariser values were kept past variableGrads' scope (so past this tidy too).
+          kept.klTotal.dispose();
+          kept.hyperprior.dispose();
+          return values;
         });
         const direct = regValues as { klTotal: number; hyperprior: number } | null; // (set inside the tidy)
-        const [klValue, hyperpriorValue] = direct ? [direct.klTotal, direct.hyperprior] : (regT.dataSync() as Float32Array);
-        regT.dispose();
+        const [klValue, hyperpriorValue] = direct ? [direct.klTotal, direct.hyperprior] : regT ? (regT.dataSync() as Float32Array) : [0, 0];
+        regT?.dispose();
         const parts: Record<(typeof LOSS_KEYS)[number], number> = { ...(stats as unknown as PpoLossStats), kl: klValue as number, hyperprior: hyperpriorValue as number, total: 0 };
         const at = (k: (typeof LOSS_KEYS)[number]) => parts[k];
         // pg − c_ent·entropy + c_vf·v + β·KL_total/normaliser + hyperprior, in float64

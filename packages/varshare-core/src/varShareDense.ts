@@ -6,6 +6,7 @@ import type { SigmaPriorValue } from './gaussianKl';
 import { hotOps, releaseHotOpsState, type GradientSink, type KlPrior } from './ops/hotOps';
 import { orthogonalInit } from './orthogonal';
 import { posteriorSigma } from './posteriorSigma';
+import { randomNormalArray } from './randomNormal';
 import { Rng, deriveSeed, tfSeed } from './rng';
 import { SigmaPrior, uniqueId } from './sigmaPrior';
 import { TaskRouting } from './taskRouting';
@@ -259,7 +260,8 @@ export class VarShareDense {
         releaseHotOpsState(e);
         e.dispose();
       });
-      const eps = this.factors.map((f, k) => tf.keep(tf.randomNormal(f.mu.shape, 0, 1, 'float32', tfSeed(deriveSeed(seed, k)))));
+      // tf.randomNormal's values, generated without its per-value calls (randomNormal.ts)
+      const eps = this.factors.map((f, k) => tf.keep(tf.tensor(randomNormalArray(f.mu.size, tfSeed(deriveSeed(seed, k))), f.mu.shape)));
       this.frozen = { seed, eps };
     }
     return this.frozen.eps;

@@ -120,9 +120,13 @@ export class MatmulKernel {
   bgemm(a: number, b: number, c: number, T: number, np: number, k: number, mp: number): void {
     const pool = this.pool?.threads;
     // A few rows against large per-task B_t (acting: 4 rows per task of arm-mt10's 400 × 400) is
-    // bound by streaming B, not by the multiply-adds: split by task once B alone is large.
-    const work = Math.max(T * np * k * mp, T % 2 === 0 ? T * k * mp * MIN_ROWS_EQUIVALENT : 0);
-    const parts = pool ? pool.partsFor(work, MIN_MACS_PER_PART) : 1;
+    // bound by streaming B, not by the multiply-adds: split by task once B alone is large (and the
+    // tasks divide evenly: split by rows, each thread would stream every B_t).
+    let parts = pool ? pool.partsFor(T * np * k * mp, MIN_MACS_PER_PART) : 1;
+    if (pool && parts === 1) {
+      const byB = pool.partsFor(T * k * mp * MIN_ROWS_EQUIVALENT, MIN_MACS_PER_PART);
+      if (byB > 1 && T % byB === 0) parts = byB;
+    }
     if (!pool || parts === 1) {
       this.x.bgemm(a * 4, b * 4, c * 4, T, np, k, mp);
       return;

@@ -3,6 +3,15 @@ import { tf } from '@varshare/core';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** log Σ_j exp(x[o + j]) over j < n, max-shifted, in float64 (the log-softmax's normaliser of one row). */
+export function logSumExpRow(x: ArrayLike<number>, o: number, n: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, x[o + j] as number);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp((x[o + j] as number) - max);
+  return max + Math.log(sum);
+}
+
 /**
  * Samples one categorical action per row from logits `[rows, n]` (float32, row-major) with the seeded
  * `rng`, or takes the argmax when `greedy`. Returns actions and their log-probabilities (float64
@@ -19,11 +28,7 @@ export function sampleCategorical(
   const logProbs = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const o = r * n;
-    let max = -Infinity;
-    for (let j = 0; j < n; j++) max = Math.max(max, logits[o + j] as number);
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += Math.exp((logits[o + j] as number) - max);
-    const logZ = max + Math.log(sum);
+    const logZ = logSumExpRow(logits, o, n);
     let a = 0;
     if (greedy) {
       for (let j = 1; j < n; j++) if ((logits[o + j] as number) > (logits[o + a] as number)) a = j;

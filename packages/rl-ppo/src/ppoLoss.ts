@@ -1,4 +1,5 @@
 import { tf } from '@varshare/core';
+import { logSumExpRow } from './distributions';
 
 /** The rollout side of one minibatch: what the policy did and what it earned. Each `[n]`. */
 export interface LossBatch {
@@ -246,11 +247,7 @@ function categoricalValues(logits: ArrayLike<number>, actions: ArrayLike<number>
   for (let i = 0; i < n; i++) {
     const o = (slot[i] as number) * k;
     const q = i * k;
-    let m = -Infinity;
-    for (let j = 0; j < k; j++) m = Math.max(m, logits[o + j] as number);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp((logits[o + j] as number) - m);
-    const lse = m + Math.log(sum);
+    const lse = logSumExpRow(logits, o, k);
     let h = 0;
     for (let j = 0; j < k; j++) {
       const lp = (logits[o + j] as number) - lse;

@@ -26,6 +26,17 @@ const small = (over: Record<string, unknown> = {}) =>
 const make = (variant: string, seed: number, config = small(), totalSteps = 640 * 4) =>
   new PPOTrainer({ config, controller: resolveVariant(variant).config, suite: 'cartpole-mt', suiteOptions: { maxEpisodeSteps: 60 }, seed, totalSteps });
 
+/** lunarlander-mt's continuous variant, one env per task, 16-step rollouts. */
+const continuousTrainer = () =>
+  new PPOTrainer({
+    config: small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1 } }),
+    controller: resolveVariant('baseline').config,
+    suite: 'lunarlander-mt',
+    suiteOptions: { continuous: true },
+    seed: 1,
+    totalSteps: 10_000,
+  });
+
 const stripTiming = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([k]) => !isTimingKey(k) && !k.endsWith('_s')));
 
 function runAll(t: PPOTrainer): UpdateResult[] {
@@ -343,14 +354,7 @@ describe('PPOTrainer', () => {
     expect(Number.isFinite(r.metrics['losses/value_loss'])).toBe(true);
     expect(shared.actingMode().network).toBe('shared-mlp');
     shared.dispose();
-    const cont = new PPOTrainer({
-      config: small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1 } }),
-      controller: resolveVariant('baseline').config,
-      suite: 'lunarlander-mt',
-      suiteOptions: { continuous: true },
-      seed: 1,
-      totalSteps: 10_000,
-    });
+    const cont = continuousTrainer();
     const rc = cont.runUpdate();
     expect(Number.isFinite(rc.metrics['losses/policy_loss'])).toBe(true);
     expect(cont.agent.logStd).not.toBeNull();
@@ -363,18 +367,7 @@ describe('PPOTrainer', () => {
       ['exp5 (learned prior, hyperprior)', () => make('exp5-empirical-bayes', 3)],
       ['low-rank, local noise', () => make('exp1-fixed-prior', 3, small({ network: { hiddenSizes: [16, 16], residual: 'low-rank', rank: 2 }, weights: { noise: 'local' } }))],
       ['shared MLP', () => make('baseline', 3, small({ network: { hiddenSizes: [16, 16], residual: 'none' } }))],
-      [
-        'continuous actions',
-        () =>
-          new PPOTrainer({
-            config: small({ envsPerTask: 1, ppo: { numSteps: 16, numMinibatches: 2, updateEpochs: 1 } }),
-            controller: resolveVariant('baseline').config,
-            suite: 'lunarlander-mt',
-            suiteOptions: { continuous: true },
-            seed: 1,
-            totalSteps: 10_000,
-          }),
-      ],
+      ['continuous actions', continuousTrainer],
     ];
     for (const [name, create] of cases) {
       const before = tf.memory();

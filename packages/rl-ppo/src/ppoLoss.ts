@@ -159,6 +159,7 @@ export interface PpoLossGradients {
  * @param logProb log π(a|s), `[n]`
  * @param entropy the policy's entropy per row, `[n]`
  * @param value V(s), `[n]`
+ * @param config clip ε, value clipping, advantage normalisation, the entropy and value coefficients
  */
 export function ppoLossValues(batch: LossArrays, logProb: ArrayLike<number>, entropy: ArrayLike<number>, value: ArrayLike<number>, config: Omit<LossConfig, 'klWeight'>): PpoLossGradients {
   const n = logProb.length;

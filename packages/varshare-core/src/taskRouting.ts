@@ -28,13 +28,6 @@ export class TaskRouting {
   private readonly gatherIdx: Int32Array;
   /** Row → slot, `[B]`. */
   private readonly scatterIdx: Int32Array;
-  /**
-   * The slot of each row in the grouped layout flattened to `[numTasks·groupSize, d]` (`[B]`, a
-   * copy): a consumer of grouped outputs reads row i at slot `slotOfRow()[i]` instead of ungrouping.
-   */
-  slotOfRow(): Int32Array {
-    return this.scatterIdx.slice();
-  }
   /** Slot → row, pads → B (an appended zero row): ungroup's gradient. */
   private readonly gatherZeroPadIdx: Int32Array;
 
@@ -69,6 +62,14 @@ export class TaskRouting {
       this.gatherZeroPadIdx[slot] = i;
       this.scatterIdx[i] = slot;
     }
+  }
+
+  /**
+   * The slot of each row in the grouped layout flattened to `[numTasks·groupSize, d]` (`[B]`, a
+   * copy): a consumer of grouped outputs reads row i at slot `slotOfRow()[i]` instead of ungrouping.
+   */
+  slotOfRow(): Int32Array {
+    return this.scatterIdx.slice();
   }
 
   /**

@@ -276,27 +276,33 @@ export class VarShareDense {
   kl(sigmaPrior: SigmaPriorValue | SigmaPrior): tf.Tensor1D {
     return tf.tidy(() => {
       if (this.factors.length === 0) return tf.zeros([this.numTasks]) as tf.Tensor1D;
-      const constant = sigmaPrior instanceof SigmaPrior ? sigmaPrior.constantValue(this.numTasks) : typeof sigmaPrior === 'number' ? sigmaPrior : null;
-      let prior: KlPrior;
-      if (constant !== null) {
-        prior = { kind: 'constant', sigmaPrior: constant };
-      } else {
-        const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
-        const detachSigma = sigmaPrior instanceof SigmaPrior && sigmaPrior.detachSigma;
-        prior = typeof sp === 'number' ? { kind: 'constant', sigmaPrior: sp } : { kind: 'tensor', sigmaPrior: sp, detachSigma };
-      }
+      const prior = this.klPrior(sigmaPrior);
       const ops = hotOps();
       const perFactor = this.factors.map((f) => ops.taskKl(f.mu, f.rho, prior));
       return (perFactor.length === 1 ? perFactor[0] : tf.addN(perFactor)) as tf.Tensor1D;
     });
   }
 
-  /** This layer's σ_prior when it is a constant (a number, or one per task); null for a tensor (exp5's learned prior). */
-  private constantPrior(sigmaPrior: SigmaPriorValue | SigmaPrior): number | readonly number[] | null {
+  /**
+   * This layer's σ_prior as the KL ops take it: a constant (a number, or one per task), or a tensor
+   * (exp5's learned prior, with the detach option). May create a tensor: call inside a tidy.
+   */
+  private klPrior(sigmaPrior: SigmaPriorValue | SigmaPrior): KlPrior {
     const constant = sigmaPrior instanceof SigmaPrior ? sigmaPrior.constantValue(this.numTasks) : typeof sigmaPrior === 'number' ? sigmaPrior : null;
-    if (constant !== null) return constant;
+    if (constant !== null) return { kind: 'constant', sigmaPrior: constant };
     const sp = sigmaPrior instanceof SigmaPrior ? sigmaPrior.forLayer(this.name, this.numTasks) : sigmaPrior;
-    return typeof sp === 'number' ? sp : null;
+    const detachSigma = sigmaPrior instanceof SigmaPrior && sigmaPrior.detachSigma;
+    return typeof sp === 'number' ? { kind: 'constant', sigmaPrior: sp } : { kind: 'tensor', sigmaPrior: sp, detachSigma };
+  }
+
+  /** This layer's σ_prior when it is a constant; null for a tensor. */
+  private constantPrior(sigmaPrior: SigmaPriorValue | SigmaPrior): number | readonly number[] | null {
+    let constant: number | readonly number[] | null = null;
+    tf.tidy(() => {
+      const prior = this.klPrior(sigmaPrior);
+      if (prior.kind === 'constant') constant = prior.sigmaPrior;
+    });
+    return constant;
   }
 
   /** Whether {@link klWithGradient} can take this layer's KL without the tape (a constant σ_prior, ops with the direct path). */

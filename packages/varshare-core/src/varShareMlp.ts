@@ -223,23 +223,17 @@ export class MLPSnapshot {
     readonly activation: Activation,
   ) {}
 
-  /** `[numTasks, n, in]` → `[numTasks, n, out]`. */
+  /** `[numTasks, n, in]` → `[numTasks, n, out]` ({@link applyGroupedArrays} on tensors). */
   applyGrouped(xg: tf.Tensor3D): tf.Tensor3D {
-    return tf.tidy(() => {
-      let h: tf.Tensor3D = xg;
-      // The training forward's implementation (HotOps.dense on the same effective weights), so
-      // acting and training see the same outputs.
-      const ops = hotOps();
-      this.weights.forEach(({ w, b }, i) => {
-        h = ops.denseWithWeights(h, w, b, i + 1 < this.weights.length ? this.activation : 'none');
-      });
-      return h;
-    });
+    const [T, n] = xg.shape;
+    const y = this.applyGroupedArrays(xg.dataSync() as Float32Array, n);
+    return tf.tensor3d(y, [T, n, y.length / (T * n)]);
   }
 
   /**
-   * {@link applyGrouped} on arrays, for acting (no tensors): `[numTasks, n, in]` row-major →
-   * `[numTasks, n, out]`, the same values (the same kernel calls).
+   * The forward on arrays, for acting (no tensors): `[numTasks, n, in]` row-major →
+   * `[numTasks, n, out]`. The training forward's implementation (the dense kernel on the same
+   * effective weights, `HotOps.denseArrays`), so acting and training see the same outputs.
    */
   applyGroupedArrays(xg: Float32Array, n: number): Float32Array {
     const ops = hotOps();

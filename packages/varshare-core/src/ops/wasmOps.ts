@@ -198,6 +198,19 @@ export function createWasmOps(k: WasmKernels): HotOps {
   };
 
   /**
+   * act(X_t W_t + b) on the dense kernel with the effective weights given (a rollout snapshot's):
+   * a view of the call's arena, `[T, n, out]`. Shared weights (rank 2) act on all T·n rows as one
+   * block, as the training forward does; W is resident (a snapshot serves every step, copied into
+   * the kernel memory once).
+   */
+  const forwardWithWeights = (be: HeapBackend, x: Float32Array, shape: readonly number[], w: tf.Tensor, bias: tf.Tensor, activation: LayerActivation): Float32Array => {
+    const [T, n, d] = shape as [number, number, number];
+    const out = w.shape[w.rank - 1] as number;
+    const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
+    return k.dense.forwardWeights(x, residentOf(mem, w, be), be.typedArrayFromHeap(bias), activation, tb, nb, d, out);
+  };
+
+  /**
    * The whole layer on the dense kernel as one differentiable op: gradients for x, θ, b and, with
    * a residual, μ and (with noise) ρ through σ'. Replaces ~25 tfjs ops per layer per pass (each
    * with its dispatch, tape and saved-tensor bookkeeping) by one.
@@ -302,21 +315,13 @@ export function createWasmOps(k: WasmKernels): HotOps {
 
     denseWithWeights(xg: tf.Tensor3D, w: tf.Tensor, bias: tf.Tensor, activation: LayerActivation): tf.Tensor3D {
       const be = heap();
-      const [T, n, d] = xg.shape;
-      const out = w.shape[w.rank - 1] as number;
-      // Shared weights (rank 2) act on all T·n rows as one block, as the training forward does.
-      const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
-      // W resident: a rollout's snapshot serves every step, copied into the kernel memory once.
-      return tf.tensor3d(k.dense.forwardWeights(be.typedArrayFromHeap(xg), residentOf(mem, w, be), be.typedArrayFromHeap(bias), activation, tb, nb, d, out), [T, n, out]);
+      // A view of the kernel's memory is enough: creating a wasm tensor copies it at once.
+      return tf.tensor3d(forwardWithWeights(be, be.typedArrayFromHeap(xg), xg.shape, w, bias, activation), [xg.shape[0], xg.shape[1], w.shape[w.rank - 1] as number]);
     },
 
     denseArrays(x: Float32Array, shape: readonly [number, number, number], w: tf.Tensor, bias: tf.Tensor, activation: LayerActivation): Float32Array {
-      const be = heap();
-      const [T, n, d] = shape;
-      const out = w.shape[w.rank - 1] as number;
-      const [tb, nb] = w.rank === 3 ? [T, n] : [1, T * n];
       // (the output is a view of the call's arena, valid until the next kernel call: copied out)
-      return k.dense.forwardWeights(x, residentOf(mem, w, be), be.typedArrayFromHeap(bias), activation, tb, nb, d, out).slice();
+      return forwardWithWeights(heap(), x, shape, w, bias, activation).slice();
     },
 
     klWithGradient(mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[], dy: Float32Array, sk: GradientSink): Float32Array {

@@ -315,8 +315,6 @@ export type FusedLossOutputs =
  * {@link ppoLoss}. Call inside `tf.variableGrads`.
  */
 export function fusedPpoLoss(batch: LossArrays, outputs: FusedLossOutputs, config: Omit<LossConfig, 'klWeight'>): { ppo: tf.Scalar; stats: PpoLossStats } {
-  let stats: PpoLossStats | null = null;
-  const scaled = (g: Float32Array, s: number) => (s === 1 ? g : g.map((x) => x * s));
   if ('logits' in outputs) {
     const [slots, k] = outputs.logits.shape;
     const actions = outputs.actions;
@@ -324,39 +322,47 @@ export function fusedPpoLoss(batch: LossArrays, outputs: FusedLossOutputs, confi
     if (outputs.value.shape[0] !== slots) throw new Error(`fusedPpoLoss: value has ${outputs.value.shape[0]} entries, logits ${slots} rows`);
     const slot = outputs.slotOfRow ?? Int32Array.from({ length: n }, (_, i) => i);
     checkSlots(slot, n, slots);
-    const op = tf.customGrad(((logits: tf.Tensor2D, value: tf.Tensor1D, save: tf.GradSaveFunc) => {
-      save([]);
-      const cat = categoricalValues(logits.dataSync(), actions, k, slot);
-      const v = value.dataSync();
+    return lossOp([outputs.logits, outputs.value], ([logits, v]) => {
+      const cat = categoricalValues(logits as Float32Array, actions, k, slot);
       const vRows = new Float64Array(n);
-      for (let i = 0; i < n; i++) vRows[i] = v[slot[i] as number] as number;
+      for (let i = 0; i < n; i++) vRows[i] = (v as Float32Array)[slot[i] as number] as number;
       const r = ppoLossValues(batch, cat.logProb, cat.entropy, vRows, config);
-      stats = r.stats;
       return {
-        value: tf.scalar(r.stats.ppo),
-        gradFunc: (dy: tf.Scalar) => {
-          const s = dy.dataSync()[0] as number;
+        stats: r.stats,
+        grads: () => {
           const dValue = new Float32Array(slots);
           for (let i = 0; i < n; i++) dValue[slot[i] as number] = r.dValue[i] as number;
-          return [tf.tensor2d(scaled(cat.backward(r.dLogProb, r.dEntropy), s), [slots, k]), tf.tensor1d(scaled(dValue, s))];
+          return [cat.backward(r.dLogProb, r.dEntropy), dValue];
         },
       };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]);
-    const ppo = op(outputs.logits, outputs.value) as tf.Scalar;
-    return { ppo, stats: stats as unknown as PpoLossStats };
+    });
   }
-  const op = tf.customGrad(((logProb: tf.Tensor1D, entropy: tf.Tensor1D, value: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  return lossOp([outputs.logProb, outputs.entropy, outputs.value], ([lp, en, v]) => {
+    const r = ppoLossValues(batch, lp as Float32Array, en as Float32Array, v as Float32Array, config);
+    return { stats: r.stats, grads: () => [r.dLogProb, r.dEntropy, r.dValue] };
+  });
+}
+
+/**
+ * One differentiable op over `inputs`: `compute` gets their values and returns the loss terms and,
+ * on demand, the gradient of `ppo` for each input (its shape, row-major); the op's value is `ppo`.
+ */
+function lossOp(inputs: tf.Tensor[], compute: (values: Float32Array[]) => { stats: PpoLossStats; grads: () => Float32Array[] }): { ppo: tf.Scalar; stats: PpoLossStats } {
+  let stats: PpoLossStats | null = null;
+  const op = tf.customGrad(((...args: tf.Tensor[]) => {
+    const save = args[args.length - 1] as unknown as tf.GradSaveFunc;
     save([]);
-    const r = ppoLossValues(batch, logProb.dataSync(), entropy.dataSync(), value.dataSync(), config);
+    const xs = args.slice(0, -1);
+    const r = compute(xs.map((x) => x.dataSync() as Float32Array));
     stats = r.stats;
     return {
       value: tf.scalar(r.stats.ppo),
       gradFunc: (dy: tf.Scalar) => {
         const s = dy.dataSync()[0] as number;
-        return [tf.tensor1d(scaled(r.dLogProb, s)), tf.tensor1d(scaled(r.dEntropy, s)), tf.tensor1d(scaled(r.dValue, s))];
+        return r.grads().map((g, i) => tf.tensor(s === 1 ? g : g.map((x) => x * s), (xs[i] as tf.Tensor).shape));
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const ppo = op(outputs.logProb, outputs.entropy, outputs.value) as tf.Scalar;
+  const ppo = (op as unknown as (...t: tf.Tensor[]) => tf.Scalar)(...inputs);
   return { ppo, stats: stats as unknown as PpoLossStats };
 }

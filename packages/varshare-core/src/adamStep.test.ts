@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adamStepConstants, adamStepReference, sumSquaresReference } from './adamStep';
+import { SUM_SQUARES_BLOCK, adamStepConstants, adamStepReference, sumSquaresReference } from './adamStep';
 
 describe('adamStepReference, adamStepConstants, sumSquaresReference (reference of the Adam step)', () => {
   it('first step moves each entry by −lr·g/(|g| + ε) (m̂ = g, v̂ = g²), in float32', () => {
@@ -35,5 +35,29 @@ describe('adamStepReference, adamStepConstants, sumSquaresReference (reference o
     // odd lane first collects 3·2^−54, which rounds 1 + 3·2^−54 up to 1 + 2^−52.
     const tiny = 2 ** -27;
     expect(sumSquaresReference(Float32Array.from([1, tiny, 0, tiny, 0, tiny]))).toBe(1 + 2 ** -52);
+  });
+
+  it('Σ g² of a longer array is its blocks’ sums added in block order (a last short block; the lanes restart per block)', () => {
+    const B = SUM_SQUARES_BLOCK;
+    expect(B % 2).toBe(0);
+    // 1 at the start of block 0, then 2^−54 squares at odd entries: within one lane they round
+    // 1 + 3·2^−54 up to 1 + 2^−52; blocks 1 and 2 sum on their own (1 and 2^-54 + 2^-54 + 2^-54)
+    const tiny = 2 ** -27;
+    const g = new Float32Array(2 * B + 5);
+    g.set([1, tiny, 0, tiny, 0, tiny]);
+    g[B] = 1;
+    g.set([tiny, tiny, tiny], 2 * B + 1);
+    const block = (a: number, b: number) => sumSquaresReference(g.subarray(a, b));
+    expect(sumSquaresReference(g)).toBe(0 + block(0, B) + block(B, 2 * B) + block(2 * B, 2 * B + 5));
+    expect(block(0, B)).toBe(1 + 2 ** -52);
+    expect(block(2 * B, 2 * B + 5)).toBe(3 * 2 ** -54);
+    // one running pair of lanes over the whole array would give another number
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i + 1 < g.length; i += 2) {
+      even += (g[i] as number) ** 2;
+      odd += (g[i + 1] as number) ** 2;
+    }
+    expect(even + odd + (g[g.length - 1] as number) ** 2).not.toBe(sumSquaresReference(g));
   });
 });

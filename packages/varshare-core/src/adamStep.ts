@@ -40,23 +40,39 @@ export function adamStepReference(p: Float32Array, g: Float32Array, m: Float32Ar
 }
 
 /**
- * Σ g² over a float32 gradient, in float64 (the global grad-norm's square before clipping): even
- * and odd entries are summed separately and the two sums added, the order of the wasm kernel's two
- * lanes, so both give the same number.
+ * Length of the blocks {@link sumSquaresReference} sums one after another (an even number: a
+ * block's pairs are the array's pairs). A kernel splits longer arrays between threads by whole
+ * blocks, so the sum does not depend on the number of threads.
+ */
+export const SUM_SQUARES_BLOCK = 1 << 16;
+
+/**
+ * Σ g² over a float32 gradient, in float64 (the global grad-norm's square before clipping). Per
+ * block of {@link SUM_SQUARES_BLOCK} entries (the last may be shorter), even and odd entries are
+ * summed separately and the two sums added (the order of the wasm kernel's two lanes), then an odd
+ * last entry; the block sums are added in block order from 0. An array of at most one block is one
+ * block's sum.
  */
 export function sumSquaresReference(g: Float32Array): number {
+  let s = 0;
+  for (let start = 0; start < g.length; start += SUM_SQUARES_BLOCK) s += blockSumSquares(g, start, Math.min(g.length, start + SUM_SQUARES_BLOCK));
+  return s;
+}
+
+/** One block of {@link sumSquaresReference}: entries [start, end), start even. */
+function blockSumSquares(g: Float32Array, start: number, end: number): number {
   let even = 0;
   let odd = 0;
-  const pairs = g.length >> 1;
-  for (let i = 0; i < pairs; i++) {
-    const a = g[2 * i] as number;
-    const b = g[2 * i + 1] as number;
+  const pairsEnd = start + ((end - start) & ~1);
+  for (let i = start; i < pairsEnd; i += 2) {
+    const a = g[i] as number;
+    const b = g[i + 1] as number;
     even += a * a;
     odd += b * b;
   }
   let s = even + odd;
-  if (g.length & 1) {
-    const last = g[g.length - 1] as number;
+  if (pairsEnd < end) {
+    const last = g[pairsEnd] as number;
     s += last * last;
   }
   return s;

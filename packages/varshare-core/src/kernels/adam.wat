@@ -15,7 +15,10 @@
 ;;   p ← p + negStep·(m / (sqrt(v)/bc2sqrt + eps))
 ;; IEEE float32 add, mul, div and sqrt round the same in every lane as in scalar code, so this is
 ;; bit-identical to adamStepReference in src/adamStep.ts (which rounds each operation with Math.fround).
-;; sumsq and addsq give the gradient-norm sums (sumSquaresReference's and addIntoReference's).
+;; sumsq and addsq give the gradient-norm sums of one block (sumSquaresReference's and
+;; addIntoReference's order within a block); sumsqb and addsqb run them block after block over a
+;; longer array and store each block's sums, which the host adds in block order (so a split of the
+;; blocks over threads gives the same sums).
 (module
   (import "env" "memory" (memory 1 65536 shared))
   ;; adamk(p, g, m, v, n, k): adam with its seven float32 constants read from memory at byte offset k
@@ -85,7 +88,7 @@
   ;; Σ g² of the new g, each in sumsq's order (pairs of elements in turn, even and odd lanes, the
   ;; lanes added, then the last element of an odd n): one pass where add, sumsq(x) and sumsq(g)
   ;; took three.
-  (func (export "addsq") (param $g i32) (param $x i32) (param $n i32) (param $out i32)
+  (func $addsq (export "addsq") (param $g i32) (param $x i32) (param $n i32) (param $out i32)
     (local $i i32) (local $vec i32) (local $xv v128) (local $sv v128) (local $lo v128) (local $ax v128) (local $as v128)
     (local $sx f64) (local $ss f64) (local $a f32) (local $b f32)
     (local.set $vec (i32.and (local.get $n) (i32.const -4)))
@@ -135,7 +138,7 @@
     (f64.store offset=8 (local.get $out) (local.get $ss)))
   ;; sumsq(g, n): Σ g[i]² over float32 g, each square and the sum in float64, two lanes
   ;; (lane 0 sums the even elements, lane 1 the odd ones; the lanes are added at the end).
-  (func (export "sumsq") (param $g i32) (param $n i32) (result f64)
+  (func $sumsq (export "sumsq") (param $g i32) (param $n i32) (result f64)
     (local $i i32) (local $pairs i32) (local $acc v128) (local $x v128) (local $s f64)
     (local.set $pairs (i32.shr_u (local.get $n) (i32.const 1)))
     (local.set $acc (v128.const i64x2 0 0))
@@ -153,4 +156,31 @@
         (local.set $s (f64.add (local.get $s)
           (f64.mul (f64.promote_f32 (f32.load (local.get $g))) (f64.promote_f32 (f32.load (local.get $g))))))))
     (local.get $s))
+;; addsqb(g, x, n, block, out): addsq on consecutive blocks of `block` elements (the last may be
+  ;; shorter), block b's two float64 sums at out + 16·b (out 8-byte aligned).
+  (func (export "addsqb") (param $g i32) (param $x i32) (param $n i32) (param $block i32) (param $out i32)
+    (local $len i32)
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $len (select (local.get $block) (local.get $n) (i32.lt_u (local.get $block) (local.get $n))))
+        (call $addsq (local.get $g) (local.get $x) (local.get $len) (local.get $out))
+        (local.set $g (i32.add (local.get $g) (i32.shl (local.get $len) (i32.const 2))))
+        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $len) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (local.get $len)))
+        (br $blocks))))
+  ;; sumsqb(g, n, block, out): sumsq of consecutive blocks of `block` elements (the last may be
+  ;; shorter), block b's float64 sum at out + 8·b (out 8-byte aligned).
+  (func (export "sumsqb") (param $g i32) (param $n i32) (param $block i32) (param $out i32)
+    (local $len i32)
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $len (select (local.get $block) (local.get $n) (i32.lt_u (local.get $block) (local.get $n))))
+        (f64.store (local.get $out) (call $sumsq (local.get $g) (local.get $len)))
+        (local.set $g (i32.add (local.get $g) (i32.shl (local.get $len) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (local.get $len)))
+        (br $blocks))))
 )

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { adamStepConstants, adamStepReference, addIntoReference, sumSquaresReference } from '../adamStep';
+import { SUM_SQUARES_BLOCK, adamStepConstants, adamStepReference, addIntoReference, sumSquaresReference } from '../adamStep';
 import { Rng } from '../rng';
 import { initBackend, tf } from '../backend';
 import { AdamKernel } from './adamKernel';
@@ -111,6 +111,36 @@ describe('AdamKernel (adam.wat)', () => {
     k.pool.set(1);
     for (const r of results.slice(1)) {
       for (const key of ['p', 'm', 'v'] as const) expect(Buffer.from(r[key].buffer).equals(Buffer.from(results[0]![key].buffer))).toBe(true);
+    }
+  });
+});
+
+describe('AdamKernel: sums of squares of long arrays by blocks', () => {
+  afterAll(() => wasmKernels()!.pool.set(1));
+
+  it('Σ g² and addInto over several blocks equal the references at 1, 2 and 3 threads (whole blocks per thread)', () => {
+    const k = wasmKernels()!;
+    const rng = new Rng(11);
+    for (const n of [SUM_SQUARES_BLOCK - 1, SUM_SQUARES_BLOCK + 1, 3 * SUM_SQUARES_BLOCK + 7, 5 * SUM_SQUARES_BLOCK]) {
+      const g0 = Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4));
+      const x0 = Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4));
+      const ref = g0.slice();
+      const want = addIntoReference(ref, x0.slice());
+      const wantSq = sumSquaresReference(g0);
+      for (const threads of [1, 2, 3]) {
+        k.pool.set(threads);
+        const before = k.pool.threads?.splitCalls ?? 0;
+        const mem = k.adam.arrays();
+        const [g, x] = [mem.alloc(n), mem.alloc(n)];
+        g.values().set(g0);
+        x.values().set(x0);
+        expect(mem.sumSquares(g)).toBe(wantSq);
+        expect(mem.addInto(g, x)).toEqual(want);
+        expect(Buffer.from(g.values().slice().buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+        // both calls split over the helpers from two blocks’ worth of elements (MIN_ELEMENTS_PER_PART)
+        if (threads > 1) expect((k.pool.threads?.splitCalls ?? 0) - before).toBe(n >= 2 * SUM_SQUARES_BLOCK ? 2 : 0);
+        mem.dispose();
+      }
     }
   });
 });

@@ -1,4 +1,4 @@
-import type { AdamArray, AddedSums, AdamStepConstants } from '../adamStep';
+import { SUM_SQUARES_BLOCK, type AdamArray, type AddedSums, type AdamStepConstants } from '../adamStep';
 import { adamUnsharedWasmBase64 } from './adamWasm';
 import { instantiateKernel, type WasmMemory } from './instantiate';
 import { KernelMemory, type ResidentBuffer } from './kernelMemory';
@@ -13,6 +13,10 @@ export interface AdamExports {
   adamk(p: number, g: number, m: number, v: number, n: number, k: number): void;
   sumsq(g: number, n: number): number;
   addsq(g: number, x: number, n: number, out: number): void;
+  /** sumsq per block of `block` elements (the last may be shorter), float64 sums at out + 8·b. */
+  sumsqb(g: number, n: number, block: number, out: number): void;
+  /** addsq per block of `block` elements (the last may be shorter), two float64 at out + 16·b. */
+  addsqb(g: number, x: number, n: number, block: number, out: number): void;
 }
 
 /** An array of an {@link AdamKernel}: a resident region of the kernel memory. */
@@ -41,7 +45,8 @@ class KernelArray implements AdamArray {
  * It computes `adamStepReference` bit for bit and the gradients' Σ g² in `sumSquaresReference`'s
  * order. With helper threads ({@link KernelPool}) a large step is split by element ranges (each
  * element's arithmetic is the same in any part: bit-identical for every thread count); the sums
- * stay on the caller, whose order they define.
+ * of squares by whole blocks of `SUM_SQUARES_BLOCK` elements, whose sums the caller adds in block
+ * order (the same sums for every thread count).
  */
 export class AdamModule {
   constructor(
@@ -82,15 +87,51 @@ export class AdamModule {
   addInto(g: ResidentBuffer, x: ResidentBuffer): AddedSums {
     const mem = this.memory;
     mem.beginCall();
-    const out = mem.alloc(4); // two float64 (the arena is 16-byte aligned)
-    this.x.addsq(g.off * 4, x.off * 4, g.length, out * 4);
-    const [added, total] = mem.doubles(out, 2) as unknown as [number, number];
+    const n = g.length;
+    const blocks = Math.ceil(n / SUM_SQUARES_BLOCK);
+    const out = mem.alloc(4 * blocks); // two float64 per block (the arena is 16-byte aligned)
+    const pool = this.pool?.threads;
+    const parts = pool && blocks > 1 ? Math.min(blocks, pool.partsFor(n, MIN_ELEMENTS_PER_PART)) : 1;
+    if (!pool || parts === 1) this.x.addsqb(g.off * 4, x.off * 4, n, SUM_SQUARES_BLOCK, out * 4);
+    else {
+      const args = splitRange(blocks, parts).map(([b, nb]) => {
+        const i = b * SUM_SQUARES_BLOCK;
+        return [(g.off + i) * 4, (x.off + i) * 4, Math.min(nb * SUM_SQUARES_BLOCK, n - i), SUM_SQUARES_BLOCK, (out + 4 * b) * 4];
+      });
+      pool.run('adam.addsqb', args, this.x.addsqb);
+    }
+    const sums = mem.doubles(out, 2 * blocks);
+    let added = 0;
+    let total = 0;
+    for (let b = 0; b < blocks; b++) {
+      added += sums[2 * b] as number;
+      total += sums[2 * b + 1] as number;
+    }
     return { added, total };
   }
 
   /** @internal {@link AdamKernel.sumSquares} on a resident region. */
   sumSquares(g: ResidentBuffer): number {
-    return this.x.sumsq(g.off * 4, g.length);
+    const n = g.length;
+    if (n <= SUM_SQUARES_BLOCK) return this.x.sumsq(g.off * 4, n);
+    const mem = this.memory;
+    mem.beginCall();
+    const blocks = Math.ceil(n / SUM_SQUARES_BLOCK);
+    const out = mem.alloc(2 * blocks); // one float64 per block
+    const pool = this.pool?.threads;
+    const parts = pool ? Math.min(blocks, pool.partsFor(n, MIN_ELEMENTS_PER_PART)) : 1;
+    if (!pool || parts === 1) this.x.sumsqb(g.off * 4, n, SUM_SQUARES_BLOCK, out * 4);
+    else {
+      const args = splitRange(blocks, parts).map(([b, nb]) => {
+        const i = b * SUM_SQUARES_BLOCK;
+        return [(g.off + i) * 4, Math.min(nb * SUM_SQUARES_BLOCK, n - i), SUM_SQUARES_BLOCK, (out + 2 * b) * 4];
+      });
+      pool.run('adam.sumsqb', args, this.x.sumsqb);
+    }
+    const sums = mem.doubles(out, blocks);
+    let s = 0;
+    for (let b = 0; b < blocks; b++) s += sums[b] as number;
+    return s;
   }
 }
 

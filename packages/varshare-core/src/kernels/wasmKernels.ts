@@ -32,7 +32,7 @@ export interface WasmKernels {
 }
 
 /** The kernel functions helper threads run (parts of one call each). */
-const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk'] as const;
+const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk', 'adam.addsqb', 'adam.sumsqb'] as const;
 
 let kernels: WasmKernels | null | undefined;
 

@@ -64,7 +64,7 @@ export interface AdamMemory {
   alloc(n: number): AdamArray;
   /** One Adam step in place on `p`, `m`, `v` (arrays from {@link alloc}, same length) with gradient `g`. */
   step(p: AdamArray, g: AdamArray, m: AdamArray, v: AdamArray, k: AdamStepConstants): void;
-  /** Σ g², float64, in `sumSquaresReference`'s order (`g` from {@link alloc}). */
+  /** Σ g², float64, in `sumSquaresReference`'s order (by blocks of 65,536; `g` from {@link alloc}). */
   sumSquares(g: AdamArray): number;
   /**
    * g ← g + x, float32 (each sum rounded once, as `Math.fround(g + x)`), for `g` and `x` from

@@ -241,7 +241,6 @@ export class Adam {
   applyStaged(lr: number, gradScale = 1): void {
     this.step += 1;
     const base = adamStepConstants(lr, this.beta1, this.beta2, this.eps, this.step, gradScale);
-    const onWasm = tf.getBackend() === 'wasm';
     this.lastStep.clear();
     for (const [name, variable] of this.params) {
       if (!this.staged.has(name)) continue;
@@ -252,11 +251,9 @@ export class Adam {
       const g = this.g.get(name) as AdamArray;
       const m = this.m.get(name) as AdamArray;
       const v = this.v.get(name) as AdamArray;
-      if (this.synced.get(name) !== variable.dataId) p.values().set(variable.dataSync() as Float32Array);
-      this.memory.step(p, g, m, v, k);
-      // The wasm backend copies a new tensor's values at once; other backends may keep the array.
-      tf.tidy(() => variable.assign(tf.tensor(onWasm ? p.values() : p.values().slice(), variable.shape)));
-      this.memory.assigned(p, variable);
+      // p holds the variable's values unless it was assigned elsewhere since the last step; the
+      // stepped values go to the variable without a copy on wasm (read in place by the kernels).
+      this.memory.stepVariable(variable, p, g, m, v, k, this.synced.get(name) !== variable.dataId);
       this.synced.set(name, variable.dataId);
     }
     this.staged.clear();

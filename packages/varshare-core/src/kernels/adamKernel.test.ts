@@ -4,6 +4,7 @@ import { Rng } from '../rng';
 import { initBackend, tf } from '../backend';
 import { AdamKernel } from './adamKernel';
 import type { HeapBackend } from './heap';
+import { deferredCount } from './deferredTensor';
 import { releaseResident, residentOf } from './residentTensor';
 import { wasmKernels } from './wasmKernels';
 
@@ -182,6 +183,79 @@ describe('AdamKernel.assigned: the kernels read a variable from the optimizer’
     expect(residentOf(k.memory, v, be).off).not.toBe(p.values().byteOffset / 4);
     releaseResident(v);
     mem.dispose();
+    v.dispose();
+  });
+});
+
+describe('AdamKernel.stepVariable: the stepped values reach the variable without a copy until read through tfjs', () => {
+  const n = 12;
+  const k1 = (t: number) => adamStepConstants(0.1, 0.9, 0.999, 1e-5, t, 1);
+  /** The reference: p stepped on plain arrays. */
+  const reference = (init: Float32Array, steps: number) => {
+    const [p, m, v] = [init.slice(), new Float32Array(n), new Float32Array(n)];
+    for (let t = 1; t <= steps; t++) adamStepReference(p, new Float32Array(n).fill(1), m, v, k1(t));
+    return p;
+  };
+
+  it('a tfjs op, dataSync and the kernels (in place) all see the stepped values; a tensor freed unread is never copied', async () => {
+    await initBackend('wasm');
+    const k = wasmKernels()!;
+    const be = tf.backend() as unknown as HeapBackend;
+    const init = Float32Array.from({ length: n }, (_, i) => i - 5);
+    const v = tf.variable(tf.tensor1d(init));
+    const mem = k.adam.arrays();
+    const [p, g, m, s] = [mem.alloc(n), mem.alloc(n), mem.alloc(n), mem.alloc(n)];
+    g.values().fill(1);
+    const before = deferredCount();
+    mem.stepVariable(v, p, g, m, s, k1(1), true);
+    expect(deferredCount()).toBe(before + 1);
+    // the kernels read p in place
+    expect(residentOf(k.memory, v, be).off).toBe(p.values().byteOffset / 4);
+    // an op reading the variable gets the values (copied in at that read)
+    const doubled = tf.tidy(() => tf.mul(v, 2));
+    expect(deferredCount()).toBe(before);
+    expect(Array.from(doubled.dataSync())).toEqual(Array.from(reference(init, 1), (x) => Math.fround(2 * x)));
+    doubled.dispose();
+    // a second step: unread, then the next step frees it (no copy), dataSync reads the third
+    mem.stepVariable(v, p, g, m, s, k1(2), false);
+    mem.stepVariable(v, p, g, m, s, k1(3), false);
+    expect(deferredCount()).toBe(before + 1);
+    expect(Array.from(v.dataSync())).toEqual(Array.from(reference(init, 3)));
+    expect(deferredCount()).toBe(before);
+    // disposed before any read: forgotten
+    mem.stepVariable(v, p, g, m, s, k1(4), false);
+    v.dispose();
+    expect(deferredCount()).toBe(before);
+    releaseResident(v);
+    mem.dispose();
+  });
+
+  it('a tensor still held elsewhere keeps the values of its step when p steps again; disposing the optimizer settles what it deferred', async () => {
+    await initBackend('wasm');
+    const k = wasmKernels()!;
+    const init = Float32Array.from({ length: n }, (_, i) => 0.5 * i);
+    const v = tf.variable(tf.tensor1d(init));
+    const mem = k.adam.arrays();
+    const [p, g, m, s] = [mem.alloc(n), mem.alloc(n), mem.alloc(n), mem.alloc(n)];
+    g.values().fill(1);
+    mem.stepVariable(v, p, g, m, s, k1(1), true);
+    const kept = tf.clone(v); // shares the variable's data
+    mem.stepVariable(v, p, g, m, s, k1(2), false);
+    expect(Array.from(kept.dataSync())).toEqual(Array.from(reference(init, 1)));
+    mem.stepVariable(v, p, g, m, s, k1(3), false);
+    mem.dispose();
+    expect(deferredCount()).toBe(0);
+    expect(Array.from(v.dataSync())).toEqual(Array.from(reference(init, 3)));
+    // p out of sync with the variable (assigned elsewhere): reload first
+    const other = k.adam.arrays();
+    const [p2, g2, m2, s2] = [other.alloc(n), other.alloc(n), other.alloc(n), other.alloc(n)];
+    g2.values().fill(1);
+    v.assign(tf.tensor1d(init));
+    other.stepVariable(v, p2, g2, m2, s2, k1(1), true);
+    expect(Array.from(v.dataSync())).toEqual(Array.from(reference(init, 1)));
+    releaseResident(v);
+    other.dispose();
+    kept.dispose();
     v.dispose();
   });
 });

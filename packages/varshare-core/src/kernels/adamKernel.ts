@@ -4,7 +4,8 @@ import { instantiateKernel, type WasmMemory } from './instantiate';
 import { KernelMemory, type ResidentBuffer } from './kernelMemory';
 import { MIN_ELEMENTS_PER_PART, splitRange, type KernelPool } from './kernelThreads';
 import { aliasResident } from './residentTensor';
-import type { tf } from '../backend';
+import { deferrableBackend, deferTo, settleDeferred, unwrittenTensor } from './deferredTensor';
+import { tf } from '../backend';
 
 /** adam.wat's exports (byte offsets in the kernel memory). */
 export interface AdamExports {
@@ -185,9 +186,41 @@ export class AdamKernel {
   step(p: AdamArray, g: AdamArray, m: AdamArray, v: AdamArray, k: AdamStepConstants): void {
     const [pb, gb, mb, vb] = [p, g, m, v].map((a) => this.own(a, 'step'));
     if (g.length !== p.length || m.length !== p.length || v.length !== p.length) throw new Error('AdamKernel.step: arrays of different lengths');
-    // p no longer holds the values it was tagged with (see assigned)
+    // tensors deferred to p take its values first; p no longer holds the values it was tagged with (see assigned)
+    settleDeferred(pb as ResidentBuffer);
     (pb as ResidentBuffer).tag = null;
     this.module.step(pb as ResidentBuffer, gb as ResidentBuffer, mb as ResidentBuffer, vb as ResidentBuffer, k);
+  }
+
+  /**
+   * One {@link step} whose result `variable` is assigned (the optimizer's step of a parameter). On
+   * the tfjs wasm backend without copying p out: the variable gets a new tensor (a new dataId)
+   * whose values are p's, copied into it only when something reads it through tfjs (an op,
+   * `dataSync`); the kernels read it from p in place meanwhile (as after {@link assigned}). On
+   * other backends p's values are copied into a new tensor at once.
+   * @param reload p is not in sync with the variable (e.g. the variable was assigned elsewhere):
+   *   p takes the variable's values before the step
+   */
+  stepVariable(variable: tf.Variable, p: AdamArray, g: AdamArray, m: AdamArray, v: AdamArray, k: AdamStepConstants, reload: boolean): void {
+    const pb = this.own(p, 'stepVariable');
+    if (variable.size !== p.length) throw new Error(`AdamKernel.stepVariable: a variable of ${variable.size} values for an array of ${p.length}`);
+    if (reload) {
+      settleDeferred(pb);
+      p.values().set(variable.dataSync() as Float32Array);
+    }
+    const be = deferrableBackend();
+    if (!be) {
+      this.step(p, g, m, v, k);
+      const values = p.values().slice();
+      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+      return;
+    }
+    // The new tensor first: the variable lets go of the old one, which is freed unless something
+    // else holds it — then step() gives it p's current values before p changes.
+    tf.tidy(() => variable.assign(unwrittenTensor(be, variable.shape)));
+    this.step(p, g, m, v, k);
+    deferTo(variable, be, this.module.memory, pb, this);
+    this.assigned(p, variable);
   }
 
   /**
@@ -222,7 +255,10 @@ export class AdamKernel {
     if (this.disposed) return;
     this.disposed = true;
     finalizer.unregister(this);
-    for (const b of this.bufs) this.module.memory.release(b);
+    for (const b of this.bufs) {
+      settleDeferred(b);
+      this.module.memory.release(b);
+    }
     this.bufs.clear();
   }
 

@@ -293,6 +293,27 @@ for (const impl of IMPLEMENTATIONS) {
       expect(Array.from(ref[1]!.m).some((x) => x !== 0)).toBe(true);
     });
 
+    it('stepVariable: the variable reads back the stepped values (dataSync and an op), reloading p when told', () => {
+      const n = 37;
+      const init = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+      const v = tf.variable(tf.tensor1d(init));
+      const memory = ops.adamMemory();
+      const [p, g, m, s] = [memory.alloc(n), memory.alloc(n), memory.alloc(n), memory.alloc(n)];
+      const ref = { p: init.slice(), m: new Float32Array(n), v: new Float32Array(n) };
+      for (let step = 1; step <= 3; step++) {
+        const k = adamStepConstants(1e-2, 0.9, 0.999, 1e-5, step, 1);
+        g.values().set(Float32Array.from({ length: n }, (_, i) => Math.cos(i * step)));
+        adamStepReference(ref.p, g.values(), ref.m, ref.v, k);
+        memory.stepVariable(v, p, g, m, s, k, step === 1);
+      }
+      const plusOne = tf.tidy(() => tf.add(v, 1));
+      expect(Array.from(plusOne.dataSync())).toEqual(Array.from(ref.p, (x) => Math.fround(x + 1)));
+      expect(Array.from(v.dataSync())).toEqual(Array.from(ref.p));
+      ops.release(v);
+      memory.dispose();
+      tf.dispose([v, plusOne]);
+    });
+
     it('readValues gives a tensor’s values; kernelStats counts the kernel’s matmul flops (wasm) or is null (tfjs)', () => {
       const t = tf.tensor1d([1.5, -2, 3]);
       expect(Array.from(ops.readValues(t))).toEqual([1.5, -2, 3]);

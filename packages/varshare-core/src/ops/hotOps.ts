@@ -73,6 +73,14 @@ export interface AdamMemory {
    */
   addInto(g: AdamArray, x: AdamArray): AddedSums;
   /**
+   * One {@link step} whose result `variable` is then assigned (a new tensor with p's values). On
+   * `wasm` without a copy out of the kernel memory: the kernels read the variable from `p` in place
+   * (as after {@link assigned}) and its tfjs tensor takes p's values only when first read through
+   * tfjs (an op, `dataSync`); elsewhere a copy at once. `reload`: p first takes the variable's
+   * values (p is not in sync with it, e.g. the variable was assigned elsewhere).
+   */
+  stepVariable(variable: tf.Variable, p: AdamArray, g: AdamArray, m: AdamArray, v: AdamArray, k: AdamStepConstants, reload: boolean): void;
+  /**
    * `variable` was just assigned `p`'s values (after a {@link step}): on `wasm` the kernels read
    * the variable from `p` in place (no copy into the kernel memory) until either changes; a no-op
    * elsewhere.

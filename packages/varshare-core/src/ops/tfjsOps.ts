@@ -122,6 +122,13 @@ export const tfjsOps: HotOps = {
         return a;
       },
       step: (p, g, m, v, k) => adamStepReference(of(p), of(g), of(m), of(v), k),
+      stepVariable(variable, p, g, m, v, k, reload) {
+        if (reload) of(p).set(variable.dataSync() as Float32Array);
+        adamStepReference(of(p), of(g), of(m), of(v), k);
+        // a copy: a backend may keep the array it is given
+        const values = of(p).slice();
+        tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+      },
       sumSquares: (g) => sumSquaresReference(of(g)),
       addInto: (g, x) => addIntoReference(of(g), of(x)),
       assigned: () => undefined,

@@ -211,7 +211,8 @@ export class AdamKernel {
     const be = deferrableBackend();
     if (!be) {
       this.step(p, g, m, v, k);
-      const values = p.values().slice();
+      // the wasm backend copies a new tensor's values at once; other backends may keep the array
+      const values = tf.getBackend() === 'wasm' ? p.values() : p.values().slice();
       tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
       return;
     }

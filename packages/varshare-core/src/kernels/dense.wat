@@ -67,25 +67,45 @@
         (local.set $c (i32.add (local.get $c) (i32.shl (local.get $m) (i32.const 2))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br_if $row (i32.lt_u (local.get $r) (local.get $rows))))))
-  ;; sumrows(src, out, rows, m): out[j] = Σ_r src[r·m + j], summed in increasing r
-  (func (export "sumrows") (param $src i32) (param $out i32) (param $rows i32) (param $m i32)
-    (local $r i32) (local $j i32) (local $p i32) (local $acc f32)
-    (block $done
-      (br_if $done (i32.eqz (local.get $m)))
-      (loop $col
-        (local.set $acc (f32.const 0))
+  ;; sumcols(src, out, rows, stride, count): out[j] = Σ_r src[r·stride + j] for j < count, summed in
+  ;; increasing r in float32, four columns at a time and then the last count % 4 one by one (each
+  ;; column's sum in the same order either way, so a split by column ranges gives the same sums)
+  (func (export "sumcols") (param $src i32) (param $out i32) (param $rows i32) (param $stride i32) (param $count i32)
+    (local $r i32) (local $j i32) (local $p i32) (local $sb i32) (local $vend i32) (local $acc v128) (local $s f32)
+    (local.set $sb (i32.shl (local.get $stride) (i32.const 2)))
+    (local.set $vend (i32.and (local.get $count) (i32.const -4)))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $vend)))
+      (loop $vcol
+        (local.set $acc (v128.const i32x4 0 0 0 0))
         (local.set $p (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $r (i32.const 0))
-        (block $rowsDone
-          (br_if $rowsDone (i32.eqz (local.get $rows)))
-          (loop $row
-            (local.set $acc (f32.add (local.get $acc) (f32.load (local.get $p))))
-            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $m) (i32.const 2))))
+        (block $vrows
+          (br_if $vrows (i32.eqz (local.get $rows)))
+          (loop $vrow
+            (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (local.get $sb)))
             (local.set $r (i32.add (local.get $r) (i32.const 1)))
-            (br_if $row (i32.lt_u (local.get $r) (local.get $rows)))))
-        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc))
+            (br_if $vrow (i32.lt_u (local.get $r) (local.get $rows)))))
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $acc))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $vcol (i32.lt_u (local.get $j) (local.get $vend)))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
+      (loop $col
+        (local.set $s (f32.const 0))
+        (local.set $p (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $r (i32.const 0))
+        (block $srows
+          (br_if $srows (i32.eqz (local.get $rows)))
+          (loop $srow
+            (local.set $s (f32.add (local.get $s) (f32.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (local.get $sb)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br_if $srow (i32.lt_u (local.get $r) (local.get $rows)))))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br_if $col (i32.lt_u (local.get $j) (local.get $m))))))
+        (br_if $col (i32.lt_u (local.get $j) (local.get $count))))))
   ;; mul3(a, b, c, out, n): out[i] = a[i]·(b[i]·c[i])
   (func (export "mul3") (param $a i32) (param $b i32) (param $c i32) (param $out i32) (param $n i32)
     (local $i i32) (local $v i32) (local $tail i32)

@@ -6,8 +6,9 @@ import type { MatmulKernel } from './matmulKernel';
 export interface DenseExports {
   effw(theta: number, mu: number, sigma: number, eps: number, out: number, T: number, size: number): void;
   addbias(c: number, b: number, rows: number, m: number): void;
-  sumrows(src: number, out: number, rows: number, m: number): void;
   mul3(a: number, b: number, c: number, out: number, n: number): void;
+  /** out[j] = Σ_r src[r·stride + j] for j < count (byte offsets), float32 in increasing r (a [rows, stride] block's column sums, or a range of them). */
+  sumcols(src: number, out: number, rows: number, stride: number, count: number): void;
 }
 
 /** act.wat's exports (byte offsets). */
@@ -99,6 +100,44 @@ export class DenseKernel {
     pool.run('dense.effw', args, this.x.effw);
   }
 
+  /** Column sums of a [rows, m] block (float offsets; dense.wat's sumcols), split by column ranges when large. */
+  private sumrows(src: number, out: number, rows: number, m: number): void {
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(rows * m, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      this.x.sumcols(src * 4, out * 4, rows, m, m);
+      return;
+    }
+    const args = splitRange(m, parts, 4).map(([j, len]) => [(src + j) * 4, (out + j) * 4, rows, m, len]);
+    pool.run('dense.sumcols', args, this.x.sumcols);
+  }
+
+  /** tanh or relu in place on `n` floats at float offset `y` (act.wat), split by element ranges when large. */
+  private activate(activation: 'tanh' | 'relu', y: number, n: number): void {
+    const f = activation === 'tanh' ? this.act.tanh : this.act.relu;
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      f(y * 4, n);
+      return;
+    }
+    const args = splitRange(n, parts, 4).map(([i, len]) => [(y + i) * 4, len]);
+    pool.run(`act.${activation}`, args, f);
+  }
+
+  /** dy ⊙ act'(from the output y) into `o` (act.wat's tanhgrad or relugrad; float offsets), split by element ranges when large. */
+  private activationGrad(activation: 'tanh' | 'relu', dy: number, y: number, o: number, n: number): void {
+    const f = activation === 'tanh' ? this.act.tanhgrad : this.act.relugrad;
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) {
+      f(dy * 4, y * 4, o * 4, n);
+      return;
+    }
+    const args = splitRange(n, parts, 4).map(([i, len]) => [(dy + i) * 4, (y + i) * 4, (o + i) * 4, len]);
+    pool.run(`act.${activation}grad`, args, f);
+  }
+
   /** dense.wat's mul3 (float offsets), split by element blocks when large. */
   private mul3(a: number, b: number, c: number, out: number, n: number): void {
     const pool = this.pool?.threads;
@@ -177,8 +216,7 @@ export class DenseKernel {
     const mem = this.memory;
     const y = this.matmul.productAt(xOff, false, wOff, false, T, n, inDim, outDim);
     this.x.addbias(y * 4, mem.put(bias) * 4, T * n, outDim);
-    if (activation === 'tanh') this.act.tanh(y * 4, T * n * outDim);
-    else if (activation === 'relu') this.act.relu(y * 4, T * n * outDim);
+    if (activation !== 'none') this.activate(activation, y, T * n * outDim);
     return mem.view(y, T * n * outDim);
   }
 
@@ -211,7 +249,7 @@ export class DenseKernel {
       // dy ← dy ⊙ act'(pre-activation), from the output y: 1 − y² (tanh), [y > 0] (relu)
       const yOff = mem.put(y as Float32Array);
       const dz = mem.alloc(T * n * outDim);
-      (activation === 'tanh' ? this.act.tanhgrad : this.act.relugrad)(dyOff * 4, yOff * 4, dz * 4, T * n * outDim);
+      this.activationGrad(activation, dyOff, yOff, dz, T * n * outDim);
       dyOff = dz;
     }
     const dsOff = o.noise && dSigma ? mem.put(dSigma) : 0;
@@ -221,9 +259,9 @@ export class DenseKernel {
     const dx = mem.alloc(T * n * inDim);
     this.matmul.copy2d(dxT, dx, T, n, inDim, 1, n, inDim * n, inDim, n * inDim);
     const dTheta = mem.alloc(size);
-    this.x.sumrows(dw * 4, dTheta * 4, T, size);
+    this.sumrows(dw, dTheta, T, size);
     const dBias = mem.alloc(outDim);
-    this.x.sumrows(dyOff * 4, dBias * 4, T * n, outDim);
+    this.sumrows(dyOff, dBias, T * n, outDim);
     let dRho = 0;
     if (o.noise) {
       dRho = targets.dRho ?? mem.alloc(T * size);

@@ -101,6 +101,23 @@ describe('kernel threads', () => {
     for (const run of runs.slice(1)) run.forEach((buf, i) => expect(buf.equals(runs[0]![i]!), `output ${i}`).toBe(true));
   });
 
+  it('activations and their gradients over many rows (tanh, relu: split by element ranges) and the bias column sums are bit-identical at 1, 2 and 3 threads', () => {
+    const [T, n, inDim, outDim] = [3, 150, 8, 444];
+    const rng = new Rng(6);
+    const operands = { x: normals(rng, T * n * inDim), theta: normals(rng, inDim * outDim, 0.5), mu: normals(rng, T * inDim * outDim, 0.5), T, n, inDim, outDim };
+    const bias = normals(rng, outDim, 0.1);
+    const dy = normals(rng, T * n * outDim);
+    // 199,800 activations, and ∂b summed over 450 rows of 444 columns: over the split threshold (2 × 65,536)
+    for (const act of ['tanh', 'relu'] as const) {
+      const runs = atThreads([1, 2, 3], () => {
+        const y = k.dense.forward(operands, bias, act).slice();
+        const g = k.dense.backward(operands, dy, null, act, y);
+        return [y, g.dx, g.dTheta, g.dBias, g.dMu].map((v) => Buffer.from((v as Float32Array).slice().buffer));
+      });
+      for (const run of runs.slice(1)) run.forEach((buf, i) => expect(buf.equals(runs[0]![i]!), `${act} output ${i}`).toBe(true));
+    }
+  });
+
   it('a part that traps on a worker is reported as an error, and the pool keeps working', () => {
     const threads = new KernelThreads(
       { buffer: new SharedArrayBuffer(65536), grow: () => 0 },

@@ -32,7 +32,7 @@ export interface WasmKernels {
 }
 
 /** The kernel functions helper threads run (parts of one call each). */
-const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk', 'adam.addsqb', 'adam.sumsqb'] as const;
+const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'dense.sumcols', 'act.tanh', 'act.relu', 'act.tanhgrad', 'act.relugrad', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk', 'adam.addsqb', 'adam.sumsqb'] as const;
 
 let kernels: WasmKernels | null | undefined;
 
@@ -101,7 +101,7 @@ function instantiateAll(): WasmKernels | null {
     adam?.rebind(next.adam);
     return target;
   };
-  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object, adam: compileKernel(adamWasmBase64) as object });
+  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, act: compileKernel(actWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object, adam: compileKernel(adamWasmBase64) as object });
   const pool = new KernelPool(moveTo, workerModules, WORKER_FUNCTIONS);
   matmul = new MatmulKernel(on.gemm, memory, pool);
   dense = new DenseKernel(on.dense, on.act, memory, matmul, pool);

@@ -43,7 +43,8 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
   const evalRng = new Rng(deriveSeed(deriveSeed(ctx.seed, 14), evalIndex));
   const mode = ctx.weights.eval;
   const opts = weightOptions(ctx.weights, mode, evalRng.nextSeed());
-  const snaps = actingSnapshots(ctx.agent, ctx.weights, mode, opts);
+  // The actor only: an evaluation needs no values.
+  const snaps = actingSnapshots(ctx.agent, ctx.weights, mode, opts, 'actor');
   const rows = env.numRows;
   const done = new Uint8Array(rows);
   const returns = new Float64Array(rows);
@@ -60,7 +61,7 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
     const savedRng = ctx.rng.getState();
     while (remaining > 0) {
       const obsN = ctx.obsNorm.normalize(observations, taskIds, false);
-      const { head } = actingForward(ctx.agent, obsN, taskIds, snaps, opts, snaps ? 0 : evalRng.nextSeed());
+      const { head } = actingForward(ctx.agent, obsN, taskIds, snaps, opts, snaps ? 0 : evalRng.nextSeed(), 'actor');
       const { envActions } = selectActions(ctx.agent, ctx.actions, head, taskIds, ctx.rng, e.deterministic);
       const ids = Int32Array.from(taskIds);
       const res = env.step(envActions, active);
@@ -79,7 +80,7 @@ export function evaluatePolicy(ctx: EvaluationContext, evalIndex: number): Recor
     // Stochastic evaluation draws from the run generator; restore it so evaluation never changes training.
     ctx.rng.setState(savedRng);
   } finally {
-    snaps?.forEach((s) => s.dispose());
+    snaps?.forEach((s) => s?.dispose());
     if (!ctx.env) env.close();
   }
   const out: Record<string, number> = {};

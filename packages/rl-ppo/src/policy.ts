@@ -16,67 +16,69 @@ export function weightOptions(weights: WeightModesConfig, mode: 'mean' | 'sample
   return mode === 'mean' ? { weights: 'mean' } : { weights: 'sample', noise: { kind: weights.noise, seed }, samplingScope: weights.samplingScope };
 }
 
+/** Which networks an acting forward runs: both (rollouts), the critic (bootstrap values) or the actor (evaluation). */
+export type ActingNets = 'both' | 'critic' | 'actor';
+
 /**
  * Effective-weight snapshots of actor and critic for acting: with posterior means or frozen noise
  * the weights are fixed for a whole segment, so acting costs one matmul per layer. Null with local
- * noise (drawn afresh on every forward). Dispose both when the segment ends.
+ * noise (drawn afresh on every forward). `nets: 'actor'` snapshots the actor only (evaluation needs
+ * no values; the critic slot is null). Dispose them when the segment ends.
  */
-export function actingSnapshots(agent: MultiTaskAgent, weights: WeightModesConfig, mode: 'mean' | 'sample', opts: MLPApplyOptions): [MLPSnapshot, MLPSnapshot] | null {
+export function actingSnapshots(agent: MultiTaskAgent, weights: WeightModesConfig, mode: 'mean' | 'sample', opts: MLPApplyOptions, nets: 'both' | 'actor' = 'both'): [MLPSnapshot, MLPSnapshot | null] | null {
   const frozen = mode === 'mean' || weights.noise === 'frozen';
-  return frozen ? [agent.actor.snapshot(opts), agent.critic.snapshot(opts)] : null;
+  return frozen ? [agent.actor.snapshot(opts), nets === 'both' ? agent.critic.snapshot(opts) : null] : null;
 }
 
 /**
- * One batched actor + critic forward for acting: rows `[n, obsDim]` routed per task; the actor head
- * `[n, outDim]` and the values `[n]` on the CPU. With snapshots the acting weights are fixed; without,
- * `localSeed` seeds the forward's noise (actor and critic get distinct derived seeds).
+ * One batched actor and/or critic forward for acting: rows `[n, obsDim]` routed per task; the actor
+ * head `[n, outDim]` and the values `[n]` on the CPU (an empty array for a network not run: `nets`).
+ * With snapshots the acting weights are fixed (the snapshot of each network run must be there);
+ * without, `localSeed` seeds the forward's noise (actor and critic get distinct derived seeds, so
+ * running one of them draws the same noise as running both).
  */
 export function actingForward(
   agent: MultiTaskAgent,
   obs: Float32Array,
   ids: Int32Array,
-  snaps: [MLPSnapshot, MLPSnapshot] | null,
+  snaps: readonly [MLPSnapshot, MLPSnapshot | null] | null,
   opts: MLPApplyOptions,
   localSeed: number,
-  criticOnly = false,
+  nets: ActingNets = 'both',
 ): { head: Float32Array; values: Float32Array } {
   const rows = ids.length;
   const obsDim = obs.length / rows;
   const action = agent.action;
   const routing = new TaskRouting(ids, agent.numTasks);
   const outDim = action.kind === 'discrete' ? action.n : action.dim;
+  const runActor = nets !== 'critic';
+  const runCritic = nets !== 'actor';
   if (snaps) {
     // Fixed weights: the snapshots' kernels on arrays, each row read at its slot of the grouped
     // outputs (the values of the tensor path below, without its ~20 tfjs ops per step).
     const xg = routing.groupArray(obs, obsDim);
     const slot = routing.slotOfRow();
-    const v = snaps[1].applyGroupedArrays(xg, routing.groupSize);
-    const values = new Float32Array(rows);
-    for (let r = 0; r < rows; r++) values[r] = v[slot[r] as number] as number;
-    if (criticOnly) return { head: new Float32Array(0), values };
-    const h = snaps[0].applyGroupedArrays(xg, routing.groupSize);
-    const head = new Float32Array(rows * outDim);
-    for (let r = 0; r < rows; r++) head.set(h.subarray((slot[r] as number) * outDim, ((slot[r] as number) + 1) * outDim), r * outDim);
+    const values = new Float32Array(runCritic ? rows : 0);
+    if (runCritic) {
+      if (!snaps[1]) throw new Error('actingForward: values need the critic snapshot');
+      const v = snaps[1].applyGroupedArrays(xg, routing.groupSize);
+      for (let r = 0; r < rows; r++) values[r] = v[slot[r] as number] as number;
+    }
+    const head = new Float32Array(runActor ? rows * outDim : 0);
+    if (runActor) {
+      const h = snaps[0].applyGroupedArrays(xg, routing.groupSize);
+      for (let r = 0; r < rows; r++) head.set(h.subarray((slot[r] as number) * outDim, ((slot[r] as number) + 1) * outDim), r * outDim);
+    }
     return { head, values };
   }
-  const packed = tf.tidy(() => {
-    const x = tf.tensor2d(obs, [rows, obsDim]);
-    const localOpts = (seed: number): MLPApplyOptions => ({ ...opts, ...(opts.noise ? { noise: { kind: opts.noise.kind, seed } } : {}) });
-    const value = agent.critic.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 1)));
-    if (criticOnly) return value;
-    const head = agent.actor.applyRouted(x, routing, localOpts(deriveSeed(localSeed, 0)));
-    return tf.concat([head, value], 1);
-  });
-  const data = packed.dataSync() as Float32Array;
-  packed.dispose();
-  if (criticOnly) return { head: new Float32Array(0), values: Float32Array.from(data) };
-  const head = new Float32Array(rows * outDim);
-  const values = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    head.set(data.subarray(r * (outDim + 1), r * (outDim + 1) + outDim), r * outDim);
-    values[r] = data[r * (outDim + 1) + outDim] as number;
-  }
-  return { head, values };
+  const localOpts = (seed: number): MLPApplyOptions => ({ ...opts, ...(opts.noise ? { noise: { kind: opts.noise.kind, seed } } : {}) });
+  const run = (net: 'actor' | 'critic'): Float32Array => {
+    const out = tf.tidy(() => agent[net].applyRouted(tf.tensor2d(obs, [rows, obsDim]), routing, localOpts(deriveSeed(localSeed, net === 'actor' ? 0 : 1))));
+    const data = Float32Array.from(out.dataSync() as Float32Array);
+    out.dispose();
+    return data;
+  };
+  return { head: runActor ? run('actor') : new Float32Array(0), values: runCritic ? run('critic') : new Float32Array(0) };
 }
 
 /**

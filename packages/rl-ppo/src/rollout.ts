@@ -93,7 +93,7 @@ export function collectRollout(ctx: RolloutContext, segmentSeed: number): Rollou
           finalIds[k] = ids[row] as number;
         });
         const finalN = ctx.obsNorm.normalize(finalObs, finalIds, false);
-        const v = actingForward(agent, finalN, finalIds, snaps, opts, localSeed(), true).values;
+        const v = actingForward(agent, finalN, finalIds, snaps, opts, localSeed(), 'critic').values;
         bootstrapTruncated(scaled, truncRows, v, ctx.gamma);
       }
       rewBuf.set(scaled, step * N);
@@ -103,9 +103,9 @@ export function collectRollout(ctx: RolloutContext, segmentSeed: number): Rollou
       cursor.taskIds = Int32Array.from(res.taskIds);
     }
     const lastN = ctx.obsNorm.normalize(cursor.obs, cursor.taskIds, false);
-    const lastValues = actingForward(agent, lastN, cursor.taskIds, snaps, opts, localSeed(), true).values;
+    const lastValues = actingForward(agent, lastN, cursor.taskIds, snaps, opts, localSeed(), 'critic').values;
     return { obs: obsBuf, taskIds: taskBuf, actions: actBuf, logProbs: logpBuf, values: valBuf, rewards: rewBuf, episodeEnds: endBuf, lastValues };
   } finally {
-    snaps?.forEach((s) => s.dispose());
+    snaps?.forEach((s) => s?.dispose());
   }
 }

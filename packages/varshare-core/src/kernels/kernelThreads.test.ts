@@ -104,7 +104,7 @@ describe('kernel threads', () => {
   it('activations and their gradients over many rows (tanh, relu: split by element ranges) and the bias column sums are bit-identical at 1, 2 and 3 threads', () => {
     const [T, n, inDim, outDim] = [3, 150, 8, 444];
     const rng = new Rng(6);
-    const operands = { x: normals(rng, T * n * inDim), theta: normals(rng, inDim * outDim, 0.5), mu: normals(rng, T * inDim * outDim, 0.5), T, n, inDim, outDim };
+    const operands = { x: normals(rng, T * n * inDim), theta: normals(rng, inDim * outDim, 0.5), mu: normals(rng, T * inDim * outDim, 0.5), noise: null, T, n, inDim, outDim };
     const bias = normals(rng, outDim, 0.1);
     const dy = normals(rng, T * n * outDim);
     // 199,800 activations, and ∂b summed over 450 rows of 444 columns: over the split threshold (2 × 65,536)

@@ -51,11 +51,13 @@ export class BackgroundEvaluator {
   /**
    * Starts the evaluation of the state at `update` (weights, normaliser statistics and generator are
    * copied now, so training may go on at once).
+   * @param alone nothing runs beside this evaluation (the run's last): a wide network's products
+   *   split over the run's threads on the worker (the same numbers as on one)
    */
-  submit(update: number, envSteps: number, evalIndex: number, agent: NamedArrays, obsNorm: RunningMeanStdState[], rng: RngState): void {
+  submit(update: number, envSteps: number, evalIndex: number, agent: NamedArrays, obsNorm: RunningMeanStdState[], rng: RngState, alone = false): void {
     this.started();
     if (this.running) this.collect();
-    const job: EvaluationJob = { evalIndex, agent, obsNorm, rng };
+    const job: EvaluationJob = { evalIndex, agent, obsNorm, rng, alone };
     this.link.post({ op: 'evaluate', job }, Object.values(agent).map((a) => a.data.buffer as ArrayBuffer));
     this.running = { update, envSteps };
   }

@@ -109,3 +109,13 @@ export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;
 export type NormalisationConfig = z.infer<typeof normalisationConfigSchema>;
 export type EvalConfig = z.infer<typeof evalConfigSchema>;
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+
+/**
+ * The widest hidden layer from which `PPOTrainer.create({ threads })` splits kernel calls over the
+ * threads. Narrower networks' products stay below the split threshold, while the shared memory that
+ * helper threads need makes every operand copy slower (+5–10 % on a cartpole-mt update, measured):
+ * they keep one kernel thread. At 400 wide (arm-mt10) the update measured 0.98–1.14× with two
+ * kernel threads on this 2-vCPU machine (`tools/bench/kernel-threads-ab.ts`, profile-update.ts; the
+ * products gain, the copies on the shared memory lose most of it again).
+ */
+export const KERNEL_THREADS_MIN_WIDTH = 256;

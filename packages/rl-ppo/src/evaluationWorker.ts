@@ -3,12 +3,13 @@
 // the evaluated update (weights, normaliser statistics, generator) and runs `evaluatePolicy` — the
 // same code on the same inputs as an evaluation on the training thread, so the rows are equal. A
 // heavy suite's evaluation env is stepped on `threads` threads (ShardedVectorEnv: row for row the
-// plain env's outputs), so the run's last evaluation, which nothing overlaps, uses every core.
+// plain env's outputs), and for the run's last evaluation, which nothing overlaps, a wide network's
+// products split over as many kernel threads (the same numbers): it uses every core.
 import { Rng, serveRequests, type RngState, type SigmaPriorSpec } from '@varshare/base';
-import { initBackend, type BackendName, type NamedArrays } from '@varshare/core';
+import { initBackend, setKernelThreads, type BackendName, type NamedArrays } from '@varshare/core';
 import { ShardedVectorEnv, createSuite, prepareSuite, suiteStepsAreHeavy, type SuiteOptionsInput, type VectorEnv } from '@varshare/envs';
 import { MultiTaskAgent, type ActionSpec } from './agent';
-import type { TrainingConfig } from './config';
+import { KERNEL_THREADS_MIN_WIDTH, type TrainingConfig } from './config';
 import { evaluatePolicy } from './evaluation';
 import type { PolicyActions } from './policy';
 import { ObservationNormalizer, type RunningMeanStdState } from './runningStats';
@@ -36,6 +37,11 @@ export interface EvaluationJob {
   readonly agent: NamedArrays;
   readonly obsNorm: RunningMeanStdState[];
   readonly rng: RngState;
+  /**
+   * Nothing runs beside this evaluation (the run's last): a network at least
+   * KERNEL_THREADS_MIN_WIDTH wide splits its products over `envThreads` kernel threads.
+   */
+  readonly alone: boolean;
 }
 
 let ready: { init: EvaluationWorkerInit; agent: MultiTaskAgent; obsNorm: ObservationNormalizer; env: VectorEnv; actions: PolicyActions } | null = null;
@@ -61,6 +67,7 @@ serveRequests(async (m) => {
     return null;
   }
   if (msg.op === 'close') {
+    setKernelThreads(1);
     ready?.env.close();
     ready?.agent.dispose();
     ready = null;
@@ -74,6 +81,10 @@ serveRequests(async (m) => {
   obsNorm.setState(job.obsNorm);
   const rng = new Rng(0);
   rng.setState(job.rng);
+  // The kernels' threads in this worker: the run's for an evaluation nothing overlaps (bit-identical
+  // products at any count), else this thread only (training uses the others).
+  const wide = Math.max(0, ...init.config.network.hiddenSizes) >= KERNEL_THREADS_MIN_WIDTH;
+  setKernelThreads(job.alone && wide ? init.envThreads : 1);
   return evaluatePolicy(
     { agent, actions, obsNorm, rng, weights: init.config.weights, eval: init.config.eval, suite: init.suite, suiteOptions: init.suiteOptions, seed: init.seed, taskNames: init.taskNames, env },
     job.evalIndex,

@@ -24,21 +24,13 @@ import { collectRollout, type EnvCursor } from './rollout';
 import { ObservationNormalizer, RewardScaler, type RewardScalerState, type RunningMeanStdState } from './runningStats';
 
 export { NonFiniteLossError } from './optimisation';
+export { KERNEL_THREADS_MIN_WIDTH } from './config';
+import { KERNEL_THREADS_MIN_WIDTH } from './config';
 
 /**
  * Options of {@link PPOTrainer}. Suites that load a WASM module (arm-mt10) must be prepared first:
  * `await prepareSuite(suite)` from `@varshare/envs`, or use {@link PPOTrainer.create}.
  */
-/**
- * The widest hidden layer from which `PPOTrainer.create({ threads })` splits kernel calls over the
- * threads. Narrower networks' products stay below the split threshold, while the shared memory that
- * helper threads need makes every operand copy slower (+5–10 % on a cartpole-mt update, measured):
- * they keep one kernel thread. At 400 wide (arm-mt10) the update measured 0.98–1.14× with two
- * kernel threads on this 2-vCPU machine (`tools/bench/kernel-threads-ab.ts`, profile-update.ts; the
- * products gain, the copies on the shared memory lose most of it again).
- */
-export const KERNEL_THREADS_MIN_WIDTH = 256;
-
 export interface PPOTrainerOptions {
   /** Parsed training config (see `trainingConfigSchema`). */
   readonly config: TrainingConfig;
@@ -345,7 +337,8 @@ export class PPOTrainer {
     let evalRow: Record<string, number> | null = null;
     if (evaluate && this.background) {
       this.evalCount += 1;
-      this.background.submit(this.update, this.envSteps, this.evalCount, this.agent.getState(), this.obsNorm.getState(), this.rng.getState());
+      // the run's last evaluation: nothing overlaps it, its products may use the run's threads too
+      this.background.submit(this.update, this.envSteps, this.evalCount, this.agent.getState(), this.obsNorm.getState(), this.rng.getState(), this.done);
     } else if (evaluate) {
       evalRow = this.evaluate();
     }

@@ -273,12 +273,15 @@ describe('PPOTrainer', () => {
       const t = await PPOTrainer.create({ config, controller: resolveVariant('exp3-ratio-controller').config, suite: 'cartpole-mt', suiteOptions: { maxEpisodeSteps: 60 }, seed: 8, totalSteps: 640 * 2, threads });
       expect(hotOps().kernelThreads()).toBe(threads);
       resetKernelStats();
-      const rows = runAll(t).map((r) => stripTiming(r.metrics));
+      const results = runAll(t);
+      const rows = results.map((r) => stripTiming(r.metrics));
       const split = kernelStats()?.threadedCalls ?? 0;
       const state = t.agent.getState();
+      // the last evaluation: in this thread at 1; at 2 on the worker, alone, its products over two kernel threads
+      const evals = [...results.map((r) => r.eval).filter((e) => e !== null), ...t.flushEvaluations()];
       t.dispose();
       expect(hotOps().kernelThreads()).toBe(1);
-      return { rows, split, state: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, Array.from(v.data)])) };
+      return { rows, split, evals, state: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, Array.from(v.data)])) };
     };
     const one = await run(1);
     const two = await run(2);
@@ -286,6 +289,8 @@ describe('PPOTrainer', () => {
     expect(two.split).toBeGreaterThan(0); // the 256-wide products really ran on two threads
     expect(two.rows).toEqual(one.rows);
     expect(two.state).toEqual(one.state);
+    expect(one.evals.length).toBe(1);
+    expect(two.evals).toEqual(one.evals);
   });
 
   it('evaluates on a worker thread while training goes on, with the rows of an in-thread evaluation', async () => {

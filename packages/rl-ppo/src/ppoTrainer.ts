@@ -195,7 +195,13 @@ export class PPOTrainer {
     await prepareSuite(options.suite);
     const threads = options.threads ?? 1;
     const train = threads > 1 && suiteStepsAreHeavy(options.suite) ? await ShardedVectorEnv.create(options.suite, { ...options.suiteOptions, ...trainEnvOptions(options) }, threads) : undefined;
-    const trainer = new PPOTrainer(options, train);
+    let trainer: PPOTrainer;
+    try {
+      trainer = new PPOTrainer(options, train);
+    } catch (err) {
+      train?.close();
+      throw err;
+    }
     if (threads > 1 && Math.max(0, ...options.config.network.hiddenSizes) >= KERNEL_THREADS_MIN_WIDTH) {
       // Process-wide: the kernels serve every agent in the process; given back in dispose().
       setKernelThreads(threads);

@@ -29,8 +29,8 @@ function sameKey(tag: object | null, key: readonly unknown[]): boolean {
 
 /** Operands of one VarShare dense layer (`[T, n, in]` rows per task, `[in, out]` weights), all float32. */
 export interface DenseOperands {
-  /** Rows per task, `[T, n, in]`. */
-  readonly x: Float32Array;
+  /** Rows per task, `[T, n, in]` (an array, copied in, or a resident region, read in place). */
+  readonly x: Operand;
   /** Shared weights θ, `[in, out]`. */
   readonly theta: Operand;
   /** Posterior means μ, `[T, in, out]`; null for a shared layer (W = θ for every task). */
@@ -189,10 +189,11 @@ export class DenseKernel {
    * @param bias `[out]`
    * @returns `[T, n, out]`, a view of the kernel memory valid until its next call
    */
-  forward(o: DenseOperands, bias: Float32Array, activation: DenseActivation = 'none'): Float32Array {
+  forward(o: DenseOperands, bias: Float32Array, activation: DenseActivation = 'none', out?: ResidentBuffer): Float32Array {
     checkLength('DenseKernel', 'bias', bias, o.outDim, 'out');
+    if (out) checkLength('DenseKernel', 'out', out, o.T * o.n * o.outDim, 'T·n·out');
     const { xOff, wOff, sizes } = this.inputs(o);
-    return this.affine(xOff, wOff, bias, activation, sizes);
+    return this.affine(xOff, wOff, bias, activation, sizes, out?.off);
   }
 
   /**
@@ -211,10 +212,10 @@ export class DenseKernel {
     return this.affine(xOff, mem.put(w), bias, activation, [T, n, inDim, outDim]);
   }
 
-  private affine(xOff: number, wOff: number, bias: Float32Array, activation: DenseActivation, sizes: [number, number, number, number]): Float32Array {
+  private affine(xOff: number, wOff: number, bias: Float32Array, activation: DenseActivation, sizes: [number, number, number, number], out?: number): Float32Array {
     const [T, n, inDim, outDim] = sizes;
     const mem = this.memory;
-    const y = this.matmul.productAt(xOff, false, wOff, false, T, n, inDim, outDim);
+    const y = this.matmul.productAt(xOff, false, wOff, false, T, n, inDim, outDim, out);
     this.x.addbias(y * 4, mem.put(bias) * 4, T * n, outDim);
     if (activation !== 'none') this.activate(activation, y, T * n * outDim);
     return mem.view(y, T * n * outDim);
@@ -229,7 +230,7 @@ export class DenseKernel {
    * @param targets float offsets of T·in·out floats each where dμ and dρ are written (e.g. an
    *   optimizer's gradient regions), instead of the call's arena
    */
-  backward(o: DenseOperands, dy: Float32Array, dSigma: Operand | null, activation: DenseActivation = 'none', y: Float32Array | null = null, targets: { readonly dMu?: number; readonly dRho?: number } = {}): DenseGrads {
+  backward(o: DenseOperands, dy: Float32Array, dSigma: Operand | null, activation: DenseActivation = 'none', y: Operand | null = null, targets: { readonly dMu?: number; readonly dRho?: number } = {}): DenseGrads {
     const who = 'DenseKernel.backward';
     checkLength(who, 'dy', dy, o.T * o.n * o.outDim, 'T·n·out');
     if (activation !== 'none') {
@@ -247,7 +248,7 @@ export class DenseKernel {
     let dyOff = mem.put(dy);
     if (activation !== 'none') {
       // dy ← dy ⊙ act'(pre-activation), from the output y: 1 − y² (tanh), [y > 0] (relu)
-      const yOff = mem.put(y as Float32Array);
+      const yOff = mem.put(y as Operand);
       const dz = mem.alloc(T * n * outDim);
       this.activationGrad(activation, dyOff, yOff, dz, T * n * outDim);
       dyOff = dz;

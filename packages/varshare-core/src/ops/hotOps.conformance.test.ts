@@ -344,6 +344,28 @@ for (const impl of IMPLEMENTATIONS) {
       x.dispose();
     });
 
+    it('a layer\'s output keeps its values across the layer\'s next forward, and the next layer reads it as it is', () => {
+      const A: DenseLayerParams = { theta: tf.variable(tf.randomNormal([5, 4], 0, 0.6, 'float32', 31)), bias: tf.variable(tf.randomNormal([4], 0, 0.2, 'float32', 32)), residual: { mu: tf.variable(tf.randomNormal([3, 5, 4], 0, 0.5, 'float32', 33)) } };
+      const B: DenseLayerParams = { theta: tf.variable(tf.randomNormal([4, 2], 0, 0.6, 'float32', 34)), bias: tf.variable(tf.randomNormal([2], 0, 0.2, 'float32', 35)), residual: { mu: tf.variable(tf.randomNormal([3, 4, 2], 0, 0.5, 'float32', 36)) } };
+      const ref = (x: tf.Tensor3D, p: DenseLayerParams, act: LayerActivation) => denseLayer(x, effectiveWeights(p.theta, (p.residual as { mu: tf.Variable }).mu), p.bias, act) as tf.Tensor3D;
+      const x1 = tf.randomNormal([3, 7, 5], 0, 1, 'float32', 37) as tf.Tensor3D;
+      const x2 = tf.randomNormal([3, 7, 5], 0, 1, 'float32', 38) as tf.Tensor3D;
+      // nothing reads y1 through tfjs before A's next forward
+      const y1 = ops.dense(x1, A, 'tanh');
+      const z1 = ops.dense(y1, B, 'none');
+      const y2 = ops.dense(x2, A, 'tanh');
+      expectClose(y1, ref(x1, A, 'tanh'), TOL.dense, 'y1 after the next forward');
+      expectClose(y2, ref(x2, A, 'tanh'), TOL.dense, 'y2');
+      expectClose(z1, ref(ref(x1, A, 'tanh'), B, 'none'), TOL.dense, 'z1');
+      // y1 again, now from the tfjs heap: the same numbers as read in place
+      expect(Array.from(ops.dense(y1, B, 'none').dataSync())).toEqual(Array.from(z1.dataSync()));
+      for (const p of [A, B]) {
+        ops.release(p.theta);
+        tf.dispose([p.theta, p.bias, (p.residual as { mu: tf.Variable }).mu]);
+      }
+      tf.dispose([x1, x2, y1, z1, y2]);
+    });
+
     it('two forwards with different weights before one backward: each gradient uses its own W', () => {
       const layer = new VarShareDense({ inputDim: 4, outputDim: 3, numTasks: 2, seed: 6, name: 'res.1' });
       tf.tidy(() => layer.posteriorVariables().forEach((p, i) => p.assign(tf.randomNormal(p.shape, p.name.includes('/rho') ? -1 : 0, 0.4, 'float32', 40 + i))));

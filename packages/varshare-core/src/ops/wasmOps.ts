@@ -2,8 +2,10 @@ import { tf } from '../backend';
 import type { LayerActivation } from '../denseLayer';
 import { sampledResidual } from '../effectiveWeights';
 import { kernelRegionOf } from '../kernels/adamKernel';
+import type { DenseOperands } from '../kernels/denseKernel';
 import type { HeapBackend } from '../kernels/heap';
 import type { Operand, ResidentBuffer } from '../kernels/kernelMemory';
+import { deferrableBackend, deferTo, settleDeferred, unwrittenTensor } from '../kernels/deferredTensor';
 import { releaseResident, residentFor, residentOf } from '../kernels/residentTensor';
 import type { WasmKernels } from '../kernels/wasmKernels';
 import type { AdamMemory, DenseLayerParams, GradientSink, HotOps, KlPrior, PosteriorParts } from './hotOps';
@@ -87,6 +89,15 @@ export function createWasmOps(k: WasmKernels): HotOps {
   const parts = new WeakMap<object, KernelParts>();
   /** The owner of a layer's effective-weight buffer, per μ variable (μ's own slot holds μ). */
   const weightOwners = new WeakMap<object, object>();
+  /** The owner of a layer's output region, per θ variable, and that region (see `dense`). */
+  const outputOwners = new WeakMap<object, { buf: ResidentBuffer | null }>();
+  /** The region holding a dense output's values, by its dataId (valid while the region's tag is that dataId). */
+  const outputRegions = new WeakMap<object, ResidentBuffer>();
+  /** A tensor's values where the dense kernel reads them: the region of a dense output still there, else the tfjs heap. */
+  const inPlace = (t: tf.Tensor, be: HeapBackend): Operand => {
+    const r = outputRegions.get(t.dataId);
+    return r && !r.released && r.tag === t.dataId ? r : be.typedArrayFromHeap(t);
+  };
   /** The gradient sink of {@link HotOps.withGradientSink} while its function runs. */
   let sink: GradientSink | null = null;
   /** Where the sink takes `param`'s gradient in the kernel memory (a float offset), if it offers a region there. */
@@ -211,6 +222,28 @@ export function createWasmOps(k: WasmKernels): HotOps {
   };
 
   /**
+   * The dense forward into the layer's output region, as a new tensor deferred to it (no copy out;
+   * a copy on a backend without the internals this needs). Tensors still deferred to the region's
+   * previous contents are given their values first.
+   */
+  const forwardInto = <X>(theta: tf.Variable, operands: (x: X) => DenseOperands, x: X, bias: Float32Array, activation: LayerActivation, shape: [number, number, number]): tf.Tensor3D => {
+    const internals = deferrableBackend();
+    if (!internals) return tf.tensor3d(k.dense.forward(operands(x), bias, activation), shape);
+    let owner = outputOwners.get(theta);
+    if (!owner) outputOwners.set(theta, (owner = { buf: null }));
+    if (owner.buf) settleDeferred(owner.buf);
+    const buf = residentFor(mem, owner, shape[0] * shape[1] * shape[2]);
+    owner.buf = buf;
+    buf.tag = null; // no tensor's values from here on (an x aliased to it is read from the tfjs heap)
+    k.dense.forward(operands(x), bias, activation, buf);
+    const value = unwrittenTensor(internals, shape) as tf.Tensor3D;
+    deferTo(value, internals, mem, buf, owner);
+    buf.tag = value.dataId;
+    outputRegions.set(value.dataId, buf);
+    return value;
+  };
+
+  /**
    * The whole layer on the dense kernel as one differentiable op: gradients for x, θ, b and, with
    * a residual, μ and (with noise) ρ through σ'. Replaces ~25 tfjs ops per layer per pass (each
    * with its dispatch, tape and saved-tensor bookkeeping) by one.
@@ -223,7 +256,10 @@ export function createWasmOps(k: WasmKernels): HotOps {
     const r = layer.residual ?? null;
     const noise = r?.noise ?? null;
     // θ, μ, ε, σ and σ' are resident in the kernel memory (written when they change, shared by the
-    // forward, the backward and the KL); x, dy and y are views of the tfjs heap, copied in by the call.
+    // forward, the backward and the KL); dy is a view of the tfjs heap, copied in by the call. The
+    // output stays in a region of the layer's (its tensor takes the values only if read through
+    // tfjs, see deferredTensor.ts), where the next layer's forward and both backwards read it as x
+    // and y in place — until the layer's next forward, which first settles a tensor still held.
     const p = noise ? partsOf(noise.rho, be) : null;
     let wOwner: object | undefined;
     if (r) {
@@ -231,7 +267,7 @@ export function createWasmOps(k: WasmKernels): HotOps {
       if (!wOwner) weightOwners.set(r.mu, (wOwner = {}));
     }
     const operands = (x: tf.Tensor) => ({
-      x: be.typedArrayFromHeap(x),
+      x: inPlace(x, be),
       theta: residentOf(mem, theta, be) as Operand,
       mu: r ? residentOf(mem, r.mu, be) : null,
       noise: noise && p ? { sigma: p.sigmaBuf, eps: residentOf(mem, noise.eps, be) } : null,
@@ -247,13 +283,13 @@ export function createWasmOps(k: WasmKernels): HotOps {
     const op = tf.customGrad(((...args: tf.Tensor[]) => {
       const x = args[0] as tf.Tensor3D;
       const save = args[args.length - 1] as unknown as tf.GradSaveFunc;
-      const value = tf.tensor3d(k.dense.forward(operands(x), be.typedArrayFromHeap(bias), activation), [T, n, outDim]);
+      const value = forwardInto(theta, operands, x, be.typedArrayFromHeap(bias), activation, [T, n, outDim]);
       // The activation's derivative is taken from the output (1 − y², [y > 0]).
       save(activation === 'none' ? [x] : [x, value]);
       return {
         value,
         gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
-          const y = activation === 'none' ? null : be.typedArrayFromHeap(saved[1] as tf.Tensor);
+          const y = activation === 'none' ? null : inPlace(saved[1] as tf.Tensor, be);
           // With a sink, dμ and dρ straight into the regions it offers (its optimizer's, in this memory).
           const targets = sk && r ? { dMu: targetOf(sk, r.mu), dRho: noise ? targetOf(sk, noise.rho) : undefined } : {};
           const g = k.dense.backward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), p ? p.dSigmaBuf : null, activation, y, targets);
@@ -361,6 +397,12 @@ export function createWasmOps(k: WasmKernels): HotOps {
     kernelThreads: () => k.pool.count,
 
     release(owner: object): void {
+      const out = outputOwners.get(owner);
+      if (out) {
+        if (out.buf) settleDeferred(out.buf);
+        releaseResident(out);
+        outputOwners.delete(owner);
+      }
       releaseResident(owner);
       parts.get(owner)?.dispose();
       parts.delete(owner);

@@ -100,54 +100,37 @@ export class DenseKernel {
     pool.run('dense.effw', args, this.x.effw);
   }
 
+  /**
+   * A call on `count` items (elements, or columns), run whole when `work` (elements touched) is
+   * small, else split into ranges of `count` — starts multiples of `quantum` — over the pool's
+   * threads: `args(i, len)` are the call's arguments for items [i, i + len).
+   */
+  private split(fn: string, f: (...a: number[]) => void, count: number, work: number, quantum: number, args: (i: number, len: number) => number[]): void {
+    const pool = this.pool?.threads;
+    const parts = pool ? pool.partsFor(work, MIN_ELEMENTS_PER_PART) : 1;
+    if (!pool || parts === 1) f(...args(0, count));
+    else pool.run(fn, splitRange(count, parts, quantum).map(([i, len]) => args(i, len)), f);
+  }
+
   /** Column sums of a [rows, m] block (float offsets; dense.wat's sumcols), split by column ranges when large. */
   private sumrows(src: number, out: number, rows: number, m: number): void {
-    const pool = this.pool?.threads;
-    const parts = pool ? pool.partsFor(rows * m, MIN_ELEMENTS_PER_PART) : 1;
-    if (!pool || parts === 1) {
-      this.x.sumcols(src * 4, out * 4, rows, m, m);
-      return;
-    }
-    const args = splitRange(m, parts, 4).map(([j, len]) => [(src + j) * 4, (out + j) * 4, rows, m, len]);
-    pool.run('dense.sumcols', args, this.x.sumcols);
+    this.split('dense.sumcols', this.x.sumcols, m, rows * m, 4, (j, len) => [(src + j) * 4, (out + j) * 4, rows, m, len]);
   }
 
   /** tanh or relu in place on `n` floats at float offset `y` (act.wat), split by element ranges when large. */
   private activate(activation: 'tanh' | 'relu', y: number, n: number): void {
-    const f = activation === 'tanh' ? this.act.tanh : this.act.relu;
-    const pool = this.pool?.threads;
-    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
-    if (!pool || parts === 1) {
-      f(y * 4, n);
-      return;
-    }
-    const args = splitRange(n, parts, 4).map(([i, len]) => [(y + i) * 4, len]);
-    pool.run(`act.${activation}`, args, f);
+    this.split(`act.${activation}`, activation === 'tanh' ? this.act.tanh : this.act.relu, n, n, 4, (i, len) => [(y + i) * 4, len]);
   }
 
   /** dy ⊙ act'(from the output y) into `o` (act.wat's tanhgrad or relugrad; float offsets), split by element ranges when large. */
   private activationGrad(activation: 'tanh' | 'relu', dy: number, y: number, o: number, n: number): void {
     const f = activation === 'tanh' ? this.act.tanhgrad : this.act.relugrad;
-    const pool = this.pool?.threads;
-    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
-    if (!pool || parts === 1) {
-      f(dy * 4, y * 4, o * 4, n);
-      return;
-    }
-    const args = splitRange(n, parts, 4).map(([i, len]) => [(dy + i) * 4, (y + i) * 4, (o + i) * 4, len]);
-    pool.run(`act.${activation}grad`, args, f);
+    this.split(`act.${activation}grad`, f, n, n, 4, (i, len) => [(dy + i) * 4, (y + i) * 4, (o + i) * 4, len]);
   }
 
   /** dense.wat's mul3 (float offsets), split by element blocks when large. */
   private mul3(a: number, b: number, c: number, out: number, n: number): void {
-    const pool = this.pool?.threads;
-    const parts = pool ? pool.partsFor(n, MIN_ELEMENTS_PER_PART) : 1;
-    if (!pool || parts === 1) {
-      this.x.mul3(a * 4, b * 4, c * 4, out * 4, n);
-      return;
-    }
-    const args = splitRange(n, parts, 4).map(([i, len]) => [(a + i) * 4, (b + i) * 4, (c + i) * 4, (out + i) * 4, len]);
-    pool.run('dense.mul3', args, this.x.mul3);
+    this.split('dense.mul3', this.x.mul3, n, n, 4, (i, len) => [(a + i) * 4, (b + i) * 4, (c + i) * 4, (out + i) * 4, len]);
   }
 
   private inputs(o: DenseOperands): { xOff: number; wOff: number; epsOff: number; sizes: [number, number, number, number] } {

@@ -18,11 +18,12 @@ import wabtInit from 'wabt';
 const packages = join(dirname(fileURLToPath(import.meta.url)), '../../packages');
 
 /**
- * The post-MVP features the kernels use: SIMD, and threads for the shared memory that the kernels'
- * helper threads work on (kernels/kernelThreads.ts). wabt.js validates with the features given to
- * `validate`, not those given to the parser, so both get them.
+ * The post-MVP features the kernels use: SIMD, relaxed SIMD (gemm.wat's fused multiply-add), and
+ * threads for the shared memory that the kernels' helper threads work on (kernels/kernelThreads.ts).
+ * wabt.js validates with the features given to `validate`, not those given to the parser, so both
+ * get them.
  */
-const FEATURES = { simd: true, threads: true };
+const FEATURES = { simd: true, relaxed_simd: true, threads: true };
 
 /** The assembled bytes of one .wat text (with {@link FEATURES}). */
 export async function assembleWat(name, text) {

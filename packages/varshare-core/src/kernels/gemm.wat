@@ -14,8 +14,12 @@
 ;; sRow = 1 and sCol = rows it reads a transposed operand; it also pads B and unpads C.
 ;; Micro-kernel: a 4×8 block of C in eight f32x4 accumulators; per step p of the inner dimension,
 ;; two vector loads of B[p, j..j+8) and four broadcast loads (v128.load32_splat at fixed offsets
-;; of one pointer: the packed layout) of A[i..i+4, p]. Products are summed in increasing p, one
-;; multiply and one add per term (no fused multiply-add).
+;; of one pointer: the packed layout) of A[i..i+4, p]. Products are summed in increasing p, each
+;; term by relaxed SIMD's f32x4.relaxed_madd: a fused multiply-add (one rounding per term) where the
+;; CPU has one (x86-64 with FMA3, arm64), which V8 uses; else a multiply and an add. Against the
+;; multiply-then-add kernel (two roundings) 1.2–1.25× on the 400-wide update's shapes (one thread,
+;; tools/bench/gemm-ab.mjs), where the loop was bound by its 16 vector FP operations per step.
+;; Node 20 compiles relaxed SIMD behind --experimental-wasm-relaxed-simd (instantiate.ts sets it).
 
 (module
   (import "env" "memory" (memory 1 65536 shared))
@@ -48,17 +52,17 @@
           (local.set $b0 (v128.load offset=0 (local.get $bp)))
           (local.set $b1 (v128.load offset=16 (local.get $bp)))
           (local.set $av (v128.load32_splat offset=0 (local.get $ap)))
-          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
-          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $c00 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c00)))
+          (local.set $c01 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c01)))
           (local.set $av (v128.load32_splat offset=4 (local.get $ap)))
-          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
-          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $c10 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c10)))
+          (local.set $c11 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c11)))
           (local.set $av (v128.load32_splat offset=8 (local.get $ap)))
-          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
-          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $c20 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c20)))
+          (local.set $c21 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c21)))
           (local.set $av (v128.load32_splat offset=12 (local.get $ap)))
-          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
-          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+          (local.set $c30 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c30)))
+          (local.set $c31 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c31)))
           (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
           (local.set $bp (i32.add (local.get $bp) (local.get $mb)))
           (br_if $inner (i32.lt_u (local.get $ap) (local.get $aend))))

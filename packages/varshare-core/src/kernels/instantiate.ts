@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+
 /**
  * The slice of the WebAssembly JS API the kernels use, typed here: the project's TypeScript
  * libraries (ES2022 + @types/node 20) do not declare the `WebAssembly` global.
@@ -33,6 +35,7 @@ export function compileKernel(base64: string): object | null {
   if (!api) return null;
   let module = compiled.get(base64);
   if (module === undefined) {
+    enableRelaxedSimd();
     try {
       module = new api.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
     } catch {
@@ -54,6 +57,25 @@ export function sharedKernelMemory(initial: number, maximum: number): WasmMemory
     return new api.Memory({ initial, maximum, shared: true });
   } catch {
     return null;
+  }
+}
+
+/**
+ * gemm.wat's fused multiply-add is a relaxed-SIMD instruction, which Node 20's V8 (11.3) compiles
+ * only with `--experimental-wasm-relaxed-simd` (on by default from V8 11.4, Node 22). The flag is
+ * process-wide and read when a module is compiled, so it is set here, once, before the first kernel
+ * compiles (worker threads get the modules compiled here). A runtime that still refuses the module
+ * gets null from {@link compileKernel}, and the callers fall back to tfjs.
+ */
+let relaxedSimdSet = false;
+function enableRelaxedSimd(): void {
+  if (relaxedSimdSet) return;
+  relaxedSimdSet = true;
+  if (typeof process === 'undefined' || !process.versions?.node) return;
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // a V8 without the flag: the module compiles if it has the feature, else compileKernel → null
   }
 }
 

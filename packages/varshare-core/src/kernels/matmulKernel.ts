@@ -45,8 +45,9 @@ export const MIN_COPIES_PER_PART = 1 << 16;
  * (1.13–1.30× per product, packing included, against reading four strided rows, on the arm-mt10
  * and cartpole-mt shapes: tools/bench/gemm-ab.mjs), B only when transposed or padded.
  *
- * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, one rounding per
- * multiply and per add, so results do not depend on T, on padding or on the other rows.
+ * Each output entry is Σ_p a[i,p]·b[p,j] accumulated in increasing p in float32, each term by a
+ * fused multiply-add where the CPU has one (relaxed SIMD, see gemm.wat; one rounding per term), so
+ * results do not depend on T, on padding, on the other rows or on the thread count.
  *
  * The tfjs-wasm batched matmul runs a generic loop (2–4 GFLOP/s measured); this kernel is what the
  * VarShare layers' per-task products use on that backend (`HotOps.groupedMatMul`, and inside the

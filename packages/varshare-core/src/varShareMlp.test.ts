@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, tf } from './backend';
 import { wasmKernels } from './kernels/wasmKernels';
-import { posteriorDiagnostics, klBreakdown } from './diagnostics';
+import { diagnosticsOnCopies, posteriorDiagnostics, klBreakdown } from './diagnostics';
+import { hotOps, setKernelThreads } from './ops/hotOps';
+import { Rng } from './rng';
 import { SigmaPrior } from './sigmaPrior';
 import { TaskRouting } from './taskRouting';
 import { VarShareMLP, createSharedMLP } from './varShareMlp';
@@ -104,6 +106,36 @@ describe('VarShareMLP', () => {
     expect(layer1.perTask[2]!.muAbsMedian).toBe(0);
     expect(layer1.perTask).toBe(layer1.perTask);
     expect(d.ratioR).toBeCloseTo(0.05 / (d.thetaAbsMedian + 1e-8), 6);
+  });
+
+  it('posterior diagnostics with the medians selected in place (wasm, two kernel threads) equal those on copies, number for number (full and low-rank residuals, two nets)', () => {
+    expect(hotOps().posteriorMedians).toBeDefined();
+    const rng = new Rng(21);
+    const nets = [track(new VarShareMLP({ ...opts, hiddenSizes: [40, 24] })), track(new VarShareMLP({ ...opts, name: 'critic', outputDim: 1, residual: { kind: 'low-rank', rank: 3 } }))];
+    for (const net of nets) {
+      for (const layer of net.layers) {
+        for (const v of layer.posteriorVariables()) {
+          // μ of both signs over several binades, ρ spread (σ from ~1e-4 to ~1)
+          v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => (v.name.includes('/rho') ? -4 + 2 * rng.normal() : rng.normal() * Math.exp(2 * rng.normal()))), v.shape));
+        }
+      }
+    }
+    // (in place only with helper threads: at one thread the copies are as fast)
+    setKernelThreads(2);
+    let inPlace: ReturnType<typeof posteriorDiagnostics>;
+    try {
+      inPlace = posteriorDiagnostics(nets);
+    } finally {
+      setKernelThreads(1);
+    }
+    const copies = diagnosticsOnCopies(nets);
+    expect(posteriorDiagnostics(nets)).toEqual(copies);
+    expect(inPlace.sigmaMedian).toBe(copies.sigmaMedian);
+    expect(inPlace.thetaAbsMedian).toBe(copies.thetaAbsMedian);
+    expect(inPlace.ratioR).toBe(copies.ratioR);
+    expect(inPlace.perTask).toEqual(copies.perTask);
+    expect(inPlace.perLayer.map((l) => ({ ...l, perTask: l.perTask }))).toEqual(copies.perLayer.map((l) => ({ ...l, perTask: l.perTask })));
+    expect(new Set(inPlace.perTask.map((t) => t.muAbsMedian)).size).toBe(3);
   });
 
   it('snapshot gives the same outputs as apply for mean, shared and frozen-sample modes', () => {

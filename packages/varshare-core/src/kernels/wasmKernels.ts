@@ -9,14 +9,17 @@ import { KernelPool } from './kernelThreads';
 import { KernelMemory } from './kernelMemory';
 import { KlKernel, type KlExports } from './klKernel';
 import { MatmulKernel, type GemmExports } from './matmulKernel';
+import { MedianKernel, type MedianExports } from './medianKernel';
+import { medianUnsharedWasmBase64, medianWasmBase64 } from './medianWasm';
 import { PosteriorKernel, type PosteriorExports } from './posteriorKernel';
 import { posteriorUnsharedWasmBase64, posteriorWasmBase64 } from './posteriorWasm';
 import { klUnsharedWasmBase64, klWasmBase64 } from './klWasm';
 
 /**
  * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat),
- * the KL (kl.wat), the posterior σ pass (posterior.wat) and the Adam step (adam.wat; each
- * optimizer's arrays are regions of the same memory) on one {@link KernelMemory} (unshared, or
+ * the KL (kl.wat), the posterior σ pass (posterior.wat), the Adam step (adam.wat; each
+ * optimizer's arrays are regions of the same memory) and the diagnostics' medians (median.wat) on
+ * one {@link KernelMemory} (unshared, or
  * shared while helper threads are in use, see {@link KernelPool}).
  */
 export interface WasmKernels {
@@ -29,10 +32,12 @@ export interface WasmKernels {
   readonly posterior: PosteriorKernel;
   /** The Adam kernel: optimizers' arrays live in the same memory (`adam.arrays()`). */
   readonly adam: AdamModule;
+  /** Exact medians of ranges of the memory (the posterior diagnostics). */
+  readonly median: MedianKernel;
 }
 
 /** The kernel functions helper threads run (parts of one call each). */
-const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'dense.sumcols', 'act.tanh', 'act.relu', 'act.tanhgrad', 'act.relugrad', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk', 'adam.addsqb', 'adam.sumsqb'] as const;
+const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'dense.sumcols', 'act.tanh', 'act.relu', 'act.tanhgrad', 'act.relugrad', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk', 'adam.addsqb', 'adam.sumsqb', 'median.medians'] as const;
 
 let kernels: WasmKernels | null | undefined;
 
@@ -53,10 +58,11 @@ interface OnMemory {
   readonly kl: KlExports;
   readonly posterior: PosteriorExports;
   readonly adam: AdamExports;
+  readonly median: MedianExports;
 }
 
 /**
- * gemm, dense, act, kl and posterior on `memory`: the builds that import it shared when `shared`, else the
+ * gemm, dense, act, kl, posterior, adam and median on `memory`: the builds that import it shared when `shared`, else the
  * unshared builds (the same code; `tools/wasm/build.mjs` embeds both). Null if one does not compile.
  */
 function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
@@ -67,7 +73,8 @@ function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
   const kl = instantiateKernel<KlExports>(shared ? klWasmBase64 : klUnsharedWasmBase64, imports);
   const posterior = instantiateKernel<PosteriorExports>(shared ? posteriorWasmBase64 : posteriorUnsharedWasmBase64, imports);
   const adam = instantiateKernel<AdamExports>(shared ? adamWasmBase64 : adamUnsharedWasmBase64, imports);
-  return gemm && dense && act && kl && posterior && adam ? { gemm, dense, act, kl, posterior, adam } : null;
+  const median = instantiateKernel<MedianExports>(shared ? medianWasmBase64 : medianUnsharedWasmBase64, imports);
+  return gemm && dense && act && kl && posterior && adam && median ? { gemm, dense, act, kl, posterior, adam, median } : null;
 }
 
 /**
@@ -88,6 +95,7 @@ function instantiateAll(): WasmKernels | null {
   let kl: KlKernel | null = null;
   let posterior: PosteriorKernel | null = null;
   let adam: AdamModule | null = null;
+  let median: MedianKernel | null = null;
   const moveTo = (shared: boolean): WasmMemory => {
     const target = shared ? sharedKernelMemory(1, MAX_PAGES) : new api.Memory({ initial: 1, maximum: MAX_PAGES });
     if (!target) throw new Error('setKernelThreads: this runtime has no shared WebAssembly memory (SharedArrayBuffer), so the kernels run on one thread');
@@ -99,14 +107,16 @@ function instantiateAll(): WasmKernels | null {
     kl?.rebind(next.kl);
     posterior?.rebind(next.posterior);
     adam?.rebind(next.adam);
+    median?.rebind(next.median);
     return target;
   };
-  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, act: compileKernel(actWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object, adam: compileKernel(adamWasmBase64) as object });
+  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, act: compileKernel(actWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object, adam: compileKernel(adamWasmBase64) as object, median: compileKernel(medianWasmBase64) as object });
   const pool = new KernelPool(moveTo, workerModules, WORKER_FUNCTIONS);
   matmul = new MatmulKernel(on.gemm, memory, pool);
   dense = new DenseKernel(on.dense, on.act, memory, matmul, pool);
   kl = new KlKernel(on.kl, memory, pool);
   posterior = new PosteriorKernel(on.posterior, memory, pool);
   adam = new AdamModule(on.adam, memory, pool);
-  return { memory, pool, matmul, dense, kl, posterior, adam };
+  median = new MedianKernel(on.median, memory, pool);
+  return { memory, pool, matmul, dense, kl, posterior, adam, median };
 }

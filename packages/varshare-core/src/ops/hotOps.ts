@@ -29,6 +29,16 @@ export interface PosteriorParts {
 }
 
 /** One dense layer's parameters for {@link HotOps.dense}. */
+/**
+ * One median of {@link HotOps.posteriorMedians}: parts of variables' values — a μ as it is
+ * (`of: 'values'`) or the σ = softplus(ρ) of a ρ (`of: 'sigma'`), entries [start, start + length)
+ * of the row-major values — taken as they are or as absolute values (`abs`).
+ */
+export interface PosteriorMedianQuery {
+  readonly abs: boolean;
+  readonly parts: readonly { readonly of: 'values' | 'sigma'; readonly variable: tf.Variable; readonly start: number; readonly length: number }[];
+}
+
 export interface DenseLayerParams {
   /** θ, `[in, out]`. */
   readonly theta: tf.Variable;
@@ -197,6 +207,14 @@ export interface HotOps {
    * @param dy `[numTasks]`
    */
   readonly klWithGradient?: (mu: tf.Variable, rho: tf.Variable, sigmaPrior: number | readonly number[], dy: Float32Array, sink: GradientSink) => Float32Array;
+
+  /**
+   * Exact medians of unions of posterior values read where they are (the diagnostics): for each
+   * query the value `median` (@varshare/base) gives for its parts' values concatenated, or for their
+   * absolute values — the middle value, the mean of the two middle values for an even count, NaN
+   * for none or any NaN. Absent on ops sets without such a path (the diagnostics select in JS then).
+   */
+  readonly posteriorMedians?: (queries: readonly PosteriorMedianQuery[]) => number[];
 
   /**
    * Runs `fn` with `sink` receiving the μ and ρ gradients of the ops that support it: ops recorded

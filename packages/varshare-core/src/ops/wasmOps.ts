@@ -316,6 +316,22 @@ export function createWasmOps(k: WasmKernels): HotOps {
 
     posteriorParts: (rho) => partsOf(rho, heap()),
 
+    posteriorMedians(queries) {
+      const be = heap();
+      // Every region first (a variable not yet resident is copied in), then the call's arena.
+      const ranges = queries.map((q) => ({
+        abs: q.abs,
+        parts: q.parts.map((p) => {
+          if (!(Number.isInteger(p.start) && Number.isInteger(p.length) && p.start >= 0 && p.length >= 0 && p.start + p.length <= p.variable.size)) {
+            throw new Error(`posteriorMedians: entries [${p.start}, ${p.start + p.length}) of a variable of ${p.variable.size}`);
+          }
+          const off = p.of === 'sigma' ? partsOf(p.variable, be).sigmaBuf.off : residentOf(mem, p.variable, be).off;
+          return [off + p.start, p.length] as const;
+        }),
+      }));
+      return k.median.medians(ranges);
+    },
+
     sampleResidual(mu: tf.Variable, rho: tf.Variable, eps: tf.Tensor): tf.Tensor {
       const p = partsOf(rho, heap());
       const sigma = p.sigma;

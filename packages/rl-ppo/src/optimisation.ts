@@ -88,7 +88,8 @@ function gather(src: Float32Array, idx: Int32Array, width: number): Float32Array
  * @param obs the minibatch's observations, `[n, D]` row-major
  */
 function minibatchOutputs(agent: MultiTaskAgent, obs: Float32Array, D: number, actions: Float32Array, routing: TaskRouting, opts: MLPApplyOptions, localSeed: number): FusedLossOutputs {
-  const seeded = (k: number): MLPApplyOptions => (opts.noise?.kind === 'local' ? { ...opts, noise: { kind: 'local', seed: deriveSeed(localSeed, k) } } : opts);
+  // (the observations are data: no gradient through them, so no ∂x product in the first layers)
+  const seeded = (k: number): MLPApplyOptions => ({ ...(opts.noise?.kind === 'local' ? { ...opts, noise: { kind: 'local', seed: deriveSeed(localSeed, k) } } : opts), inputGradient: false });
   if (agent.action.kind === 'discrete') {
     // Categorical: log π and the entropy are computed inside the fused loss op, which reads each
     // row at its slot of the task-grouped outputs (no ungroup, nor its gradient); the observations

@@ -26,7 +26,7 @@ export { posteriorDiagnostics, klBreakdown } from './diagnostics';
 export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } from './diagnostics';
 export { median } from '@varshare/base';
 export { hotOps, readValues, kernelStats, resetKernelStats, setKernelThreads, withGradientSink } from './ops/hotOps';
-export type { AdamMemory, DenseLayerParams, GradientSink, HotOps, HotOpsName, KernelStats, KlPrior, PosteriorMedianQuery, PosteriorParts } from './ops/hotOps';
+export type { AdamMemory, DenseLayerParams, DenseOptions, GradientSink, HotOps, HotOpsName, KernelStats, KlPrior, PosteriorMedianQuery, PosteriorParts } from './ops/hotOps';
 export { posteriorSigma } from './posteriorSigma';
 export { effectiveWeights, sampledResidual } from './effectiveWeights';
 export { denseLayer } from './denseLayer';

@@ -38,6 +38,8 @@ export interface ApplyOptions {
   readonly weights: WeightMode;
   /** Required when `weights` is `sample`. */
   readonly noise?: NoiseSpec;
+  /** Whether a gradient with respect to the input is wanted (default true; see `HotOps.dense`). */
+  readonly inputGradient?: boolean;
 }
 
 /**
@@ -186,14 +188,15 @@ export class VarShareDense {
       if (mode === 'sample' && !options.noise) throw new Error(`${this.name}: weights 'sample' needs an explicit noise spec`);
       const ops = hotOps();
       const layer = { theta: this.theta, bias: this.bias };
-      if (mode === 'shared') return ops.dense(xg, layer, activation);
+      const dense = { inputGradient: options.inputGradient ?? true };
+      if (mode === 'shared') return ops.dense(xg, layer, activation, dense);
       if (this.residual.kind === 'full') {
         const f = this.factors[0] as PosteriorFactor;
-        if (mode === 'mean') return ops.dense(xg, { ...layer, residual: { mu: f.mu } }, activation);
+        if (mode === 'mean') return ops.dense(xg, { ...layer, residual: { mu: f.mu } }, activation, dense);
         const noise = options.noise as NoiseSpec;
         if (noise.kind === 'frozen') {
           const eps = this.frozenEps(noise.seed)[0] as tf.Tensor;
-          return ops.dense(xg, { ...layer, residual: { mu: f.mu, noise: { rho: f.rho, eps } } }, activation);
+          return ops.dense(xg, { ...layer, residual: { mu: f.mu, noise: { rho: f.rho, eps } } }, activation, dense);
         }
         // Local reparameterisation: x(θ + μ) + sqrt(x²σ²)⊙ε, fresh ε per row and output unit.
         const mean = ops.groupedMatMul(xg, effectiveWeights(this.theta, f.mu) as tf.Tensor3D);

@@ -138,6 +138,26 @@ describe('VarShareMLP', () => {
     expect(new Set(inPlace.perTask.map((t) => t.muAbsMedian)).size).toBe(3);
   });
 
+  it('inputGradient: false gives the same parameter gradients and a zero input gradient (the first layer skips ∂x)', () => {
+    const v = track(new VarShareMLP({ ...opts, hiddenSizes: [16, 8] }));
+    const vars = [...v.layers.flatMap((l) => [...l.sharedVariables(), ...l.posteriorVariables()])];
+    const xg = tf.randomNormal([3, 5, 4], 0, 1, 'float32', 3) as tf.Tensor3D;
+    const run = (inputGradient: boolean) => {
+      const o = { weights: 'sample' as const, noise: { kind: 'frozen' as const, seed: 9 }, inputGradient };
+      const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(v.applyGrouped(xg, o))) as tf.Scalar, vars);
+      const dx = tf.grad((x: tf.Tensor) => tf.sum(tf.square(v.applyGrouped(x as tf.Tensor3D, o))))(xg);
+      const out = { grads: vars.map((w) => read(grads[w.name] as tf.Tensor)), value: read(value), dx: read(dx) };
+      return out;
+    };
+    const withDx = run(true);
+    const without = run(false);
+    expect(without.value).toEqual(withDx.value);
+    expect(without.grads).toEqual(withDx.grads);
+    expect(withDx.dx.some((g) => g !== 0)).toBe(true);
+    expect(without.dx.every((g) => g === 0)).toBe(true);
+    xg.dispose();
+  });
+
   it('snapshot gives the same outputs as apply for mean, shared and frozen-sample modes', () => {
     for (const residual of [{ kind: 'full' }, { kind: 'low-rank', rank: 2 }, { kind: 'none' }] as const) {
       const v = track(new VarShareMLP({ ...opts, residual, sigmaInit: 0.2 }));

@@ -47,6 +47,12 @@ export interface MLPApplyOptions {
   readonly noise?: NoiseSpec;
   /** Defaults to `full-residual`. */
   readonly samplingScope?: SamplingScope;
+  /**
+   * Whether a gradient with respect to the input is wanted (default true). False when the input is
+   * data (observations): its gradient is then zeros, and the first layer's ∂x product is skipped on
+   * the wasm ops (arm-mt10's [n, 39]·[39, 400]ᵀ per task and minibatch).
+   */
+  readonly inputGradient?: boolean;
 }
 
 /**
@@ -130,7 +136,8 @@ export class VarShareMLP {
         let weights = options.weights;
         if (weights === 'sample' && scope === 'adapters-only' && layer.residual.kind !== 'low-rank') weights = 'mean';
         const noise = weights === 'sample' && options.noise ? { kind: options.noise.kind, seed: deriveSeed(options.noise.seed, i) } : undefined;
-        h = layer.applyGrouped(h, noise ? { weights, noise } : { weights }, i + 1 < this.layers.length ? this.activation : 'none');
+        const input = i === 0 && options.inputGradient === false ? { inputGradient: false } : {};
+        h = layer.applyGrouped(h, noise ? { weights, noise, ...input } : { weights, ...input }, i + 1 < this.layers.length ? this.activation : 'none');
       });
       return h;
     });

@@ -51,8 +51,8 @@ export interface DenseOperands {
 
 /** Gradients of one VarShare dense layer (views of the kernel memory, valid until its next call). */
 export interface DenseGrads {
-  /** `[T, n, in]` */
-  readonly dx: Float32Array;
+  /** `[T, n, in]`; null when not asked for (`targets.dx === false`) */
+  readonly dx: Float32Array | null;
   /** `[in, out]`: Σ over tasks of dW_t */
   readonly dTheta: Float32Array;
   /** `[out]` */
@@ -211,9 +211,10 @@ export class DenseKernel {
    * @param dSigma sigmoid(ρ) `[T, in, out]`, needed with noise
    * @param y the forward's output `[T, n, out]` when an activation was applied
    * @param targets float offsets of T·in·out floats each where dμ and dρ are written (e.g. an
-   *   optimizer's gradient regions), instead of the call's arena
+   *   optimizer's gradient regions), instead of the call's arena; `dx: false` skips dX (the input is
+   *   data: its product and transpose are not computed)
    */
-  backward(o: DenseOperands, dy: Float32Array, dSigma: Operand | null, activation: DenseActivation = 'none', y: Operand | null = null, targets: { readonly dMu?: number; readonly dRho?: number } = {}): DenseGrads {
+  backward(o: DenseOperands, dy: Float32Array, dSigma: Operand | null, activation: DenseActivation = 'none', y: Operand | null = null, targets: { readonly dMu?: number; readonly dRho?: number; readonly dx?: boolean } = {}): DenseGrads {
     const who = 'DenseKernel.backward';
     checkLength(who, 'dy', dy, o.T * o.n * o.outDim, 'T·n·out');
     if (activation !== 'none') {
@@ -239,9 +240,12 @@ export class DenseKernel {
     const dsOff = o.noise && dSigma ? mem.put(dSigma) : 0;
     const dw = this.matmul.productAt(xOff, true, dyOff, false, T, inDim, n, outDim, o.mu ? targets.dMu : undefined);
     // dX = dY Wᵀ computed as (W dYᵀ)ᵀ: only the small dY and dXᵀ are transposed, never W.
-    const dxT = this.matmul.productAt(wOff, false, dyOff, true, T, inDim, outDim, n);
-    const dx = mem.alloc(T * n * inDim);
-    this.matmul.copy2d(dxT, dx, T, n, inDim, 1, n, inDim * n, inDim, n * inDim);
+    let dx = -1;
+    if (targets.dx !== false) {
+      const dxT = this.matmul.productAt(wOff, false, dyOff, true, T, inDim, outDim, n);
+      dx = mem.alloc(T * n * inDim);
+      this.matmul.copy2d(dxT, dx, T, n, inDim, 1, n, inDim * n, inDim, n * inDim);
+    }
     const dTheta = mem.alloc(size);
     this.sumrows(dw, dTheta, T, size);
     const dBias = mem.alloc(outDim);
@@ -252,7 +256,7 @@ export class DenseKernel {
       this.mul3(dw, epsOff, dsOff, dRho, T * size);
     }
     return {
-      dx: mem.view(dx, T * n * inDim),
+      dx: dx < 0 ? null : mem.view(dx, T * n * inDim),
       dTheta: mem.view(dTheta, size),
       dBias: mem.view(dBias, outDim),
       dMu: o.mu ? mem.view(dw, T * size) : null,

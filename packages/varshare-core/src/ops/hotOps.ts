@@ -39,6 +39,12 @@ export interface PosteriorMedianQuery {
   readonly parts: readonly { readonly of: 'values' | 'sigma'; readonly variable: tf.Variable; readonly start: number; readonly length: number }[];
 }
 
+/** Options of {@link HotOps.dense}. */
+export interface DenseOptions {
+  /** Whether the gradient with respect to the input is wanted (default true). */
+  readonly inputGradient?: boolean;
+}
+
 export interface DenseLayerParams {
   /** θ, `[in, out]`. */
   readonly theta: tf.Variable;
@@ -166,9 +172,12 @@ export interface HotOps {
    * μ and ρ (reference: `denseLayer`). Low-rank residuals and local noise are not a hot op: the
    * layer composes them from {@link groupedMatMul} and {@link sampleResidual}.
    * @param xg `[T, n, in]`
+   * @param options `inputGradient: false` when `xg` is data that takes no gradient (a network's
+   *   observations): its gradient is then zeros, and an implementation may skip computing ∂x.
+   *   Defaults to true.
    * @returns `[T, n, out]`
    */
-  dense(xg: tf.Tensor3D, layer: DenseLayerParams, activation: LayerActivation): tf.Tensor3D;
+  dense(xg: tf.Tensor3D, layer: DenseLayerParams, activation: LayerActivation, options?: DenseOptions): tf.Tensor3D;
 
   /**
    * act(X_t W_t + b) with the effective weights given (a rollout snapshot's), no gradient

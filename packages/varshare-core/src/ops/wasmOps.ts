@@ -8,7 +8,7 @@ import type { Operand, ResidentBuffer } from '../kernels/kernelMemory';
 import { deferrableBackend, deferTo, settleDeferred, unwrittenTensor } from '../kernels/deferredTensor';
 import { releaseResident, residentFor, residentOf } from '../kernels/residentTensor';
 import type { WasmKernels } from '../kernels/wasmKernels';
-import type { AdamMemory, DenseLayerParams, GradientSink, HotOps, KlPrior, PosteriorParts } from './hotOps';
+import type { AdamMemory, DenseLayerParams, DenseOptions, GradientSink, HotOps, KlPrior, PosteriorParts } from './hotOps';
 import { checkGrouped, tfjsOps } from './tfjsOps';
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
@@ -248,7 +248,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
    * a residual, μ and (with noise) ρ through σ'. Replaces ~25 tfjs ops per layer per pass (each
    * with its dispatch, tape and saved-tensor bookkeeping) by one.
    */
-  const dense = (xg: tf.Tensor3D, layer: DenseLayerParams, activation: LayerActivation): tf.Tensor3D => {
+  const dense = (xg: tf.Tensor3D, layer: DenseLayerParams, activation: LayerActivation, options?: DenseOptions): tf.Tensor3D => {
+    const inputGradient = options?.inputGradient ?? true;
     const be = heap();
     const { theta, bias } = layer;
     const [T, n, inDim] = xg.shape;
@@ -291,7 +292,7 @@ export function createWasmOps(k: WasmKernels): HotOps {
         gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
           const y = activation === 'none' ? null : inPlace(saved[1] as tf.Tensor, be);
           // With a sink, dμ and dρ straight into the regions it offers (its optimizer's, in this memory).
-          const targets = sk && r ? { dMu: targetOf(sk, r.mu), dRho: noise ? targetOf(sk, noise.rho) : undefined } : {};
+          const targets = { ...(sk && r ? { dMu: targetOf(sk, r.mu), dRho: noise ? targetOf(sk, noise.rho) : undefined } : {}), dx: inputGradient };
           const g = k.dense.backward(operands(saved[0] as tf.Tensor), be.typedArrayFromHeap(dy), p ? p.dSigmaBuf : null, activation, y, targets);
           if (sk && r) {
             // (the sink copies them out before any other kernel call reuses the arena)
@@ -299,7 +300,8 @@ export function createWasmOps(k: WasmKernels): HotOps {
             if (g.dRho && noise) sk.accept(noise.rho, g.dRho);
           }
           // Tensor creation copies out of the kernel memory, which tfjs allocations do not touch.
-          const grads = [tf.tensor3d(g.dx, [T, n, inDim]), tf.tensor2d(g.dTheta, [inDim, outDim]), tf.tensor1d(g.dBias)];
+          // (no ∂x asked for: the input is data, its gradient zeros)
+          const grads = [g.dx ? tf.tensor3d(g.dx, [T, n, inDim]) : tf.zeros([T, n, inDim]), tf.tensor2d(g.dTheta, [inDim, outDim]), tf.tensor1d(g.dBias)];
           if (sk) return grads;
           if (g.dMu) grads.push(tf.tensor3d(g.dMu, [T, inDim, outDim]));
           if (g.dRho) grads.push(tf.tensor3d(g.dRho, [T, inDim, outDim]));

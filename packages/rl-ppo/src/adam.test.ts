@@ -173,8 +173,14 @@ describe('Adam (fused CPU step)', () => {
     added.stage('a', Float32Array.from([Math.fround(0.1 + 0.1), Math.fround(0.2 + 0.1), Math.fround(0.3 + 0.1)]));
     added.stage('b', Float32Array.from([1, 1]));
     expect(held.stagedSumSquares()).toBe(added.stagedSumSquares());
+    const first = { all: held.stagedSumSquares(), a: held.stagedSumSquares((n) => n === 'a') };
+    expect(held.firstSumSquares()).toBe(first.all);
     expect(held.stageHeld('a')).toBe(added.stageAdd('a', kl.a));
     expect(held.stageHeld('b')).toBe(added.stageAdd('b', kl.b));
+    // the first terms' sums (the PPO gradient's norm) stay those from before the adds, bit for bit
+    expect(held.firstSumSquares()).toBe(first.all);
+    expect(held.firstSumSquares((n) => n === 'a')).toBe(first.a);
+    expect(held.stagedSumSquares()).not.toBe(first.all);
     expect(held.holds('a')).toBe(false);
     expect(() => held.stageHeld('a')).toThrow(/no held gradient term for 'a'/);
     expect(held.stagedSumSquares()).toBe(added.stagedSumSquares());

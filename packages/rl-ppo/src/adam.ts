@@ -39,6 +39,8 @@ export class Adam {
   private readonly staged = new Set<string>();
   /** Σ g² of a staged gradient once known (computed, or returned by the kernel's add), until it changes. */
   private readonly stagedSq = new Map<string, number>();
+  /** Σ g² of a staged gradient just before its second term was added (the first term's alone). */
+  private readonly firstSq = new Map<string, number>();
   private readonly memory: AdamMemory;
   /** Constants of the last step per parameter (for {@link lastStepAbsMedian}). */
   private readonly lastStep = new Map<string, AdamStepConstants>();
@@ -111,6 +113,7 @@ export class Adam {
     copyUnlessSame(g.values(), grad);
     this.staged.add(name);
     this.stagedSq.delete(name);
+    this.firstSq.delete(name);
   }
 
   /**
@@ -142,6 +145,7 @@ export class Adam {
     }
     addFloat32(g.values(), grad);
     this.stagedSq.delete(name);
+    this.firstSq.delete(name);
   }
 
   /**
@@ -202,8 +206,9 @@ export class Adam {
     const g = this.g.get(name) as AdamArray;
     if (!this.staged.has(name)) g.values().fill(0);
     this.staged.add(name);
-    const { added, total } = this.memory.addInto(g, x);
+    const { added, total, before } = this.memory.addInto(g, x);
     this.stagedSq.set(name, total);
+    if (!this.firstSq.has(name)) this.firstSq.set(name, before);
     return added;
   }
 
@@ -214,22 +219,36 @@ export class Adam {
   stagedSumSquares(include?: (name: string) => boolean): number {
     let sum = 0;
     // In the parameters' order, whatever order they were staged in.
-    for (const name of this.params.keys()) {
-      if (!this.staged.has(name) || (include && !include(name))) continue;
-      let sq = this.stagedSq.get(name);
-      if (sq === undefined) {
-        sq = this.memory.sumSquares(this.g.get(name) as AdamArray);
-        this.stagedSq.set(name, sq);
-      }
-      sum += sq;
-    }
+    for (const name of this.params.keys()) if (this.staged.has(name) && (!include || include(name))) sum += this.currentSq(name);
     return sum;
+  }
+
+  /**
+   * {@link stagedSumSquares} of the staged gradients as they were before a second term was added
+   * (the first term's alone, e.g. the PPO gradient's with the KL's added second): the same numbers
+   * that function gave before the adds, taken from the sums the adds computed in their pass.
+   */
+  firstSumSquares(include?: (name: string) => boolean): number {
+    let sum = 0;
+    for (const name of this.params.keys()) if (this.staged.has(name) && (!include || include(name))) sum += this.firstSq.get(name) ?? this.currentSq(name);
+    return sum;
+  }
+
+  /** Σ g² of a staged gradient now (kept until it changes). */
+  private currentSq(name: string): number {
+    let sq = this.stagedSq.get(name);
+    if (sq === undefined) {
+      sq = this.memory.sumSquares(this.g.get(name) as AdamArray);
+      this.stagedSq.set(name, sq);
+    }
+    return sq;
   }
 
   /** Forgets the staged gradients and held terms without a step (e.g. when the step is refused). */
   discardStaged(): void {
     this.staged.clear();
     this.stagedSq.clear();
+    this.firstSq.clear();
     this.held.clear();
   }
 
@@ -258,6 +277,7 @@ export class Adam {
     }
     this.staged.clear();
     this.stagedSq.clear();
+    this.firstSq.clear();
     this.held.clear();
   }
 

@@ -224,16 +224,12 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
             }, varList),
           );
           ppoValue.dispose();
-          // --- norms of the PPO then the KL gradients per group, the KL's added in the optimizers
+          // --- the PPO gradient staged; the KL's terms added in the optimizers, then both norms per group
           for (const [varName, g] of Object.entries(grads)) {
             const stable = nameOf.get(varName) as string;
             if (accepted.has(stable)) opt[groupOf(stable)].addToStaged(stable, readValues(g));
             else opt[groupOf(stable)].stage(stable, readValues(g));
           }
-          ppoNorm.theta += Math.sqrt(opt.theta.stagedSumSquares());
-          ppoNorm.mu += Math.sqrt(opt.posterior.stagedSumSquares(isMu));
-          ppoNorm.rho += Math.sqrt(opt.posterior.stagedSumSquares(isRho));
-          ppoNorm.prior += Math.sqrt(opt.prior.stagedSumSquares());
           const klSq = { theta: 0, mu: 0, rho: 0, prior: 0 };
           // In the KL variables' order (tf.variableGrads' order), whichever way each term arrived
           // (both: the tape's part is added to the held one first).
@@ -247,6 +243,12 @@ export function optimiseEpochs(ctx: OptimiseContext, batch: TrainingBatch, beta:
             if (sq !== null) klSq[group === 'posterior' ? (isRho(stable) ? 'rho' : 'mu') : group] += sq;
           }
           for (const k of PRESSURE_GROUPS) klNorm[k] += Math.sqrt(klSq[k]);
+          // The PPO gradient's norms: Σ g² before the KL's terms were added (each add's pass summed
+          // them; no pass of its own).
+          ppoNorm.theta += Math.sqrt(opt.theta.firstSumSquares());
+          ppoNorm.mu += Math.sqrt(opt.posterior.firstSumSquares(isMu));
+          ppoNorm.rho += Math.sqrt(opt.posterior.firstSumSquares(isRho));
+          ppoNorm.prior += Math.sqrt(opt.prior.firstSumSquares());
           // --- clip (CleanRL clip_grad_norm_ over the network) and step
           const priorSq = opt.prior.stagedSumSquares();
           const norm = Math.sqrt(opt.theta.stagedSumSquares() + opt.posterior.stagedSumSquares());

@@ -78,22 +78,25 @@ function blockSumSquares(g: Float32Array, start: number, end: number): number {
   return s;
 }
 
-/** Σ x² of an added term and Σ g² of the gradient after it was added (see {@link addIntoReference}). */
+/** Σ x² of an added term, Σ g² of the gradient after it was added and before (see {@link addIntoReference}). */
 export interface AddedSums {
   readonly added: number;
   readonly total: number;
+  readonly before: number;
 }
 
 /**
  * g ← g + x with each sum rounded to float32 (a float64 sum of two float32 values rounds to the
- * float32 sum), in place; returns Σ x² and the new Σ g², each in {@link sumSquaresReference}'s
- * order. What a second gradient term (the KL's) does to a staged gradient; `adam.wat`'s `addsq`
+ * float32 sum), in place; returns Σ x², the new Σ g² and the Σ g² before, each in
+ * {@link sumSquaresReference}'s order. What a second gradient term (the KL's) does to a staged
+ * gradient (the sum before is the first term's: the PPO gradient norm); `adam.wat`'s `addsq`
  * computes the same in one pass.
  */
 export function addIntoReference(g: Float32Array, x: Float32Array): AddedSums {
   if (g.length !== x.length) throw new Error(`addIntoReference: g has ${g.length} values, x has ${x.length}`);
+  const before = sumSquaresReference(g);
   for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (x[i] as number);
-  return { added: sumSquaresReference(x), total: sumSquaresReference(g) };
+  return { added: sumSquaresReference(x), total: sumSquaresReference(g), before };
 }
 
 /**

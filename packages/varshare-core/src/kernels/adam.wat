@@ -84,31 +84,37 @@
         (br_if $tail (local.get $i)))))
   ;; add(g, x, n): g[i] ← g[i] + x[i] in float32, four lanes and a scalar tail (the same rounding
   ;; in every lane; equal to JS's Math.fround(g + x)).
-  ;; addsq(g, x, n, out): g ← g + x in float32, and at out (8-byte aligned) two float64: Σ x² and
-  ;; Σ g² of the new g, each in sumsq's order (pairs of elements in turn, even and odd lanes, the
-  ;; lanes added, then the last element of an odd n): one pass where add, sumsq(x) and sumsq(g)
-  ;; took three.
+  ;; addsq(g, x, n, out): g ← g + x in float32, and at out (8-byte aligned) three float64: Σ x²,
+  ;; Σ g² of the new g and Σ g² of the g before, each in sumsq's order (pairs of elements in turn,
+  ;; even and odd lanes, the lanes added, then the last element of an odd n): one pass where add,
+  ;; sumsq(g), sumsq(x) and sumsq(g) again took four.
   (func $addsq (export "addsq") (param $g i32) (param $x i32) (param $n i32) (param $out i32)
-    (local $i i32) (local $vec i32) (local $xv v128) (local $sv v128) (local $lo v128) (local $ax v128) (local $as v128)
-    (local $sx f64) (local $ss f64) (local $a f32) (local $b f32)
+    (local $i i32) (local $vec i32) (local $xv v128) (local $sv v128) (local $gv v128) (local $lo v128) (local $ax v128) (local $as v128) (local $ag v128)
+    (local $sx f64) (local $ss f64) (local $sg f64) (local $a f32) (local $b f32) (local $c f32)
     (local.set $vec (i32.and (local.get $n) (i32.const -4)))
     (local.set $ax (v128.const i64x2 0 0))
     (local.set $as (v128.const i64x2 0 0))
+    (local.set $ag (v128.const i64x2 0 0))
     (block $vdone
       (br_if $vdone (i32.eqz (local.get $vec)))
       (loop $v
         (local.set $xv (v128.load (local.get $x)))
-        (local.set $sv (f32x4.add (v128.load (local.get $g)) (local.get $xv)))
+        (local.set $gv (v128.load (local.get $g)))
+        (local.set $sv (f32x4.add (local.get $gv) (local.get $xv)))
         (v128.store (local.get $g) (local.get $sv))
         ;; elements 0, 1 then 2, 3 (moved to the low half): the reference's pairs in order
         (local.set $lo (f64x2.promote_low_f32x4 (local.get $xv)))
         (local.set $ax (f64x2.add (local.get $ax) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $lo (f64x2.promote_low_f32x4 (local.get $sv)))
         (local.set $as (f64x2.add (local.get $as) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $gv)))
+        (local.set $ag (f64x2.add (local.get $ag) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $lo (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv))))
         (local.set $ax (f64x2.add (local.get $ax) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $lo (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $sv) (local.get $sv))))
         (local.set $as (f64x2.add (local.get $as) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $lo (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv))))
+        (local.set $ag (f64x2.add (local.get $ag) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
@@ -117,25 +123,32 @@
     (if (i32.and (local.get $n) (i32.const 2))
       (then
         (local.set $xv (v128.load64_zero (local.get $x)))
-        (local.set $sv (f32x4.add (v128.load64_zero (local.get $g)) (local.get $xv)))
+        (local.set $gv (v128.load64_zero (local.get $g)))
+        (local.set $sv (f32x4.add (local.get $gv) (local.get $xv)))
         (v128.store64_lane 0 (local.get $g) (local.get $sv))
         (local.set $lo (f64x2.promote_low_f32x4 (local.get $xv)))
         (local.set $ax (f64x2.add (local.get $ax) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $lo (f64x2.promote_low_f32x4 (local.get $sv)))
         (local.set $as (f64x2.add (local.get $as) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $gv)))
+        (local.set $ag (f64x2.add (local.get $ag) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $g (i32.add (local.get $g) (i32.const 8)))
         (local.set $x (i32.add (local.get $x) (i32.const 8)))))
     (local.set $sx (f64.add (f64x2.extract_lane 0 (local.get $ax)) (f64x2.extract_lane 1 (local.get $ax))))
     (local.set $ss (f64.add (f64x2.extract_lane 0 (local.get $as)) (f64x2.extract_lane 1 (local.get $as))))
+    (local.set $sg (f64.add (f64x2.extract_lane 0 (local.get $ag)) (f64x2.extract_lane 1 (local.get $ag))))
     (if (i32.and (local.get $n) (i32.const 1))
       (then
         (local.set $a (f32.load (local.get $x)))
-        (local.set $b (f32.add (f32.load (local.get $g)) (local.get $a)))
+        (local.set $c (f32.load (local.get $g)))
+        (local.set $b (f32.add (local.get $c) (local.get $a)))
         (f32.store (local.get $g) (local.get $b))
         (local.set $sx (f64.add (local.get $sx) (f64.mul (f64.promote_f32 (local.get $a)) (f64.promote_f32 (local.get $a)))))
-        (local.set $ss (f64.add (local.get $ss) (f64.mul (f64.promote_f32 (local.get $b)) (f64.promote_f32 (local.get $b)))))))
+        (local.set $ss (f64.add (local.get $ss) (f64.mul (f64.promote_f32 (local.get $b)) (f64.promote_f32 (local.get $b)))))
+        (local.set $sg (f64.add (local.get $sg) (f64.mul (f64.promote_f32 (local.get $c)) (f64.promote_f32 (local.get $c)))))))
     (f64.store offset=0 (local.get $out) (local.get $sx))
-    (f64.store offset=8 (local.get $out) (local.get $ss)))
+    (f64.store offset=8 (local.get $out) (local.get $ss))
+    (f64.store offset=16 (local.get $out) (local.get $sg)))
   ;; sumsq(g, n): Σ g[i]² over float32 g, each square and the sum in float64, two lanes
   ;; (lane 0 sums the even elements, lane 1 the odd ones; the lanes are added at the end).
   (func $sumsq (export "sumsq") (param $g i32) (param $n i32) (result f64)
@@ -157,7 +170,7 @@
           (f64.mul (f64.promote_f32 (f32.load (local.get $g))) (f64.promote_f32 (f32.load (local.get $g))))))))
     (local.get $s))
 ;; addsqb(g, x, n, block, out): addsq on consecutive blocks of `block` elements (the last may be
-  ;; shorter), block b's two float64 sums at out + 16·b (out 8-byte aligned).
+  ;; shorter), block b's three float64 sums at out + 24·b (out 8-byte aligned).
   (func (export "addsqb") (param $g i32) (param $x i32) (param $n i32) (param $block i32) (param $out i32)
     (local $len i32)
     (block $done
@@ -167,7 +180,7 @@
         (call $addsq (local.get $g) (local.get $x) (local.get $len) (local.get $out))
         (local.set $g (i32.add (local.get $g) (i32.shl (local.get $len) (i32.const 2))))
         (local.set $x (i32.add (local.get $x) (i32.shl (local.get $len) (i32.const 2))))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 24)))
         (local.set $n (i32.sub (local.get $n) (local.get $len)))
         (br $blocks))))
   ;; sumsqb(g, n, block, out): sumsq of consecutive blocks of `block` elements (the last may be

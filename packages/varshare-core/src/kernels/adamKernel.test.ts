@@ -39,7 +39,7 @@ describe('AdamKernel (adam.wat)', () => {
     expect(kernel.sumSquares(g)).toBe(1 + 2 ** -52);
   });
 
-  it('adds a second term in float32 bit-identically to addIntoReference (Math.fround(g + x)) and returns its Σ x² and the new Σ g²', () => {
+  it('adds a second term in float32 bit-identically to addIntoReference (Math.fround(g + x)) and returns its Σ x², the new Σ g² and the Σ g² before', () => {
     const rng = new Rng(8);
     for (const n of [1, 2, 3, 4, 5, 6, 7, 1001, 1002]) {
       const kernel = standalone();
@@ -47,6 +47,7 @@ describe('AdamKernel (adam.wat)', () => {
       g.values().set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
       x.values().set(Float32Array.from({ length: n }, () => rng.normal() * 10 ** (rng.nextInt(9) - 4)));
       const ref = g.values().slice();
+      const g0 = ref.slice();
       const xs = x.values().slice();
       const want = addIntoReference(ref, xs);
       // the reference is the float32 sum: check it against Math.fround on every element
@@ -54,13 +55,16 @@ describe('AdamKernel (adam.wat)', () => {
       expect(kernel.addInto(g, x)).toEqual(want);
       expect(want.added).toBe(sumSquaresReference(xs));
       expect(want.total).toBe(sumSquaresReference(ref));
+      expect(want.before).toBe(sumSquaresReference(g0));
       expect(Array.from(g.values())).toEqual(Array.from(ref));
     }
-    // the lanes' order, as for sumSquares: 1 + 2^−52 for both sums, not 1
+    // the lanes' order, as for sumSquares: 1 + 2^−52 for the sums, not 1 (and for the sum before)
     const k6 = standalone();
     const [g6, x6] = [k6.alloc(6), k6.alloc(6)];
     x6.values().set([1, 2 ** -27, 0, 2 ** -27, 0, 2 ** -27]);
-    expect(k6.addInto(g6, x6)).toEqual({ added: 1 + 2 ** -52, total: 1 + 2 ** -52 });
+    expect(k6.addInto(g6, x6)).toEqual({ added: 1 + 2 ** -52, total: 1 + 2 ** -52, before: 0 });
+    x6.values().fill(0);
+    expect(k6.addInto(g6, x6)).toEqual({ added: 0, total: 1 + 2 ** -52, before: 1 + 2 ** -52 });
     const kernel = standalone();
     expect(() => kernel.addInto(kernel.alloc(2), k6.alloc(2))).toThrow(/must come from alloc/);
     expect(() => kernel.addInto(kernel.alloc(1), kernel.alloc(2))).toThrow(/different lengths/);

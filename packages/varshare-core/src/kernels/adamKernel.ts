@@ -16,7 +16,7 @@ export interface AdamExports {
   addsq(g: number, x: number, n: number, out: number): void;
   /** sumsq per block of `block` elements (the last may be shorter), float64 sums at out + 8·b. */
   sumsqb(g: number, n: number, block: number, out: number): void;
-  /** addsq per block of `block` elements (the last may be shorter), two float64 at out + 16·b. */
+  /** addsq per block of `block` elements (the last may be shorter), three float64 at out + 24·b. */
   addsqb(g: number, x: number, n: number, block: number, out: number): void;
 }
 
@@ -90,25 +90,27 @@ export class AdamModule {
     mem.beginCall();
     const n = g.length;
     const blocks = Math.ceil(n / SUM_SQUARES_BLOCK);
-    const out = mem.alloc(4 * blocks); // two float64 per block (the arena is 16-byte aligned)
+    const out = mem.alloc(6 * blocks); // three float64 per block (the arena is 16-byte aligned)
     const pool = this.pool?.threads;
     const parts = pool && blocks > 1 ? Math.min(blocks, pool.partsFor(n, MIN_ELEMENTS_PER_PART)) : 1;
     if (!pool || parts === 1) this.x.addsqb(g.off * 4, x.off * 4, n, SUM_SQUARES_BLOCK, out * 4);
     else {
       const args = splitRange(blocks, parts).map(([b, nb]) => {
         const i = b * SUM_SQUARES_BLOCK;
-        return [(g.off + i) * 4, (x.off + i) * 4, Math.min(nb * SUM_SQUARES_BLOCK, n - i), SUM_SQUARES_BLOCK, (out + 4 * b) * 4];
+        return [(g.off + i) * 4, (x.off + i) * 4, Math.min(nb * SUM_SQUARES_BLOCK, n - i), SUM_SQUARES_BLOCK, (out + 6 * b) * 4];
       });
       pool.run('adam.addsqb', args, this.x.addsqb);
     }
-    const sums = mem.doubles(out, 2 * blocks);
+    const sums = mem.doubles(out, 3 * blocks);
     let added = 0;
     let total = 0;
+    let before = 0;
     for (let b = 0; b < blocks; b++) {
-      added += sums[2 * b] as number;
-      total += sums[2 * b + 1] as number;
+      added += sums[3 * b] as number;
+      total += sums[3 * b + 1] as number;
+      before += sums[3 * b + 2] as number;
     }
-    return { added, total };
+    return { added, total, before };
   }
 
   /** @internal {@link AdamKernel.sumSquares} on a resident region. */

@@ -84,8 +84,9 @@ export interface AdamMemory {
   sumSquares(g: AdamArray): number;
   /**
    * g ← g + x, float32 (each sum rounded once, as `Math.fround(g + x)`), for `g` and `x` from
-   * {@link alloc} of the same length; returns Σ x² (`added`) and the new Σ g² (`total`) as
-   * {@link sumSquares} computes them (one pass on the wasm kernel).
+   * {@link alloc} of the same length; returns Σ x² (`added`), the new Σ g² (`total`) and the Σ g²
+   * before (`before`: the first term's, e.g. the PPO gradient's norm) as {@link sumSquares} computes
+   * them (one pass on the wasm kernel).
    */
   addInto(g: AdamArray, x: AdamArray): AddedSums;
   /**

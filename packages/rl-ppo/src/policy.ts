@@ -1,5 +1,5 @@
 import { deriveSeed, type Rng } from '@varshare/base';
-import { TaskRouting, tf, type MLPApplyOptions, type MLPSnapshot, type WeightModesConfig } from '@varshare/core';
+import { TaskRouting, freezeNoise, tf, type MLPApplyOptions, type MLPSnapshot, type WeightModesConfig } from '@varshare/core';
 import type { ActionSpec, MultiTaskAgent } from './agent';
 import { sampleCategorical, sampleGaussian } from './distributions';
 
@@ -27,7 +27,10 @@ export type ActingNets = 'both' | 'critic' | 'actor';
  */
 export function actingSnapshots(agent: MultiTaskAgent, weights: WeightModesConfig, mode: 'mean' | 'sample', opts: MLPApplyOptions, nets: 'both' | 'actor' = 'both'): [MLPSnapshot, MLPSnapshot | null] | null {
   const frozen = mode === 'mean' || weights.noise === 'frozen';
-  return frozen ? [agent.actor.snapshot(opts), nets === 'both' ? agent.critic.snapshot(opts) : null] : null;
+  if (!frozen) return null;
+  // both networks' noise drawn at once (split over the kernel threads), then each snapshot finds its own
+  freezeNoise(nets === 'both' ? [agent.actor, agent.critic] : [agent.actor], opts);
+  return [agent.actor.snapshot(opts), nets === 'both' ? agent.critic.snapshot(opts) : null];
 }
 
 /**

@@ -20,7 +20,7 @@ export type { SigmaPriorState } from './sigmaPrior';
 export { TaskRouting } from './taskRouting';
 export { VarShareDense, inverseSoftplus } from './varShareDense';
 export type { ApplyOptions, NamedArrays, NoiseSpec, ResidualSpec, VarShareDenseOptions, WeightMode } from './varShareDense';
-export { VarShareMLP, MLPSnapshot, createSharedMLP } from './varShareMlp';
+export { VarShareMLP, MLPSnapshot, createSharedMLP, freezeNoise } from './varShareMlp';
 export type { Activation, MLPApplyOptions, SamplingScope, VarShareMLPOptions } from './varShareMlp';
 export { posteriorDiagnostics, klBreakdown } from './diagnostics';
 export type { KlBreakdown, LayerDiagnostics, ModelDiagnostics, PosteriorStats } from './diagnostics';

@@ -1,10 +1,18 @@
+import type { AleaState } from './kernels/randomKernel';
+
 /**
  * The values of `tf.randomNormal(shape, 0, 1, 'float32', seed)` for `n` entries — tfjs-core's
  * Marsaglia polar method on seedrandom's Alea generator seeded with `String(seed)` (tfjs-core 4.x,
  * seedrandom 3.x), the same arithmetic in the same order — written straight into an array, without
  * a closure call per uniform and per value. `seed` must be non-zero (tfjs draws a random seed for 0).
+ * (`kernels/randomKernel.ts` computes the same values on a WebAssembly kernel from {@link aleaState}.)
  */
 export function randomNormalArray(n: number, seed: number): Float32Array {
+  return normalsFrom(aleaState(seed), n);
+}
+
+/** Alea's state seeded with `String(seed)`, before the first draw (seedrandom's Mash). */
+export function aleaState(seed: number): AleaState {
   if (!seed) throw new Error('randomNormalArray: seed must be non-zero');
   // seedrandom's Mash
   let m = 0xefc8249d;
@@ -33,6 +41,12 @@ export function randomNormalArray(n: number, seed: number): Float32Array {
   if (s1 < 0) s1 += 1;
   s2 -= mash(key);
   if (s2 < 0) s2 += 1;
+  return { s0, s1, s2, c };
+}
+
+/** {@link randomNormalArray}'s loop from a given Alea state. */
+function normalsFrom(state: AleaState, n: number): Float32Array {
+  let { s0, s1, s2, c } = state;
   const out = new Float32Array(n);
   let i = 0;
   while (i < n) {

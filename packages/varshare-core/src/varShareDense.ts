@@ -259,15 +259,34 @@ export class VarShareDense {
   /** ε per factor for a frozen-noise seed, cached until a different seed is asked for. */
   private frozenEps(seed: number): tf.Tensor[] {
     if (this.frozen?.seed !== seed) {
-      this.frozen?.eps.forEach((e) => {
-        releaseHotOpsState(e);
-        e.dispose();
-      });
       // tf.randomNormal's values, generated without its per-value calls (randomNormal.ts)
-      const eps = this.factors.map((f, k) => tf.keep(tf.tensor(randomNormalArray(f.mu.size, tfSeed(deriveSeed(seed, k))), f.mu.shape)));
-      this.frozen = { seed, eps };
+      this.adoptFrozenNoise(
+        seed,
+        this.frozenNoiseRequests(seed).map((r) => randomNormalArray(r.n, r.seed)),
+      );
     }
-    return this.frozen.eps;
+    return (this.frozen as { eps: tf.Tensor[] }).eps;
+  }
+
+  /**
+   * The normals the frozen noise of `seed` needs (one `randomNormalArray(n, seed)` per factor), or
+   * none when this layer holds them already: for {@link freezeNoise}, which draws several layers'
+   * at once.
+   */
+  frozenNoiseRequests(seed: number): { readonly n: number; readonly seed: number }[] {
+    if (this.frozen?.seed === seed) return [];
+    return this.factors.map((f, k) => ({ n: f.mu.size, seed: tfSeed(deriveSeed(seed, k)) }));
+  }
+
+  /** Keeps `values` (those of {@link frozenNoiseRequests}(seed), in order) as the frozen noise of `seed`. */
+  adoptFrozenNoise(seed: number, values: readonly Float32Array[]): void {
+    if (values.length !== this.factors.length) throw new Error(`${this.name}: ${values.length} noise arrays for ${this.factors.length} factors`);
+    this.frozen?.eps.forEach((e) => {
+      releaseHotOpsState(e);
+      e.dispose();
+    });
+    const eps = this.factors.map((f, k) => tf.keep(tf.tensor(values[k] as Float32Array, f.mu.shape)));
+    this.frozen = { seed, eps };
   }
 
   /**

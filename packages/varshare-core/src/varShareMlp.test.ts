@@ -3,10 +3,10 @@ import { initBackend, tf } from './backend';
 import { wasmKernels } from './kernels/wasmKernels';
 import { diagnosticsOnCopies, posteriorDiagnostics, klBreakdown } from './diagnostics';
 import { hotOps, setKernelThreads } from './ops/hotOps';
-import { Rng } from './rng';
+import { Rng, deriveSeed } from './rng';
 import { SigmaPrior } from './sigmaPrior';
 import { TaskRouting } from './taskRouting';
-import { VarShareMLP, createSharedMLP } from './varShareMlp';
+import { VarShareMLP, createSharedMLP, freezeNoise } from './varShareMlp';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -155,6 +155,28 @@ describe('VarShareMLP', () => {
     expect(without.grads).toEqual(withDx.grads);
     expect(withDx.dx.some((g) => g !== 0)).toBe(true);
     expect(without.dx.every((g) => g === 0)).toBe(true);
+    xg.dispose();
+  });
+
+  it('freezeNoise draws every layer’s frozen noise at once at two kernel threads (two nets) with the values each layer draws alone, and leaves it to the layers at one', () => {
+    const o = { weights: 'sample' as const, noise: { kind: 'frozen' as const, seed: 77 } };
+    const xg = tf.randomNormal([3, 4, 4], 0, 1, 'float32', 8) as tf.Tensor3D;
+    const make = () => [track(new VarShareMLP({ ...opts, hiddenSizes: [32, 16] })), track(new VarShareMLP({ ...opts, name: 'critic', outputDim: 1, residual: { kind: 'low-rank', rank: 2 } }))];
+    const alone = make().map((net) => read(net.applyGrouped(xg, o)));
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      try {
+        const nets = make();
+        freezeNoise(nets, o);
+        // at two threads the noise is held by the layers now (the forward draws nothing); at one
+        // freezeNoise leaves the drawing to the layers; the same outputs either way
+        const pending = nets.flatMap((n) => n.layers.flatMap((l, i) => l.frozenNoiseRequests(deriveSeed(77, i))));
+        expect(pending.length).toBe(threads === 1 ? 3 + 6 : 0); // actor 3 factors, low-rank critic 6
+        expect(nets.map((net) => read(net.applyGrouped(xg, o)))).toEqual(alone);
+      } finally {
+        setKernelThreads(1);
+      }
+    }
     xg.dispose();
   });
 

@@ -10,6 +10,8 @@ import { KernelMemory } from './kernelMemory';
 import { KlKernel, type KlExports } from './klKernel';
 import { MatmulKernel, type GemmExports } from './matmulKernel';
 import { MedianKernel, type MedianExports } from './medianKernel';
+import { RandomKernel, type RandomExports } from './randomKernel';
+import { randomUnsharedWasmBase64, randomWasmBase64 } from './randomWasm';
 import { medianUnsharedWasmBase64, medianWasmBase64 } from './medianWasm';
 import { PosteriorKernel, type PosteriorExports } from './posteriorKernel';
 import { posteriorUnsharedWasmBase64, posteriorWasmBase64 } from './posteriorWasm';
@@ -18,8 +20,8 @@ import { klUnsharedWasmBase64, klWasmBase64 } from './klWasm';
 /**
  * The process's WebAssembly SIMD kernels: matmul (gemm.wat), the dense layer (dense.wat + act.wat),
  * the KL (kl.wat), the posterior σ pass (posterior.wat), the Adam step (adam.wat; each
- * optimizer's arrays are regions of the same memory) and the diagnostics' medians (median.wat) on
- * one {@link KernelMemory} (unshared, or
+ * optimizer's arrays are regions of the same memory), the diagnostics' medians (median.wat) and the
+ * frozen noise's normals (random.wat) on one {@link KernelMemory} (unshared, or
  * shared while helper threads are in use, see {@link KernelPool}).
  */
 export interface WasmKernels {
@@ -34,10 +36,12 @@ export interface WasmKernels {
   readonly adam: AdamModule;
   /** Exact medians of ranges of the memory (the posterior diagnostics). */
   readonly median: MedianKernel;
+  /** randomNormalArray's normals (the frozen weight noise). */
+  readonly random: RandomKernel;
 }
 
 /** The kernel functions helper threads run (parts of one call each). */
-const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'dense.sumcols', 'act.tanh', 'act.relu', 'act.tanhgrad', 'act.relugrad', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk', 'adam.addsqb', 'adam.sumsqb', 'median.medians'] as const;
+const WORKER_FUNCTIONS = ['gemm.bgemmrows', 'gemm.copy2d', 'gemm.packa', 'dense.effw', 'dense.mul3', 'dense.sumcols', 'act.tanh', 'act.relu', 'act.tanhgrad', 'act.relugrad', 'posterior.sigma', 'posterior.blocksums', 'kl.klfwd', 'kl.klbwd', 'adam.adamk', 'adam.addsqb', 'adam.sumsqb', 'median.medians', 'random.jobs'] as const;
 
 let kernels: WasmKernels | null | undefined;
 
@@ -59,10 +63,11 @@ interface OnMemory {
   readonly posterior: PosteriorExports;
   readonly adam: AdamExports;
   readonly median: MedianExports;
+  readonly random: RandomExports;
 }
 
 /**
- * gemm, dense, act, kl, posterior, adam and median on `memory`: the builds that import it shared when `shared`, else the
+ * gemm, dense, act, kl, posterior, adam, median and random on `memory`: the builds that import it shared when `shared`, else the
  * unshared builds (the same code; `tools/wasm/build.mjs` embeds both). Null if one does not compile.
  */
 function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
@@ -74,7 +79,8 @@ function instantiateOn(memory: WasmMemory, shared: boolean): OnMemory | null {
   const posterior = instantiateKernel<PosteriorExports>(shared ? posteriorWasmBase64 : posteriorUnsharedWasmBase64, imports);
   const adam = instantiateKernel<AdamExports>(shared ? adamWasmBase64 : adamUnsharedWasmBase64, imports);
   const median = instantiateKernel<MedianExports>(shared ? medianWasmBase64 : medianUnsharedWasmBase64, imports);
-  return gemm && dense && act && kl && posterior && adam && median ? { gemm, dense, act, kl, posterior, adam, median } : null;
+  const random = instantiateKernel<RandomExports>(shared ? randomWasmBase64 : randomUnsharedWasmBase64, imports);
+  return gemm && dense && act && kl && posterior && adam && median && random ? { gemm, dense, act, kl, posterior, adam, median, random } : null;
 }
 
 /**
@@ -96,6 +102,7 @@ function instantiateAll(): WasmKernels | null {
   let posterior: PosteriorKernel | null = null;
   let adam: AdamModule | null = null;
   let median: MedianKernel | null = null;
+  let random: RandomKernel | null = null;
   const moveTo = (shared: boolean): WasmMemory => {
     const target = shared ? sharedKernelMemory(1, MAX_PAGES) : new api.Memory({ initial: 1, maximum: MAX_PAGES });
     if (!target) throw new Error('setKernelThreads: this runtime has no shared WebAssembly memory (SharedArrayBuffer), so the kernels run on one thread');
@@ -108,9 +115,10 @@ function instantiateAll(): WasmKernels | null {
     posterior?.rebind(next.posterior);
     adam?.rebind(next.adam);
     median?.rebind(next.median);
+    random?.rebind(next.random);
     return target;
   };
-  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, act: compileKernel(actWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object, adam: compileKernel(adamWasmBase64) as object, median: compileKernel(medianWasmBase64) as object });
+  const workerModules = () => ({ gemm: compileKernel(gemmWasmBase64) as object, dense: compileKernel(denseWasmBase64) as object, act: compileKernel(actWasmBase64) as object, posterior: compileKernel(posteriorWasmBase64) as object, kl: compileKernel(klWasmBase64) as object, adam: compileKernel(adamWasmBase64) as object, median: compileKernel(medianWasmBase64) as object, random: compileKernel(randomWasmBase64) as object });
   const pool = new KernelPool(moveTo, workerModules, WORKER_FUNCTIONS);
   matmul = new MatmulKernel(on.gemm, memory, pool);
   dense = new DenseKernel(on.dense, on.act, memory, matmul, pool);
@@ -118,5 +126,6 @@ function instantiateAll(): WasmKernels | null {
   posterior = new PosteriorKernel(on.posterior, memory, pool);
   adam = new AdamModule(on.adam, memory, pool);
   median = new MedianKernel(on.median, memory, pool);
-  return { memory, pool, matmul, dense, kl, posterior, adam, median };
+  random = new RandomKernel(on.random, memory, pool);
+  return { memory, pool, matmul, dense, kl, posterior, adam, median, random };
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import type { DenseActivation } from './denseKernel';
 import { sharedKernelMemory } from './instantiate';
-import { KernelThreads, splitRange } from './kernelThreads';
+import { KernelThreads, runsBySize, splitRange } from './kernelThreads';
 import { MIN_MACS_PER_PART } from './matmulKernel';
 import { wasmKernels } from './wasmKernels';
 
@@ -26,6 +26,15 @@ function atThreads<T>(counts: number[], fn: () => T): T[] {
 }
 
 describe('splitRange', () => {
+  it('runsBySize deals whole items into contiguous runs of about equal total size', () => {
+    expect(runsBySize([5, 1, 1, 5], 2)).toEqual([[0, 2], [2, 2]]);
+    expect(runsBySize([10, 0, 0], 2)).toEqual([[0, 1], [1, 2]]);
+    expect(runsBySize([1, 1, 1, 1, 1, 1], 3)).toEqual([[0, 2], [2, 2], [4, 2]]);
+    expect(runsBySize([3, 4], 1)).toEqual([[0, 2]]);
+    expect(runsBySize([7], 2)).toEqual([[0, 1]]);
+    expect(runsBySize([], 2)).toEqual([]);
+  });
+
   it('covers [0, total) with contiguous non-empty ranges starting at multiples of the quantum', () => {
     for (const [total, parts, q] of [
       [10, 2, 1],

@@ -168,6 +168,27 @@ for (;;) {
 export const MIN_ELEMENTS_PER_PART = 1 << 16;
 
 /**
+ * Items of the given sizes (e.g. the values of each median, of each array to draw) dealt into at
+ * most `parts` contiguous runs `[start, count]` of about equal total size, whole items each, in
+ * order; runs are non-empty.
+ */
+export function runsBySize(sizes: readonly number[], parts: number): [number, number][] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const runs: [number, number][] = [];
+  let start = 0;
+  let acc = 0;
+  for (let j = 0; j < sizes.length && runs.length < parts - 1; j++) {
+    acc += sizes[j] as number;
+    if (acc >= (total * (runs.length + 1)) / parts) {
+      runs.push([start, j + 1 - start]);
+      start = j + 1;
+    }
+  }
+  if (start < sizes.length) runs.push([start, sizes.length - start]);
+  return runs;
+}
+
+/**
  * `total` items split into `parts` contiguous ranges `[start, length]`, every start a multiple of
  * `quantum` (so a SIMD kernel's 4-wide blocks and scalar tail fall where they would unsplit);
  * ranges are as equal as the quantum allows and none is empty (fewer ranges when `total` is small).

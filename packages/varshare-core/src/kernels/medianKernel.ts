@@ -1,5 +1,5 @@
 import type { KernelMemory } from './kernelMemory';
-import { MIN_ELEMENTS_PER_PART, type KernelPool } from './kernelThreads';
+import { MIN_ELEMENTS_PER_PART, runsBySize, type KernelPool } from './kernelThreads';
 
 /** median.wat's export (byte offsets in the kernel memory). */
 export interface MedianExports {
@@ -77,19 +77,7 @@ export class MedianKernel {
         i32[t++] = len;
       }
     });
-    // Contiguous runs of queries of about total/nParts values each.
-    const runs: [number, number][] = [];
-    let start = 0;
-    let acc = 0;
-    for (let j = 0; j < Q && runs.length < nParts - 1; j++) {
-      acc += sizes[j] as number;
-      if (acc >= (total * (runs.length + 1)) / nParts) {
-        runs.push([start, j + 1 - start]);
-        start = j + 1;
-      }
-    }
-    runs.push([start, Q - start]);
-    const args = runs.filter(([, count]) => count > 0).map(([s, count], p) => [(jobs + RECORD * s) * 4, count, (scratch[p] as number) * 4]);
+    const args = runsBySize(sizes, nParts).map(([s, count], p) => [(jobs + RECORD * s) * 4, count, (scratch[p] as number) * 4]);
     if (threads && args.length > 1) threads.run('median.medians', args, this.x.medians);
     else for (const a of args) this.x.medians(a[0] as number, a[1] as number, a[2] as number);
     const out = new Float64Array(Q);

@@ -1,5 +1,5 @@
 import type { KernelMemory } from './kernelMemory';
-import { MIN_ELEMENTS_PER_PART, type KernelPool } from './kernelThreads';
+import { MIN_ELEMENTS_PER_PART, runsBySize, type KernelPool } from './kernelThreads';
 
 /** random.wat's exports (byte offsets in the kernel memory). */
 export interface RandomExports {
@@ -62,19 +62,10 @@ export class RandomKernel {
     });
     const threads = this.pool?.threads;
     const parts = threads ? Math.min(R, threads.partsFor(total, MIN_ELEMENTS_PER_PART)) : 1;
-    // Contiguous runs of requests of about total/parts values each.
-    const runs: [number, number][] = [];
-    let start = 0;
-    let acc = 0;
-    for (let j = 0; j < R && runs.length < parts - 1; j++) {
-      acc += (requests[j] as { n: number }).n;
-      if (acc >= (total * (runs.length + 1)) / parts) {
-        runs.push([start, j + 1 - start]);
-        start = j + 1;
-      }
-    }
-    runs.push([start, R - start]);
-    const args = runs.filter(([, count]) => count > 0).map(([s, count]) => [(table + 3 * s) * 4, count]);
+    const args = runsBySize(
+      requests.map((r) => r.n),
+      parts,
+    ).map(([s, count]) => [(table + 3 * s) * 4, count]);
     if (threads && args.length > 1) threads.run('random.jobs', args, this.x.jobs);
     else for (const a of args) this.x.jobs(a[0] as number, a[1] as number);
     return outs.map((o, j) => mem.view(o, (requests[j] as { n: number }).n).slice());

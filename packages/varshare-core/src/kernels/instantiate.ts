@@ -60,23 +60,35 @@ export function sharedKernelMemory(initial: number, maximum: number): WasmMemory
   }
 }
 
+/** `(func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd …))`: validates where relaxed SIMD compiles. */
+const RELAXED_SIMD_PROBE = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+
 /**
  * gemm.wat's fused multiply-add is a relaxed-SIMD instruction, which Node 20's V8 (11.3) compiles
  * only with `--experimental-wasm-relaxed-simd` (on by default from V8 11.4, Node 22). The flag is
  * process-wide and read when a module is compiled, so it is set here, once, before the first kernel
- * compiles (worker threads get the modules compiled here). A runtime that still refuses the module
- * gets null from {@link compileKernel}, and the callers fall back to tfjs.
+ * compiles (worker threads get the modules compiled here), and only where relaxed SIMD does not
+ * validate already (a V8 that has dropped the flag is never handed it). A runtime that still refuses
+ * the module gets null from {@link compileKernel}, and the callers fall back to tfjs.
  */
 let relaxedSimdSet = false;
 function enableRelaxedSimd(): void {
   if (relaxedSimdSet) return;
   relaxedSimdSet = true;
-  if (typeof process === 'undefined' || !process.versions?.node) return;
+  const api = (globalThis as unknown as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+  if (!api || api.validate(RELAXED_SIMD_PROBE) || typeof process === 'undefined' || !process.versions?.node) return;
   try {
     setFlagsFromString('--experimental-wasm-relaxed-simd');
   } catch {
     // a V8 without the flag: the module compiles if it has the feature, else compileKernel → null
   }
+}
+
+/** Whether this runtime compiles relaxed SIMD (after {@link compileKernel} has set what it needs). */
+export function relaxedSimdAvailable(): boolean {
+  enableRelaxedSimd();
+  const api = (globalThis as unknown as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+  return api?.validate(RELAXED_SIMD_PROBE) ?? false;
 }
 
 function wasmApi(): WasmApi | null {

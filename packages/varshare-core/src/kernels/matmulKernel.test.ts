@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
+import { relaxedSimdAvailable } from './instantiate';
 import type { MatmulKernel } from './matmulKernel';
 import { wasmKernels } from './wasmKernels';
 
@@ -42,6 +43,16 @@ describe('MatmulKernel (gemm.wat)', () => {
         }
       }
     }
+  });
+
+  it('adds each term by a fused multiply-add (relaxed SIMD, enabled by the core on Node 20): one rounding per term', () => {
+    expect(relaxedSimdAvailable()).toBe(true);
+    // −(1 + 2⁻¹¹)·1 + (1 + 2⁻¹²)²: the last product is 1 + 2⁻¹¹ + 2⁻²⁴ exactly, which float32 rounds
+    // to 1 + 2⁻¹¹ (a tie, to even); fused, the sum keeps the 2⁻²⁴ (V8 fuses on x86-64 with FMA3 and
+    // on arm64, the machines this runs on); a multiply then an add would give 0
+    const a = Float32Array.from([-(1 + 2 ** -11), 1 + 2 ** -12]);
+    const b = Float32Array.from([1, 1 + 2 ** -12]);
+    for (const [ta, tb] of [[false, false], [true, true]] as const) expect(Array.from(matmul().bmm(a, ta, b, tb, 1, 1, 2, 1))).toEqual([2 ** -24]);
   });
 
   it('does not depend on the other blocks of the batch, and rejects inconsistent sizes', () => {

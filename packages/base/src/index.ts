@@ -18,7 +18,7 @@ export type { RngState, RngStateInput } from './rng';
 export type { JsonObject, JsonValue } from './json';
 
 // Robust centre
-export { median, medianAbsoluteDeviation } from './median';
+export { keyToFloat, median, medianAbsoluteDeviation } from './median';
 
 // Metric keys (CONTRACTS.md "Metric keys")
 export {

@@ -32,9 +32,9 @@ export function median(values: ArrayLike<number>): number {
 /**
  * Keys: the float32 bit pattern as an unsigned number with the order of the values — negative
  * floats have all bits flipped, non-negative ones the sign bit set (−0 sorts just below +0).
- * keyToFloat inverts that.
+ * keyToFloat inverts that (also for core's median kernel, which selects such keys in wasm).
  */
-function keyToFloat(key: number): number {
+export function keyToFloat(key: number): number {
   const bits = key & 0x80000000 ? key & 0x7fffffff : ~key;
   const u = new Uint32Array([bits >>> 0]);
   return new Float32Array(u.buffer)[0] as number;

@@ -1,3 +1,4 @@
+import { keyToFloat } from '@varshare/base';
 import type { KernelMemory } from './kernelMemory';
 import { MIN_ELEMENTS_PER_PART, runsBySize, type KernelPool } from './kernelThreads';
 
@@ -81,12 +82,6 @@ export class MedianKernel {
     if (threads && args.length > 1) threads.run('median.medians', args, this.x.medians);
     else for (const a of args) this.x.medians(a[0] as number, a[1] as number, a[2] as number);
     const out = new Float64Array(Q);
-    const bits = new Uint32Array(1);
-    const asFloat = new Float32Array(bits.buffer);
-    const fromKey = (key: number): number => {
-      bits[0] = key & 0x80000000 ? key & 0x7fffffff : ~key;
-      return asFloat[0] as number;
-    };
     const res = new Int32Array(mem.wasmMemory.buffer);
     for (let j = 0; j < Q; j++) {
       const r = jobs + RECORD * j;
@@ -95,8 +90,8 @@ export class MedianKernel {
         out[j] = Number.NaN;
         continue;
       }
-      const hi = fromKey((res[r + 4] as number) >>> 0);
-      out[j] = (sizes[j] as number) % 2 === 1 ? hi : (fromKey((res[r + 3] as number) >>> 0) + hi) / 2;
+      const hi = keyToFloat((res[r + 4] as number) >>> 0);
+      out[j] = (sizes[j] as number) % 2 === 1 ? hi : (keyToFloat((res[r + 3] as number) >>> 0) + hi) / 2;
     }
     return Array.from(out);
   }
